@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages ctnn needs that are not there yet.
+#   install-deps.sh demo   what building and running the examples needs
+#   install-deps.sh test   that plus the test suite's tools (clang, PyTorch, the Arm cross compiler)
+set -euo pipefail
+demo=(cmake make g++ gcc libboost-dev)
+test=("${demo[@]}" clang doctest-dev python3-torch gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib
+      libnewlib-arm-none-eabi)
+case "${1:-}" in
+    demo) wanted=("${demo[@]}") ;;
+    test) wanted=("${test[@]}") ;;
+    *) echo "usage: $0 demo|test" >&2; exit 2 ;;
+esac
+missing=()
+for package in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+    echo "installing: ${missing[*]}"
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,24 @@
+// ctnn/ctnn.hpp: everything. Include single headers instead to keep compile times down.
+#pragma once
+#include <ctnn/error.hpp>
+#include <ctnn/init.hpp>
+#include <ctnn/initializer.hpp>
+#include <ctnn/io/weights.hpp>
+#include <ctnn/layers/dense.hpp>
+#include <ctnn/layers/identity.hpp>
+#include <ctnn/layers/leaky_relu.hpp>
+#include <ctnn/layers/relu.hpp>
+#include <ctnn/layers/sigmoid.hpp>
+#include <ctnn/layers/softmax.hpp>
+#include <ctnn/layers/tanh.hpp>
+#include <ctnn/loss.hpp>
+#include <ctnn/model.hpp>
+#include <ctnn/optim.hpp>
+#include <ctnn/parameters.hpp>
+#include <ctnn/random.hpp>
+#include <ctnn/shape.hpp>
+#include <ctnn/signature.hpp>
+#include <ctnn/status.hpp>
+#include <ctnn/summary.hpp>
+#include <ctnn/tensor.hpp>
+#include <ctnn/train.hpp>

@@ -1,0 +1,75 @@
+// ctnn/layers/dense.hpp: fully connected layer, y = W x + b.
+#pragma once
+#include <cstddef>
+#include <string_view>
+
+#include <ctnn/error.hpp>
+#include <ctnn/initializer.hpp>
+#include <ctnn/shape.hpp>
+
+namespace ctnn {
+
+// Parameter layout, matching PyTorch's nn.Linear one to one:
+// W as [Units][In::size] row-major, then b as [Units].
+template <std::size_t Units>
+struct dense {
+    static constexpr std::string_view name = "dense";
+
+    template <class In, std::size_t Position>
+    struct bind {
+        struct requirements {
+            static_assert(error::check<Units != 0, error::at_layer<Position>>,
+                          "ctnn::dense<0> has no outputs: give it at least one unit");
+            static_assert(error::check<In::rank == 1, error::at_layer<Position>, error::expects_rank<1>,
+                                       error::got_shape<In>>,
+                          "ctnn::dense needs a rank-1 input: insert ctnn::flatten before it");
+        };
+
+        using layer = dense;
+        using input_shape = In;
+        using output_shape = shape<Units>;
+        static constexpr std::size_t inputs = In::size;
+        static constexpr std::size_t param_count = inputs * Units + Units;
+        static constexpr std::size_t flops = 2 * inputs * Units;
+
+        template <class T>
+        static void initialize(T* params, random_generator& rng, initializer scheme) {
+            draw_weights(params, inputs * Units, rng, scheme, inputs, Units);
+            for (std::size_t j = 0; j < Units; ++j) params[inputs * Units + j] = T(0);
+        }
+
+        // The bias starts the sum, then products are added in input order; generated C keeps this order.
+        template <class T>
+        static void forward(const T* params, const T* x, T* y) {
+            const T* w = params;
+            const T* b = params + inputs * Units;
+            for (std::size_t j = 0; j < Units; ++j) {
+                T acc = b[j];
+                for (std::size_t i = 0; i < inputs; ++i) acc += w[j * inputs + i] * x[i];
+                y[j] = acc;
+            }
+        }
+
+        // Parameter gradients accumulate (+=) so a mini-batch sums over its samples;
+        // dx is overwritten, and skipped when null (the first layer has nobody to pass it to).
+        template <class T>
+        static void backward(const T* params, const T* x, const T* /*y*/, const T* dy, T* dx,
+                             T* dparams) {
+            T* dw = dparams;
+            T* db = dparams + inputs * Units;
+            for (std::size_t j = 0; j < Units; ++j) {
+                db[j] += dy[j];
+                for (std::size_t i = 0; i < inputs; ++i) dw[j * inputs + i] += dy[j] * x[i];
+            }
+            if (dx == nullptr) return;
+            const T* w = params;
+            for (std::size_t i = 0; i < inputs; ++i) {
+                T acc = T(0);
+                for (std::size_t j = 0; j < Units; ++j) acc += w[j * inputs + i] * dy[j];
+                dx[i] = acc;
+            }
+        }
+    };
+};
+
+}  // namespace ctnn

@@ -1,0 +1,26 @@
+// ctnn/layers/leaky_relu.hpp: x for x > 0, slope * x otherwise.
+#pragma once
+#include <ratio>
+#include <string_view>
+
+#include <ctnn/layers/elementwise.hpp>
+
+namespace ctnn {
+
+// The slope is a std::ratio because clang 14 has no floating-point template parameters;
+// the default matches PyTorch's nn.LeakyReLU (0.01).
+template <class Slope = std::ratio<1, 100>>
+struct leaky_relu : elementwise<leaky_relu<Slope>> {
+    static_assert(Slope::num * Slope::den >= 0, "ctnn::leaky_relu: the slope must not be negative");
+    static constexpr std::string_view name = "leaky_relu";
+    static constexpr std::size_t flops_per_value = 1;
+    static constexpr double slope = double(Slope::num) / double(Slope::den);
+    static constexpr unsigned long long signature_extra =
+        (static_cast<unsigned long long>(Slope::num) << 32) ^ static_cast<unsigned long long>(Slope::den);
+    template <class T>
+    static T apply(T x) { return x > T(0) ? x : T(slope) * x; }
+    template <class T>
+    static T derivative(T x, T) { return x > T(0) ? T(1) : T(slope); }
+};
+
+}  // namespace ctnn

@@ -1,0 +1,21 @@
+// ctnn/layers/sigmoid.hpp: 1 / (1 + exp(-x)).
+#pragma once
+#include <cmath>
+#include <string_view>
+
+#include <ctnn/layers/elementwise.hpp>
+
+namespace ctnn {
+
+struct sigmoid : elementwise<sigmoid> {
+    static constexpr std::string_view name = "sigmoid";
+    static constexpr std::size_t flops_per_value = 4;
+    // exp(-x) overflows to +inf for x < -88 (float), giving exactly 0: no NaN either way.
+    template <class T>
+    static T apply(T x) { return T(1) / (T(1) + std::exp(-x)); }
+    // Written in terms of the output, which forward already computed.
+    template <class T>
+    static T derivative(T, T y) { return y * (T(1) - y); }
+};
+
+}  // namespace ctnn

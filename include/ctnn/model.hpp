@@ -1,0 +1,325 @@
+// ctnn/model.hpp: sequential<input<Dims...>, Layers...>, a network declared as a type.
+#pragma once
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <span>
+#include <type_traits>
+#include <utility>
+
+#include <boost/mp11/algorithm.hpp>
+#include <boost/mp11/list.hpp>
+
+#include <ctnn/error.hpp>
+#include <ctnn/parameters.hpp>
+#include <ctnn/shape.hpp>
+#include <ctnn/tensor.hpp>
+
+namespace ctnn {
+
+// The first element of a sequential model: the shape of one sample.
+template <std::size_t... Dims>
+struct input {
+    using shape = ctnn::shape<Dims...>;
+};
+
+namespace detail {
+
+template <class Shape>
+struct input_layer {
+    using output_shape = Shape;
+};
+
+// Binds `Layer` to the output shape of the last bound layer; its position is the list's length
+// (the input occupies position 0), so a layer that cannot bind reports where it stands.
+template <class Bound, class Layer>
+using bind_next = boost::mp11::mp_push_back<
+    Bound, typename Layer::template bind<typename boost::mp11::mp_back<Bound>::output_shape,
+                                         boost::mp11::mp_size<Bound>::value>>;
+
+template <class Shape, class... Layers>
+using bind_all = boost::mp11::mp_pop_front<
+    boost::mp11::mp_fold<boost::mp11::mp_list<Layers...>, boost::mp11::mp_list<input_layer<Shape>>,
+                         bind_next>>;
+
+// A bound layer that checks its input keeps the static_asserts in a nested `requirements`
+// class. Binding only computes shapes; the checks are instantiated afterwards, straight from
+// the model, so a failure is reported a couple of lines from the user's declaration instead of
+// under the whole chain of the fold (and a broken layer does not derail the ones after it).
+template <class Bound>
+struct requirements_of {
+    using type = std::size_t;
+};
+template <class Bound>
+    requires requires { typename Bound::requirements; }
+struct requirements_of<Bound> {
+    // sizeof needs the complete class, which instantiates its static_asserts; being unevaluated
+    // it adds no constant expression for the compiler to complain about a second time.
+    using type = decltype(sizeof(typename Bound::requirements));
+};
+
+template <class BoundLayers>
+struct checked_requirements;
+template <class... Bound>
+struct checked_requirements<boost::mp11::mp_list<Bound...>> {
+    using type = boost::mp11::mp_list<typename requirements_of<Bound>::type...>;
+};
+
+template <class BoundLayers>
+struct layer_figures;
+
+template <class... Bound>
+struct layer_figures<boost::mp11::mp_list<Bound...>> {
+    static constexpr std::array<std::size_t, sizeof...(Bound)> param_counts{Bound::param_count...};
+    static constexpr std::array<std::size_t, sizeof...(Bound)> output_sizes{Bound::output_shape::size...};
+    static constexpr std::array<std::size_t, sizeof...(Bound)> flops{Bound::flops...};
+};
+
+template <std::size_t N>
+constexpr std::array<std::size_t, N> exclusive_prefix_sum(const std::array<std::size_t, N>& values) {
+    std::array<std::size_t, N> offsets{};
+    std::size_t running = 0;
+    for (std::size_t i = 0; i < N; ++i) {
+        offsets[i] = running;
+        running += values[i];
+    }
+    return offsets;
+}
+
+template <std::size_t N>
+constexpr std::size_t sum(const std::array<std::size_t, N>& values) {
+    std::size_t total = 0;
+    for (std::size_t v : values) total += v;
+    return total;
+}
+
+// Inference keeps only the intermediate outputs (layers 0..N-2; the last writes to the caller).
+// Layer i writes at the front of the arena when i is even and at its back when i is odd, so
+// each layer's input and output never overlap while the arena is as large as the largest
+// adjacent pair: no bigger than two ping-pong buffers, often smaller.
+template <std::size_t N>
+constexpr std::size_t inference_arena_size(const std::array<std::size_t, N>& outputs) {
+    std::size_t size = 0;
+    for (std::size_t i = 0; i + 1 < N; ++i) {
+        size = std::max(size, outputs[i]);
+        if (i + 2 < N) size = std::max(size, outputs[i] + outputs[i + 1]);
+    }
+    return size;
+}
+
+template <std::size_t N>
+constexpr std::size_t largest(const std::array<std::size_t, N>& values) {
+    std::size_t best = 0;
+    for (std::size_t v : values) best = std::max(best, v);
+    return best;
+}
+
+}  // namespace detail
+
+template <class Input, class... Layers>
+struct sequential {
+    // Reached when the first argument is not ctnn::input<...>.
+    static_assert(sizeof(Input) == 0,
+                  "ctnn::sequential must start with the input shape: sequential<ctnn::input<Dims...>, Layers...>");
+};
+
+template <class Model, class T>
+struct inference_scratch;
+template <class Model, class T>
+struct training_workspace;
+
+template <std::size_t... Dims, class... Layers>
+struct sequential<input<Dims...>, Layers...> {
+    static_assert(sizeof...(Layers) > 0, "ctnn::sequential needs at least one layer after ctnn::input");
+    static_assert(error::check<!shape<Dims...>::has_zero_dimension, error::at_layer<0>,
+                               error::got_shape<shape<Dims...>>>,
+                  "ctnn::input has a zero-sized dimension: every dimension must be at least 1");
+    static_assert(sizeof...(Dims) > 0, "ctnn::input needs at least one dimension, e.g. ctnn::input<2>");
+
+    using input_shape = shape<Dims...>;
+    using layers = detail::bind_all<input_shape, Layers...>;
+    static constexpr std::size_t layer_count = sizeof...(Layers);
+    template <std::size_t Index>
+    using layer = boost::mp11::mp_at_c<layers, Index>;
+    using output_shape = typename layer<layer_count - 1>::output_shape;
+
+private:
+    using figures = detail::layer_figures<layers>;
+    using requirements_checked = typename detail::checked_requirements<layers>::type;
+
+public:
+    static constexpr std::array<std::size_t, layer_count> param_counts = figures::param_counts;
+    static constexpr std::array<std::size_t, layer_count> param_offsets =
+        detail::exclusive_prefix_sum(figures::param_counts);
+    static constexpr std::array<std::size_t, layer_count> output_sizes = figures::output_sizes;
+    static constexpr std::array<std::size_t, layer_count> activation_offsets =
+        detail::exclusive_prefix_sum(figures::output_sizes);
+
+    static constexpr std::size_t param_count = detail::sum(figures::param_counts);
+    static constexpr std::size_t flops = detail::sum(figures::flops);
+
+    // Sizes in values; the *_bytes templates give bytes for a value type.
+    static constexpr std::size_t inference_scratch_size = detail::inference_arena_size(figures::output_sizes);
+    // Training keeps every layer's output for backward, plus two gradient buffers that alternate.
+    static constexpr std::size_t activations_size = detail::sum(figures::output_sizes);
+    static constexpr std::size_t gradient_buffer_size =
+        std::max(detail::largest(figures::output_sizes), input_shape::size);
+    static constexpr std::size_t training_workspace_size = activations_size + 2 * gradient_buffer_size;
+    template <class T = float>
+    static constexpr std::size_t parameter_bytes = param_count * sizeof(T);
+    template <class T = float>
+    static constexpr std::size_t inference_scratch_bytes = inference_scratch_size * sizeof(T);
+    template <class T = float>
+    static constexpr std::size_t training_workspace_bytes = training_workspace_size * sizeof(T);
+
+    template <class T = float>
+    using parameters_type = ctnn::parameters<sequential, T>;
+
+    // Inference with caller-owned scratch: x and y are one sample each.
+    template <class M, class T>
+    static void infer(const parameters<M, T>& params, const tensor<T, input_shape>& x,
+                      tensor<T, output_shape>& y, inference_scratch<sequential, T>& scratch) {
+        require_same_model<M>();
+        infer_raw(params.data(), x.data(), y.data(), scratch.data());
+    }
+
+    // Inference with its scratch on the stack (inference_scratch_bytes of it).
+    template <class M, class T>
+    static tensor<T, output_shape> infer(const parameters<M, T>& params, const tensor<T, input_shape>& x) {
+        require_same_model<M>();
+        inference_scratch<sequential, T> scratch;
+        tensor<T, output_shape> y;
+        infer_raw(params.data(), x.data(), y.data(), scratch.data());
+        return y;
+    }
+
+    // The raw-pointer core shared by every entry point and mirrored by the generated C.
+    template <class T>
+    static void infer_raw(const T* params, const T* x, T* y, T* scratch) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (layer<I>::forward(params + param_offsets[I], infer_input<I>(x, scratch),
+                               infer_output<I>(y, scratch)),
+             ...);
+        }(std::make_index_sequence<layer_count>{});
+    }
+
+    // Training forward: keeps every layer's output in the workspace for backward.
+    template <class M, class T>
+    static std::span<const T, output_shape::size> forward(const parameters<M, T>& params,
+                                                          const tensor<T, input_shape>& x,
+                                                          training_workspace<sequential, T>& ws) {
+        require_same_model<M>();
+        forward_raw(params.data(), x.data(), ws.data());
+        return ws.output();
+    }
+
+    template <class T>
+    static void forward_raw(const T* params, const T* x, T* ws) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (layer<I>::forward(params + param_offsets[I], train_input<I>(x, ws), activation<I>(ws)), ...);
+        }(std::make_index_sequence<layer_count>{});
+    }
+
+    // Backward after forward() on the same x: dy is dL/d(output). Parameter gradients are added to
+    // `grads` (zero them between batches); dL/dx is written to *dx when given.
+    template <class M, class T>
+    static void backward(const parameters<M, T>& params, const tensor<T, input_shape>& x,
+                         training_workspace<sequential, T>& ws, const tensor<T, output_shape>& dy,
+                         parameters<M, T>& grads, tensor<T, input_shape>* dx = nullptr) {
+        require_same_model<M>();
+        std::copy(dy.begin(), dy.end(), output_gradient<layer_count - 1>(ws.data()));
+        backward_from<layer_count - 1>(params.data(), x.data(), ws.data(), grads.data(),
+                                       dx != nullptr ? dx->data() : nullptr);
+    }
+
+    // Backpropagates from layer `Last` down, with dL/d(output of Last) already in
+    // output_gradient<Last>(ws). Lets a fused loss start below the layer it absorbs.
+    template <std::size_t Last, class T>
+    static void backward_from(const T* params, const T* x, T* ws, T* grads, T* dx) {
+        [&]<std::size_t... R>(std::index_sequence<R...>) {
+            (backward_layer<Last - R>(params, x, ws, grads, dx), ...);
+        }(std::make_index_sequence<Last + 1>{});
+    }
+
+    // Where dL/d(output of layer I) lives inside a training workspace.
+    template <std::size_t I, class T>
+    static T* output_gradient(T* ws) {
+        return ws + activations_size + (I % 2) * gradient_buffer_size;
+    }
+
+    template <std::size_t I, class T>
+    static T* activation(T* ws) {
+        return ws + activation_offsets[I];
+    }
+    template <std::size_t I, class T>
+    static const T* activation(const T* ws) {
+        return ws + activation_offsets[I];
+    }
+
+private:
+    template <class M>
+    static constexpr void require_same_model() {
+        static_assert(error::check<std::is_same_v<M, sequential>, error::expected_model<sequential>,
+                                   error::got_model<M>>,
+                      "ctnn: these parameters belong to another model: declare them as "
+                      "ctnn::parameters<Model, T> of the model you run");
+    }
+
+    template <std::size_t I, class T>
+    static T* infer_output(T* y, T* scratch) {
+        if constexpr (I + 1 == layer_count)
+            return y;
+        else if constexpr (I % 2 == 0)
+            return scratch;
+        else
+            return scratch + (inference_scratch_size - output_sizes[I]);
+    }
+    template <std::size_t I, class T>
+    static const T* infer_input(const T* x, T* scratch) {
+        if constexpr (I == 0)
+            return x;
+        else
+            return infer_output<I - 1>(static_cast<T*>(nullptr), scratch);
+    }
+
+    template <std::size_t I, class T>
+    static const T* train_input(const T* x, const T* ws) {
+        if constexpr (I == 0)
+            return x;
+        else
+            return activation<I - 1>(ws);
+    }
+
+    template <std::size_t I, class T>
+    static void backward_layer(const T* params, const T* x, T* ws, T* grads, T* dx) {
+        T* layer_dx = nullptr;
+        if constexpr (I == 0)
+            layer_dx = dx;
+        else
+            layer_dx = output_gradient<I - 1>(ws);
+        layer<I>::backward(params + param_offsets[I], train_input<I>(x, ws), activation<I>(ws),
+                           output_gradient<I>(ws), layer_dx, grads + param_offsets[I]);
+    }
+};
+
+// Scratch memory for one inference; its size is Model::inference_scratch_bytes<T>.
+template <class Model, class T = float>
+struct inference_scratch {
+    alignas(tensor_alignment) T values[Model::inference_scratch_size > 0 ? Model::inference_scratch_size : 1];
+    T* data() { return values; }
+};
+
+// Everything a training step keeps between forward and backward; Model::training_workspace_bytes<T>.
+template <class Model, class T = float>
+struct training_workspace {
+    alignas(tensor_alignment) T values[Model::training_workspace_size];
+    T* data() { return values; }
+    const T* data() const { return values; }
+    // The model's output from the last forward().
+    std::span<const T, Model::output_shape::size> output() const {
+        return std::span<const T, Model::output_shape::size>(
+            Model::template activation<Model::layer_count - 1>(data()), Model::output_shape::size);
+    }
+};
+
+}  // namespace ctnn
