@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
     ctnn::parameters<xor_net> params;
     ctnn::initialize(params, seed, ctnn::initializer::xavier_uniform);
     ctnn::adam<xor_net> optimizer{.learning_rate = 0.1f};
-    ctnn::trainer<xor_net, ctnn::mse> trainer;
+    ctnn::trainer<xor_net, ctnn::mse, float, 4> trainer;
 
     const auto result = trainer.fit(params, optimizer, std::span(inputs), std::span(targets),
                                     {.epochs = 1000, .batch_size = 4, .shuffle = false},

@@ -125,7 +125,7 @@ struct sequential {
 
 template <class Model, class T>
 struct inference_scratch;
-template <class Model, class T>
+template <class Model, class T, std::size_t Capacity>
 struct training_workspace;
 
 template <std::size_t... Dims, class... Layers>
@@ -160,20 +160,19 @@ public:
 
     // Sizes in values; the *_bytes templates give bytes for a value type.
     static constexpr std::size_t inference_scratch_size = detail::inference_arena_size(figures::output_sizes);
-    // Training keeps every layer's output for backward, plus two gradient buffers that alternate.
+    // Training keeps every layer's output for backward, plus two gradient buffers that alternate;
+    // all of it once per sample of the largest batch.
     static constexpr std::size_t activations_size = detail::sum(figures::output_sizes);
     static constexpr std::size_t gradient_buffer_size =
         std::max(detail::largest(figures::output_sizes), input_shape::size);
-    static constexpr std::size_t training_workspace_size = activations_size + 2 * gradient_buffer_size;
+    static constexpr std::size_t training_workspace_size_per_sample = activations_size + 2 * gradient_buffer_size;
+    static constexpr std::size_t training_workspace_size = training_workspace_size_per_sample;
     template <class T = float>
     static constexpr std::size_t parameter_bytes = param_count * sizeof(T);
     template <class T = float>
     static constexpr std::size_t inference_scratch_bytes = inference_scratch_size * sizeof(T);
-    template <class T = float>
-    static constexpr std::size_t training_workspace_bytes = training_workspace_size * sizeof(T);
-
-    template <class T = float>
-    using parameters_type = ctnn::parameters<sequential, T>;
+    template <class T = float, std::size_t Batch = 1>
+    static constexpr std::size_t training_workspace_bytes = Batch * training_workspace_size_per_sample * sizeof(T);
 
     // Inference with caller-owned scratch: x and y are one sample each.
     template <class M, class T>
@@ -193,67 +192,65 @@ public:
         return y;
     }
 
-    // The raw-pointer core shared by every entry point and mirrored by the generated C.
+    // The raw-pointer core shared by every inference entry point and mirrored by the generated C.
     template <class T>
     static void infer_raw(const T* params, const T* x, T* y, T* scratch) {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             (layer<I>::forward(params + param_offsets[I], infer_input<I>(x, scratch),
-                               infer_output<I>(y, scratch)),
+                               infer_output<I>(y, scratch), 1),
              ...);
         }(std::make_index_sequence<layer_count>{});
     }
 
-    // Training forward: keeps every layer's output in the workspace for backward.
-    template <class M, class T>
-    static std::span<const T, output_shape::size> forward(const parameters<M, T>& params,
-                                                          const tensor<T, input_shape>& x,
-                                                          training_workspace<sequential, T>& ws) {
+    // Training forward over `batch` samples stored one after another in x (batch <= Capacity):
+    // keeps every layer's output in the workspace for backward.
+    template <class M, class T, std::size_t Capacity>
+    static void forward(const parameters<M, T>& params, const T* x, std::size_t batch,
+                        training_workspace<sequential, T, Capacity>& ws) {
         require_same_model<M>();
-        forward_raw(params.data(), x.data(), ws.data());
-        return ws.output();
-    }
-
-    template <class T>
-    static void forward_raw(const T* params, const T* x, T* ws) {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (layer<I>::forward(params + param_offsets[I], train_input<I>(x, ws), activation<I>(ws)), ...);
+            (layer<I>::forward(params.data() + param_offsets[I], train_input<I>(x, ws), ws.template activation<I>(),
+                               batch),
+             ...);
         }(std::make_index_sequence<layer_count>{});
     }
 
-    // Backward after forward() on the same x: dy is dL/d(output). Parameter gradients are added to
-    // `grads` (zero them between batches); dL/dx is written to *dx when given.
-    template <class M, class T>
+    // One sample: returns the output, which stays valid until the workspace is used again.
+    template <class M, class T, std::size_t Capacity>
+    static std::span<const T, output_shape::size> forward(const parameters<M, T>& params,
+                                                          const tensor<T, input_shape>& x,
+                                                          training_workspace<sequential, T, Capacity>& ws) {
+        forward(params, x.data(), 1, ws);
+        return ws.output(0);
+    }
+
+    // Backward after forward() on the same inputs, with dL/d(output) of each sample in
+    // ws.template output_gradient<layer_count - 1>(). Parameter gradients are added to `grads`
+    // (zero them between batches); dL/dx is written to dx when it is not null.
+    template <class M, class T, std::size_t Capacity>
+    static void backward(const parameters<M, T>& params, const T* x, std::size_t batch,
+                         training_workspace<sequential, T, Capacity>& ws, parameters<M, T>& grads, T* dx = nullptr) {
+        backward_from<layer_count - 1>(params, x, batch, ws, grads, dx);
+    }
+
+    // One sample: dy is dL/d(output).
+    template <class M, class T, std::size_t Capacity>
     static void backward(const parameters<M, T>& params, const tensor<T, input_shape>& x,
-                         training_workspace<sequential, T>& ws, const tensor<T, output_shape>& dy,
+                         training_workspace<sequential, T, Capacity>& ws, const tensor<T, output_shape>& dy,
                          parameters<M, T>& grads, tensor<T, input_shape>* dx = nullptr) {
-        require_same_model<M>();
-        std::copy(dy.begin(), dy.end(), output_gradient<layer_count - 1>(ws.data()));
-        backward_from<layer_count - 1>(params.data(), x.data(), ws.data(), grads.data(),
-                                       dx != nullptr ? dx->data() : nullptr);
+        std::copy(dy.begin(), dy.end(), ws.template output_gradient<layer_count - 1>());
+        backward_from<layer_count - 1>(params, x.data(), 1, ws, grads, dx != nullptr ? dx->data() : nullptr);
     }
 
     // Backpropagates from layer `Last` down, with dL/d(output of Last) already in
-    // output_gradient<Last>(ws). Lets a fused loss start below the layer it absorbs.
-    template <std::size_t Last, class T>
-    static void backward_from(const T* params, const T* x, T* ws, T* grads, T* dx) {
+    // ws.output_gradient<Last>(). Lets a fused loss start below the layer it absorbs.
+    template <std::size_t Last, class M, class T, std::size_t Capacity>
+    static void backward_from(const parameters<M, T>& params, const T* x, std::size_t batch,
+                              training_workspace<sequential, T, Capacity>& ws, parameters<M, T>& grads, T* dx) {
+        require_same_model<M>();
         [&]<std::size_t... R>(std::index_sequence<R...>) {
-            (backward_layer<Last - R>(params, x, ws, grads, dx), ...);
+            (backward_layer<Last - R>(params.data(), x, batch, ws, grads.data(), dx), ...);
         }(std::make_index_sequence<Last + 1>{});
-    }
-
-    // Where dL/d(output of layer I) lives inside a training workspace.
-    template <std::size_t I, class T>
-    static T* output_gradient(T* ws) {
-        return ws + activations_size + (I % 2) * gradient_buffer_size;
-    }
-
-    template <std::size_t I, class T>
-    static T* activation(T* ws) {
-        return ws + activation_offsets[I];
-    }
-    template <std::size_t I, class T>
-    static const T* activation(const T* ws) {
-        return ws + activation_offsets[I];
     }
 
 private:
@@ -282,23 +279,23 @@ private:
             return infer_output<I - 1>(static_cast<T*>(nullptr), scratch);
     }
 
-    template <std::size_t I, class T>
-    static const T* train_input(const T* x, const T* ws) {
+    template <std::size_t I, class T, class Workspace>
+    static const T* train_input(const T* x, Workspace& ws) {
         if constexpr (I == 0)
             return x;
         else
-            return activation<I - 1>(ws);
+            return ws.template activation<I - 1>();
     }
 
-    template <std::size_t I, class T>
-    static void backward_layer(const T* params, const T* x, T* ws, T* grads, T* dx) {
+    template <std::size_t I, class T, class Workspace>
+    static void backward_layer(const T* params, const T* x, std::size_t batch, Workspace& ws, T* grads, T* dx) {
         T* layer_dx = nullptr;
         if constexpr (I == 0)
             layer_dx = dx;
         else
-            layer_dx = output_gradient<I - 1>(ws);
-        layer<I>::backward(params + param_offsets[I], train_input<I>(x, ws), activation<I>(ws),
-                           output_gradient<I>(ws), layer_dx, grads + param_offsets[I]);
+            layer_dx = ws.template output_gradient<I - 1>();
+        layer<I>::backward(params + param_offsets[I], train_input<I>(x, ws), ws.template activation<I>(),
+                           ws.template output_gradient<I>(), layer_dx, grads + param_offsets[I], batch);
     }
 };
 
@@ -309,16 +306,38 @@ struct inference_scratch {
     T* data() { return values; }
 };
 
-// Everything a training step keeps between forward and backward; Model::training_workspace_bytes<T>.
-template <class Model, class T = float>
+// Everything a training step keeps between forward and backward, for up to `Capacity` samples
+// at once: Model::training_workspace_bytes<T, Capacity>. Each layer's outputs for the batch are
+// contiguous, sample after sample.
+template <class Model, class T = float, std::size_t Capacity = 1>
 struct training_workspace {
-    alignas(tensor_alignment) T values[Model::training_workspace_size];
+    static_assert(Capacity > 0, "ctnn::training_workspace needs room for at least one sample");
+    static constexpr std::size_t capacity = Capacity;
+
+    alignas(tensor_alignment) T values[Capacity * Model::training_workspace_size_per_sample];
+
     T* data() { return values; }
     const T* data() const { return values; }
-    // The model's output from the last forward().
-    std::span<const T, Model::output_shape::size> output() const {
+
+    // Outputs of layer I for the whole batch.
+    template <std::size_t I>
+    T* activation() {
+        return values + Capacity * Model::activation_offsets[I];
+    }
+    template <std::size_t I>
+    const T* activation() const {
+        return values + Capacity * Model::activation_offsets[I];
+    }
+    // dL/d(outputs of layer I) for the whole batch; two buffers alternate down the layers.
+    template <std::size_t I>
+    T* output_gradient() {
+        return values + Capacity * (Model::activations_size + (I % 2) * Model::gradient_buffer_size);
+    }
+
+    // The model's output for sample `b` of the last forward().
+    std::span<const T, Model::output_shape::size> output(std::size_t b) const {
         return std::span<const T, Model::output_shape::size>(
-            Model::template activation<Model::layer_count - 1>(data()), Model::output_shape::size);
+            activation<Model::layer_count - 1>() + b * Model::output_shape::size, Model::output_shape::size);
     }
 };
 

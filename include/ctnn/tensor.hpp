@@ -7,18 +7,20 @@
 
 namespace ctnn {
 
-// 64-byte alignment lets kernels use full-width SIMD loads on any x86 or ARM core.
+// Alignment of the library's large buffers (parameters, workspaces): full-width SIMD loads on any
+// x86 or ARM core.
 inline constexpr std::size_t tensor_alignment = 64;
 
 // An aggregate, so `tensor<float, shape<2>> x{{0.f, 1.f}}` works and copying is a memcpy.
-// No heap, no constructor: it can live in .bss, on the stack or in a caller's array.
+// No heap, no constructor: it can live in .bss, on the stack or in a caller's array. It is not
+// over-aligned, so an array of tensors is a dense array of values (no padding between samples).
 template <class T, shape_type Shape>
 struct tensor {
     using value_type = T;
     using shape_type = Shape;
     static constexpr std::size_t size = Shape::size;
 
-    alignas(tensor_alignment) T values[Shape::size];
+    T values[Shape::size];
 
     constexpr T& operator[](std::size_t i) { return values[i]; }
     constexpr const T& operator[](std::size_t i) const { return values[i]; }

@@ -20,7 +20,7 @@ namespace ctnn {
 
 struct fit_options {
     std::size_t epochs = 1;
-    std::size_t batch_size = 32;  // the last batch of an epoch may be smaller
+    std::size_t batch_size = 0;   // 0: the trainer's BatchCapacity; the last batch may be smaller
     bool shuffle = true;          // a fresh sample order every epoch, drawn from `seed`
     std::uint64_t seed = 0;
 };
@@ -76,88 +76,67 @@ struct sample_order {
 };
 }  // namespace detail
 
-// Owns everything a training step needs besides the parameters and the optimizer: the gradients
-// and the workspace (Model::training_workspace_bytes<T>). Put it wherever the RAM is.
-template <class Model, class Loss, class T = float>
+// Owns everything a training step needs besides the parameters and the optimizer: gradients, the
+// workspace for up to BatchCapacity samples, and a staging copy of the batch's inputs. Its size
+// is a compile-time constant (sizeof(trainer)); put it wherever the RAM is (static storage for
+// large models).
+template <class Model, class Loss, class T = float, std::size_t BatchCapacity = 32>
 class trainer {
     static_assert(!Loss::fuses_softmax || detail::ends_with_softmax<Model>,
                   "ctnn::softmax_cross_entropy works on the logits of a final softmax: "
                   "end the model with ctnn::softmax");
+    static_assert(!Loss::fuses_softmax || Model::layer_count >= 2,
+                  "ctnn::softmax_cross_entropy needs a layer before the final softmax");
+
+    static constexpr std::size_t last = Model::layer_count - 1;
+    // The layer whose output the loss reads: the softmax's input when the loss absorbs the softmax.
+    static constexpr std::size_t loss_layer = Loss::fuses_softmax ? last - 1 : last;
+    static constexpr std::size_t input_size = Model::input_shape::size;
+    static constexpr std::size_t output_size = Model::output_shape::size;
 
 public:
     using input_tensor = tensor<T, typename Model::input_shape>;
     using target_tensor = tensor<T, typename Model::output_shape>;
+    static constexpr std::size_t batch_capacity = BatchCapacity;
 
     gradients<Model, T> grads{};
-    training_workspace<Model, T> workspace{};
+    training_workspace<Model, T, BatchCapacity> workspace{};
 
-    // Forward, loss and backward for one sample; adds scale * dL/dparams to `grads` and returns
-    // the sample's loss. `matched` (optional) tells whether the prediction was right.
-    template <class M, class TargetShape>
-    T accumulate(const parameters<M, T>& params, const input_tensor& x,
-                 const tensor<T, TargetShape>& target, T scale, bool* matched = nullptr) {
-        static_assert(error::check<std::is_same_v<TargetShape, typename Model::output_shape>,
-                                   error::expected_shape<typename Model::output_shape>,
-                                   error::got_shape<TargetShape>>,
-                      "ctnn: the loss target's shape differs from the model's output shape");
-        static_assert(error::check<std::is_same_v<M, Model>, error::expected_model<Model>, error::got_model<M>>,
-                      "ctnn: these parameters belong to another model than the trainer's");
-        constexpr std::size_t last = Model::layer_count - 1;
-        T* ws = workspace.data();
-        Model::forward_raw(params.data(), x.data(), ws);
-        if (matched != nullptr)
-            *matched = detail::prediction_matches<target_tensor::size>(Model::template activation<last>(ws),
-                                                                       target.data());
-        if constexpr (Loss::fuses_softmax) {
-            static_assert(Model::layer_count >= 2, "ctnn::softmax_cross_entropy needs a layer before the softmax");
-            const T loss = Loss::template evaluate<target_tensor::size>(
-                Model::template activation<last - 1>(ws), target.data(),
-                Model::template output_gradient<last - 1>(ws), scale);
-            Model::template backward_from<last - 1>(params.data(), x.data(), ws, grads.data(),
-                                                    static_cast<T*>(nullptr));
-            return loss;
-        } else {
-            const T loss = Loss::template evaluate<target_tensor::size>(
-                Model::template activation<last>(ws), target.data(), Model::template output_gradient<last>(ws),
-                scale);
-            Model::template backward_from<last>(params.data(), x.data(), ws, grads.data(), static_cast<T*>(nullptr));
-            return loss;
-        }
-    }
-
-    // One optimizer step on the mean loss of one batch; returns that mean loss. `inputs` and
-    // `targets` are contiguous ranges of tensors (C arrays, std::array, std::vector, std::span).
+    // One optimizer step on the mean loss of one batch (1 to BatchCapacity samples); reports the
+    // batch's mean loss and accuracy, measured before the update. `inputs` and `targets` are
+    // contiguous ranges of tensors (C arrays, std::array, std::vector, std::span).
     template <class Optimizer, class Inputs, class Targets>
-    T train_batch(parameters<Model, T>& params, Optimizer& optimizer, const Inputs& input_range,
-                  const Targets& target_range, std::size_t* matched = nullptr) {
+    fit_result train_batch(parameters<Model, T>& params, Optimizer& optimizer, const Inputs& input_range,
+                           const Targets& target_range) {
         const std::span<const input_tensor> inputs(input_range);
         const auto targets = as_targets(target_range);
-        std::fill(grads.values.begin(), grads.values.end(), T(0));
-        const std::size_t count = std::min(inputs.size(), targets.size());
-        if (count == 0) return T(0);
-        const T scale = T(1) / T(count);
-        T total = T(0);
-        for (std::size_t i = 0; i < count; ++i) {
-            bool hit = false;
-            total += accumulate(params, inputs[i], targets[i], scale, &hit);
-            if (matched != nullptr && hit) ++*matched;
-        }
-        optimizer.step(params, grads);
-        return total / T(count);
+        fit_result outcome;
+        if (inputs.size() != targets.size())
+            return fail(outcome, "train_batch: inputs and targets hold different numbers of samples");
+        if (inputs.empty() || inputs.size() > BatchCapacity)
+            return fail(outcome, "train_batch: the batch must hold 1 to BatchCapacity samples");
+        std::size_t matched = 0;
+        const T loss = step(params, optimizer, inputs, targets, detail::sample_order::identity(inputs.size()), 0,
+                            inputs.size(), matched);
+        outcome.loss = double(loss) / double(inputs.size());
+        outcome.accuracy = double(matched) / double(inputs.size());
+        return outcome;
     }
 
     // Mini-batch training over caller-owned data. `on_epoch(const epoch_report&)` is called after
-    // each epoch; if it returns bool, false stops training early.
+    // each epoch; if it returns bool, false stops training early. batch_size 0 means BatchCapacity.
     template <class Optimizer, class Inputs, class Targets, class Callback>
     fit_result fit(parameters<Model, T>& params, Optimizer& optimizer, const Inputs& input_range,
                    const Targets& target_range, const fit_options& options, Callback&& on_epoch) {
         const std::span<const input_tensor> inputs(input_range);
         const auto targets = as_targets(target_range);
         fit_result outcome;
+        const std::size_t batch_size = options.batch_size == 0 ? BatchCapacity : options.batch_size;
         if (inputs.size() != targets.size())
             return fail(outcome, "fit: inputs and targets hold different numbers of samples");
         if (inputs.empty()) return fail(outcome, "fit: no samples");
-        if (options.batch_size == 0) return fail(outcome, "fit: batch_size must be at least 1");
+        if (batch_size > BatchCapacity)
+            return fail(outcome, "fit: batch_size exceeds the trainer's BatchCapacity");
         if (inputs.size() >= (std::size_t{1} << 32)) return fail(outcome, "fit: more than 2^32 - 1 samples");
 
         const std::size_t n = inputs.size();
@@ -167,17 +146,9 @@ public:
                                                : detail::sample_order::identity(n);
             double loss_total = 0;
             std::size_t matched = 0;
-            for (std::size_t start = 0; start < n; start += options.batch_size) {
-                const std::size_t count = std::min(options.batch_size, n - start);
-                std::fill(grads.values.begin(), grads.values.end(), T(0));
-                const T scale = T(1) / T(count);
-                for (std::size_t k = 0; k < count; ++k) {
-                    const std::size_t i = static_cast<std::size_t>(order[start + k]);
-                    bool hit = false;
-                    loss_total += double(accumulate(params, inputs[i], targets[i], scale, &hit));
-                    matched += hit ? 1 : 0;
-                }
-                optimizer.step(params, grads);
+            for (std::size_t start = 0; start < n; start += batch_size) {
+                const std::size_t count = std::min(batch_size, n - start);
+                loss_total += double(step(params, optimizer, inputs, targets, order, start, count, matched));
             }
             outcome.epochs_run = epoch;
             outcome.loss = loss_total / double(n);
@@ -199,17 +170,53 @@ public:
     }
 
 private:
+    alignas(tensor_alignment) T batch_inputs_[BatchCapacity * input_size];
+
     // Targets are taken as any contiguous range so that a target of the wrong shape reaches the
-    // shape check in accumulate() (with a readable message) instead of failing overload resolution.
+    // shape check below (with a readable message) instead of failing overload resolution.
     template <class Targets>
     static auto as_targets(const Targets& targets) {
         using element = std::remove_cvref_t<decltype(*std::data(targets))>;
+        static_assert(error::check<std::is_same_v<element, target_tensor>, error::expected_shape<typename Model::output_shape>,
+                                   error::got_shape<typename element::shape_type>>,
+                      "ctnn: the loss target's shape differs from the model's output shape");
         return std::span<const element>(std::data(targets), std::size(targets));
     }
 
     static fit_result& fail(fit_result& outcome, const char* why) {
         outcome.outcome = {status::invalid_argument, why};
         return outcome;
+    }
+
+    // Samples order[start .. start+count) as one batch: gather, forward, loss, backward, update.
+    // Returns the summed loss of the batch's samples.
+    template <class Optimizer>
+    T step(parameters<Model, T>& params, Optimizer& optimizer, std::span<const input_tensor> inputs,
+           std::span<const target_tensor> targets, const detail::sample_order& order, std::size_t start,
+           std::size_t count, std::size_t& matched) {
+        for (std::size_t k = 0; k < count; ++k) {
+            const input_tensor& x = inputs[static_cast<std::size_t>(order[start + k])];
+            std::copy(x.begin(), x.end(), batch_inputs_ + k * input_size);
+        }
+        Model::forward(params, batch_inputs_, count, workspace);
+
+        constexpr std::size_t loss_size = Model::output_sizes[loss_layer];
+        const T scale = T(1) / T(count);
+        T loss = T(0);
+        for (std::size_t k = 0; k < count; ++k) {
+            const target_tensor& target = targets[static_cast<std::size_t>(order[start + k])];
+            loss += Loss::template evaluate<loss_size>(workspace.template activation<loss_layer>() + k * loss_size,
+                                                      target.data(),
+                                                      workspace.template output_gradient<loss_layer>() + k * loss_size,
+                                                      scale);
+            if (detail::prediction_matches<output_size>(workspace.output(k).data(), target.data())) ++matched;
+        }
+
+        std::fill(grads.values.begin(), grads.values.end(), T(0));
+        Model::template backward_from<loss_layer>(params, batch_inputs_, count, workspace, grads,
+                                                  static_cast<T*>(nullptr));
+        optimizer.step(params, grads);
+        return loss;
     }
 };
 

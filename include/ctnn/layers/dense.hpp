@@ -40,33 +40,39 @@ struct dense {
 
         // The bias starts the sum, then products are added in input order; generated C keeps this order.
         template <class T>
-        static void forward(const T* params, const T* x, T* y) {
+        static void forward(const T* params, const T* x, T* y, std::size_t batch) {
             const T* w = params;
             const T* b = params + inputs * Units;
-            for (std::size_t j = 0; j < Units; ++j) {
-                T acc = b[j];
-                for (std::size_t i = 0; i < inputs; ++i) acc += w[j * inputs + i] * x[i];
-                y[j] = acc;
+            for (std::size_t s = 0; s < batch; ++s, x += inputs, y += Units) {
+                for (std::size_t j = 0; j < Units; ++j) {
+                    T acc = b[j];
+                    for (std::size_t i = 0; i < inputs; ++i) acc += w[j * inputs + i] * x[i];
+                    y[j] = acc;
+                }
             }
         }
 
-        // Parameter gradients accumulate (+=) so a mini-batch sums over its samples;
-        // dx is overwritten, and skipped when null (the first layer has nobody to pass it to).
+        // Parameter gradients accumulate (+=), sample after sample, so a batch gives the same sums
+        // as one call per sample. dx is overwritten, and skipped when null (the first layer has
+        // nobody to pass it to).
         template <class T>
-        static void backward(const T* params, const T* x, const T* /*y*/, const T* dy, T* dx,
-                             T* dparams) {
+        static void backward(const T* params, const T* x, const T* /*y*/, const T* dy, T* dx, T* dparams,
+                             std::size_t batch) {
             T* dw = dparams;
             T* db = dparams + inputs * Units;
-            for (std::size_t j = 0; j < Units; ++j) {
-                db[j] += dy[j];
-                for (std::size_t i = 0; i < inputs; ++i) dw[j * inputs + i] += dy[j] * x[i];
-            }
-            if (dx == nullptr) return;
             const T* w = params;
-            for (std::size_t i = 0; i < inputs; ++i) {
-                T acc = T(0);
-                for (std::size_t j = 0; j < Units; ++j) acc += w[j * inputs + i] * dy[j];
-                dx[i] = acc;
+            for (std::size_t s = 0; s < batch; ++s, x += inputs, dy += Units) {
+                for (std::size_t j = 0; j < Units; ++j) {
+                    db[j] += dy[j];
+                    for (std::size_t i = 0; i < inputs; ++i) dw[j * inputs + i] += dy[j] * x[i];
+                }
+                if (dx == nullptr) continue;
+                for (std::size_t i = 0; i < inputs; ++i) {
+                    T acc = T(0);
+                    for (std::size_t j = 0; j < Units; ++j) acc += w[j * inputs + i] * dy[j];
+                    dx[i] = acc;
+                }
+                dx += inputs;
             }
         }
     };

@@ -19,14 +19,14 @@ struct elementwise {
         static constexpr std::size_t flops = In::size * Activation::flops_per_value;
 
         template <class T>
-        static void forward(const T*, const T* x, T* y) {
-            for (std::size_t i = 0; i < In::size; ++i) y[i] = Activation::apply(x[i]);
+        static void forward(const T*, const T* x, T* y, std::size_t batch) {
+            for (std::size_t i = 0; i < batch * In::size; ++i) y[i] = Activation::apply(x[i]);
         }
 
         template <class T>
-        static void backward(const T*, const T* x, const T* y, const T* dy, T* dx, T*) {
+        static void backward(const T*, const T* x, const T* y, const T* dy, T* dx, T*, std::size_t batch) {
             if (dx == nullptr) return;
-            for (std::size_t i = 0; i < In::size; ++i) dx[i] = dy[i] * Activation::derivative(x[i], y[i]);
+            for (std::size_t i = 0; i < batch * In::size; ++i) dx[i] = dy[i] * Activation::derivative(x[i], y[i]);
         }
     };
 };

@@ -24,8 +24,8 @@ struct softmax {
 
         // Subtracting the maximum keeps exp() finite for any finite input.
         template <class T>
-        static void forward(const T*, const T* x, T* y) {
-            for (std::size_t g = 0; g < groups; ++g) {
+        static void forward(const T*, const T* x, T* y, std::size_t batch) {
+            for (std::size_t g = 0; g < batch * groups; ++g) {
                 const T* xg = x + g * classes;
                 T* yg = y + g * classes;
                 T largest = xg[0];
@@ -41,9 +41,9 @@ struct softmax {
 
         // dx_i = y_i * (dy_i - sum_j dy_j y_j)
         template <class T>
-        static void backward(const T*, const T*, const T* y, const T* dy, T* dx, T*) {
+        static void backward(const T*, const T*, const T* y, const T* dy, T* dx, T*, std::size_t batch) {
             if (dx == nullptr) return;
-            for (std::size_t g = 0; g < groups; ++g) {
+            for (std::size_t g = 0; g < batch * groups; ++g) {
                 const std::size_t base = g * classes;
                 T dot = T(0);
                 for (std::size_t i = 0; i < classes; ++i) dot += dy[base + i] * y[base + i];
