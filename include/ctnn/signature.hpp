@@ -5,6 +5,9 @@
 #include <string_view>
 #include <utility>
 
+#include <boost/mp11/algorithm.hpp>
+#include <boost/mp11/utility.hpp>
+
 namespace ctnn {
 
 namespace detail {
@@ -40,24 +43,25 @@ constexpr std::uint64_t signature_extra() {
 }
 }  // namespace detail
 
+template <class Model>
+constexpr std::uint64_t compute_architecture_signature() {
+    detail::fnv1a h;
+    h.template shape<typename Model::input_shape>();
+    // mp_identity wrappers: the bound layers are only named, never constructed.
+    boost::mp11::mp_for_each<boost::mp11::mp_transform<boost::mp11::mp_identity, typename Model::layers>>(
+        [&](auto identity) {
+            using bound = typename decltype(identity)::type;
+            h.text(bound::layer::name);
+            h.template shape<typename bound::output_shape>();
+            h.number(bound::param_count);
+            h.number(detail::signature_extra<typename bound::layer>());
+        });
+    return h.hash;
+}
+
 // Covers every layer's name, output shape, parameter count and extra settings, in order.
 // Weight files carry it so that weights of one model are never loaded into another.
 template <class Model>
-inline constexpr std::uint64_t architecture_signature = [] {
-    detail::fnv1a h;
-    h.template shape<typename Model::input_shape>();
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (
-            [&] {
-                using bound = typename Model::template layer<I>;
-                h.text(bound::layer::name);
-                h.template shape<typename bound::output_shape>();
-                h.number(bound::param_count);
-                h.number(detail::signature_extra<typename bound::layer>());
-            }(),
-            ...);
-    }(std::make_index_sequence<Model::layer_count>{});
-    return h.hash;
-}();
+inline constexpr std::uint64_t architecture_signature = compute_architecture_signature<Model>();
 
 }  // namespace ctnn
