@@ -1,0 +1,134 @@
+#include <cmath>
+#include <type_traits>
+#include <vector>
+
+#include <ctnn/ctnn.hpp>
+
+#include "gradient_check.hpp"
+
+using namespace ctnn;
+
+using xor_net = sequential<input<2>, dense<5>, sigmoid, dense<1>, sigmoid>;
+using mixed_net = sequential<input<6>, dense<8>, relu, dense<7>, ctnn::tanh, dense<5>, leaky_relu<std::ratio<1, 5>>,
+                             dense<4>, identity, dense<3>, softmax>;
+
+TEST_CASE("xor_net: compile-time figures") {
+    static_assert(xor_net::param_count == 21);
+    static_assert(std::is_same_v<xor_net::output_shape, shape<1>>);
+    static_assert(std::is_same_v<xor_net::input_shape, shape<2>>);
+    static_assert(xor_net::layer_count == 4);
+    static_assert(xor_net::param_offsets[2] == 15);
+    static_assert(xor_net::flops == 2 * 2 * 5 + 5 * 4 + 2 * 5 * 1 + 1 * 4);
+    // Largest adjacent pair of intermediate outputs: dense<5> and sigmoid, 5 + 5 values.
+    static_assert(xor_net::inference_scratch_size == 10);
+    static_assert(xor_net::inference_scratch_bytes<float> == 40);
+    static_assert(xor_net::training_workspace_bytes<float, 4> == 4 * (5 + 5 + 1 + 1 + 2 * 5) * sizeof(float));
+    static_assert(layer_table<xor_net>[0].param_count == 15);
+    static_assert(layer_table<xor_net>[3].name == "sigmoid");
+}
+
+TEST_CASE("the inference arena never lets a layer's input and output overlap") {
+    // Any model whose sizes alternate large/small stresses the front/back placement.
+    using net = sequential<input<3>, dense<9>, relu, dense<2>, relu, dense<11>, sigmoid, dense<1>>;
+    static_assert(net::inference_scratch_size == 11 + 11);
+    parameters<net, double> p;
+    initialize(p, 5);
+    tensor<double, shape<3>> x{{0.5, -1.0, 2.0}};
+    training_workspace<net, double> ws;
+    const auto trained = net::forward(p, x, ws);
+    const auto inferred = net::infer(p, x);
+    CHECK(inferred[0] == trained[0]);
+}
+
+TEST_CASE("infer and training forward agree bit for bit") {
+    parameters<mixed_net> p;
+    initialize(p, 3, initializer::he_uniform);
+    random_generator rng(9);
+    for (int trial = 0; trial < 20; ++trial) {
+        tensor<float, shape<6>> x;
+        for (float& v : x) v = rng.uniform<float>(-3, 3);
+        training_workspace<mixed_net> ws;
+        const auto y_train = mixed_net::forward(p, x, ws);
+        const auto y_infer = mixed_net::infer(p, x);
+        for (std::size_t i = 0; i < 3; ++i) CHECK(y_infer[i] == y_train[i]);
+    }
+}
+
+TEST_CASE("whole-model backward matches central finite differences (input and parameters)") {
+    parameters<mixed_net, double> p;
+    initialize(p, 17, initializer::he_uniform);
+    random_generator rng(4);
+    for (double& v : p.values) v += rng.uniform<double>(-0.1, 0.1);  // non-zero biases too
+    tensor<double, shape<6>> x;
+    for (double& v : x) v = rng.uniform<double>(-1, 1);
+    tensor<double, shape<3>> upstream{{0.3, -0.7, 1.1}};
+
+    training_workspace<mixed_net, double> ws;
+    gradients<mixed_net, double> grads{};
+    tensor<double, shape<6>> dx;
+    mixed_net::forward(p, x, ws);
+    mixed_net::backward(p, x, ws, upstream, grads, &dx);
+
+    const auto loss = [&] {
+        const auto y = mixed_net::infer(p, x);
+        return upstream[0] * y[0] + upstream[1] * y[1] + upstream[2] * y[2];
+    };
+    const double h = 1e-6;
+    const auto numeric = [&](double& value) {
+        const double saved = value;
+        value = saved + h;
+        const double up = loss();
+        value = saved - h;
+        const double down = loss();
+        value = saved;
+        return (up - down) / (2 * h);
+    };
+    for (std::size_t i = 0; i < 6; ++i) CHECK(ctnn_test::relative_error(numeric(x[i]), dx[i]) < 1e-6);
+    for (std::size_t i = 0; i < p.size; ++i) {
+        const double n = numeric(p.values[i]);
+        CHECK_MESSAGE(ctnn_test::relative_error(n, grads.values[i]) < 1e-6, "parameter ", i);
+    }
+}
+
+TEST_CASE("a batch forward/backward equals accumulating sample by sample") {
+    parameters<mixed_net> p;
+    initialize(p, 8);
+    constexpr std::size_t batch = 5;
+    random_generator rng(1);
+    float xs[batch * 6];
+    for (float& v : xs) v = rng.uniform<float>(-1, 1);
+
+    training_workspace<mixed_net, float, batch> ws;
+    for (std::size_t k = 0; k < batch * 3; ++k) ws.output_gradient<mixed_net::layer_count - 1>()[k] = float(k) * 0.1f;
+    gradients<mixed_net> batched{};
+    mixed_net::forward(p, xs, batch, ws);
+    mixed_net::backward(p, xs, batch, ws, batched);
+
+    gradients<mixed_net> one_by_one{};
+    training_workspace<mixed_net> single;
+    for (std::size_t k = 0; k < batch; ++k) {
+        mixed_net::forward(p, xs + 6 * k, 1, single);
+        for (std::size_t c = 0; c < 3; ++c) single.output_gradient<mixed_net::layer_count - 1>()[c] = float(3 * k + c) * 0.1f;
+        mixed_net::backward(p, xs + 6 * k, 1, single, one_by_one);
+    }
+    CHECK(batched == one_by_one);
+}
+
+TEST_CASE("parameters expose each layer's slice") {
+    parameters<xor_net> p{};
+    p.of_layer<2>()[0] = 7.0f;
+    CHECK(p.values[15] == 7.0f);
+    static_assert(decltype(p.of_layer<0>())::extent == 15);
+    static_assert(decltype(p.of_layer<1>())::extent == 0);
+}
+
+TEST_CASE("architecture signatures tell models apart") {
+    using wider = sequential<input<2>, dense<6>, sigmoid, dense<1>, sigmoid>;
+    using other_activation = sequential<input<2>, dense<5>, ctnn::tanh, dense<1>, sigmoid>;
+    using other_slope = sequential<input<2>, dense<5>, leaky_relu<std::ratio<1, 5>>, dense<1>, sigmoid>;
+    using default_slope = sequential<input<2>, dense<5>, leaky_relu<>, dense<1>, sigmoid>;
+    static_assert(architecture_signature<xor_net> != architecture_signature<wider>);
+    static_assert(architecture_signature<xor_net> != architecture_signature<other_activation>);
+    static_assert(architecture_signature<other_slope> != architecture_signature<default_slope>);
+    static_assert(architecture_signature<xor_net> == architecture_signature<sequential<input<2>, dense<5>, sigmoid, dense<1>, sigmoid>>);
+}

@@ -1,0 +1,51 @@
+#include <doctest/doctest.h>
+#include <cmath>
+
+#include <ctnn/ctnn.hpp>
+
+using net = ctnn::sequential<ctnn::input<1>, ctnn::dense<2>>;  // 4 parameters
+
+TEST_CASE("sgd without momentum: p -= lr * g") {
+    ctnn::parameters<net, double> p{{1, 2, 3, 4}};
+    const ctnn::gradients<net, double> g{{0.5, -1, 0, 2}};
+    ctnn::sgd<net, double> opt{.learning_rate = 0.1};
+    opt.step(p, g);
+    CHECK(p.values[0] == doctest::Approx(0.95));
+    CHECK(p.values[1] == doctest::Approx(2.1));
+    CHECK(p.values[2] == 3.0);
+    CHECK(p.values[3] == doctest::Approx(3.8));
+}
+
+TEST_CASE("sgd with momentum: the velocity carries the previous step") {
+    ctnn::parameters<net, double> p{{1, 1, 1, 1}};
+    const ctnn::gradients<net, double> g{{1, 1, 1, 1}};
+    ctnn::sgd<net, double> opt{.learning_rate = 0.1, .momentum = 0.9};
+    opt.step(p, g);  // v = 1,   p = 1 - 0.1
+    opt.step(p, g);  // v = 1.9, p = 0.9 - 0.19
+    CHECK(p.values[0] == doctest::Approx(0.71));
+}
+
+TEST_CASE("adam: the first step moves each parameter by about lr against its gradient's sign") {
+    // With bias correction, m_hat = g and v_hat = g^2 after one step: the update is lr * g / (|g| + eps).
+    ctnn::parameters<net, double> p{{0, 0, 0, 0}};
+    const ctnn::gradients<net, double> g{{3, -0.001, 0, 50}};
+    ctnn::adam<net, double> opt{.learning_rate = 0.1};
+    opt.step(p, g);
+    CHECK(p.values[0] == doctest::Approx(-0.1 * 3 / (3 + 1e-8)));
+    CHECK(p.values[1] == doctest::Approx(0.1 * 0.001 / (0.001 + 1e-8)));
+    CHECK(p.values[2] == 0.0);
+    CHECK(p.values[3] == doctest::Approx(-0.1));
+}
+
+TEST_CASE("adam: second step follows the bias-corrected moments") {
+    ctnn::parameters<net, double> p{{0, 0, 0, 0}};
+    ctnn::adam<net, double> opt{.learning_rate = 0.01, .beta1 = 0.9, .beta2 = 0.99};
+    opt.step(p, ctnn::gradients<net, double>{{1, 1, 1, 1}});
+    opt.step(p, ctnn::gradients<net, double>{{-2, -2, -2, -2}});
+    // Independent recomputation of step 2 from the textbook formulas.
+    const double m = 0.9 * 0.1 + 0.1 * -2;
+    const double v = 0.99 * 0.01 + 0.01 * 4;
+    const double m_hat = m / (1 - 0.81), v_hat = v / (1 - 0.9801);
+    const double expected = -0.01 - 0.01 * m_hat / (std::sqrt(v_hat) + 1e-8);
+    CHECK(p.values[0] == doctest::Approx(expected).epsilon(1e-7));
+}

@@ -1,0 +1,143 @@
+#include <doctest/doctest.h>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <ctnn/ctnn.hpp>
+
+using xor_net = ctnn::sequential<ctnn::input<2>, ctnn::dense<5>, ctnn::sigmoid, ctnn::dense<1>, ctnn::sigmoid>;
+using sample = ctnn::tensor<float, ctnn::shape<2>>;
+using target = ctnn::tensor<float, ctnn::shape<1>>;
+
+namespace {
+const sample xor_inputs[4] = {{{0, 0}}, {{0, 1}}, {{1, 0}}, {{1, 1}}};
+const target xor_targets[4] = {{{0}}, {{1}}, {{1}}, {{0}}};
+
+// Trains the README's XOR setup and returns the final mean squared error.
+double train_xor(std::uint64_t seed, bool& all_correct) {
+    ctnn::parameters<xor_net> p;
+    ctnn::initialize(p, seed);
+    ctnn::adam<xor_net> opt{.learning_rate = 0.1f};
+    ctnn::trainer<xor_net, ctnn::mse, float, 4> trainer;
+    const auto result = trainer.fit(p, opt, xor_inputs, xor_targets, {.epochs = 1000, .shuffle = false});
+    REQUIRE(result.outcome);
+    double mse = 0;
+    all_correct = true;
+    for (int i = 0; i < 4; ++i) {
+        const float y = xor_net::infer(p, xor_inputs[i])[0];
+        mse += (y - xor_targets[i][0]) * (y - xor_targets[i][0]) / 4.0;
+        all_correct = all_correct && ((y > 0.5f) == (xor_targets[i][0] > 0.5f));
+    }
+    return mse;
+}
+}  // namespace
+
+TEST_CASE("XOR is learned from every seed 1..10 (Adam, lr 0.1, 1000 epochs, MSE)") {
+    for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+        bool all_correct = false;
+        const double mse = train_xor(seed, all_correct);
+        CAPTURE(seed);
+        CHECK(mse < 0.01);
+        CHECK(all_correct);
+    }
+}
+
+TEST_CASE("fit reports every epoch and stops when the callback says so") {
+    ctnn::parameters<xor_net> p;
+    ctnn::initialize(p, 1);
+    ctnn::adam<xor_net> opt{.learning_rate = 0.1f};
+    ctnn::trainer<xor_net, ctnn::mse, float, 4> trainer;
+    std::vector<double> losses;
+    const auto result = trainer.fit(p, opt, xor_inputs, xor_targets, {.epochs = 50, .batch_size = 2, .seed = 3},
+                                    [&](const ctnn::epoch_report& r) {
+                                        CHECK(r.epoch == losses.size() + 1);
+                                        CHECK(r.epochs == 50);
+                                        CHECK(r.accuracy >= 0.0);
+                                        CHECK(r.accuracy <= 1.0);
+                                        losses.push_back(r.loss);
+                                        return r.epoch < 7;
+                                    });
+    CHECK(result.outcome);
+    CHECK(result.epochs_run == 7);
+    CHECK(losses.size() == 7);
+    CHECK(result.loss == losses.back());
+}
+
+TEST_CASE("fit rejects bad sizes and leaves the parameters untouched") {
+    ctnn::parameters<xor_net> p;
+    ctnn::initialize(p, 1);
+    const auto before = p;
+    ctnn::adam<xor_net> opt{.learning_rate = 0.1f};
+    ctnn::trainer<xor_net, ctnn::mse, float, 4> trainer;
+    const std::span<const sample> three(xor_inputs, 3);
+    const std::span<const sample> none;
+
+    auto result = trainer.fit(p, opt, three, xor_targets, {.epochs = 1});
+    CHECK(result.outcome.code == ctnn::status::invalid_argument);
+    CHECK(std::string(result.outcome.detail).find("different numbers") != std::string::npos);
+    result = trainer.fit(p, opt, none, std::span<const target>(), {.epochs = 1});
+    CHECK(result.outcome.code == ctnn::status::invalid_argument);
+    result = trainer.fit(p, opt, xor_inputs, xor_targets, {.epochs = 1, .batch_size = 5});
+    CHECK(result.outcome.code == ctnn::status::invalid_argument);
+    CHECK(trainer.train_batch(p, opt, three, xor_targets).outcome.code == ctnn::status::invalid_argument);
+    CHECK(p == before);
+}
+
+TEST_CASE("training is deterministic for a seed, shuffling included") {
+    const auto run = [](std::uint64_t seed) {
+        ctnn::parameters<xor_net> p;
+        ctnn::initialize(p, 2);
+        ctnn::sgd<xor_net> opt{.learning_rate = 0.5f, .momentum = 0.9f};
+        ctnn::trainer<xor_net, ctnn::mse, float, 4> trainer;
+        trainer.fit(p, opt, xor_inputs, xor_targets, {.epochs = 20, .batch_size = 1, .shuffle = true, .seed = seed});
+        return p;
+    };
+    CHECK(run(5) == run(5));
+    CHECK(!(run(5) == run(6)));
+}
+
+TEST_CASE("the storage-free shuffle visits every sample exactly once") {
+    ctnn::random_generator rng(42);
+    for (std::uint64_t n : {1u, 2u, 3u, 10u, 97u, 1000u}) {
+        const auto order = ctnn::detail::sample_order::shuffled(n, rng);
+        std::vector<int> seen(n, 0);
+        for (std::uint64_t i = 0; i < n; ++i) ++seen[order[i]];
+        for (int count : seen) CHECK(count == 1);
+    }
+}
+
+TEST_CASE("softmax_cross_entropy trains a classifier through the fused softmax") {
+    using net = ctnn::sequential<ctnn::input<2>, ctnn::dense<8>, ctnn::relu, ctnn::dense<3>, ctnn::softmax>;
+    using x_t = ctnn::tensor<float, ctnn::shape<2>>;
+    using y_t = ctnn::tensor<float, ctnn::shape<3>>;
+    // Three well-separated clusters.
+    std::vector<x_t> xs;
+    std::vector<y_t> ys;
+    ctnn::random_generator rng(7);
+    const float centers[3][2] = {{-2, 0}, {2, 0}, {0, 2.5f}};
+    for (int i = 0; i < 60; ++i) {
+        const int c = i % 3;
+        xs.push_back({{centers[c][0] + rng.uniform(-0.5f, 0.5f), centers[c][1] + rng.uniform(-0.5f, 0.5f)}});
+        y_t y{};
+        y[std::size_t(c)] = 1;
+        ys.push_back(y);
+    }
+    ctnn::parameters<net> p;
+    ctnn::initialize(p, 1, ctnn::initializer::he_uniform);
+    ctnn::adam<net> opt{.learning_rate = 0.05f};
+    ctnn::trainer<net, ctnn::softmax_cross_entropy, float, 8> trainer;
+    const auto result = trainer.fit(p, opt, xs, ys, {.epochs = 60, .seed = 1});
+    CHECK(result.outcome);
+    CHECK(result.accuracy == 1.0);
+    CHECK(result.loss < 0.05);
+}
+
+TEST_CASE("binary_cross_entropy trains XOR too") {
+    ctnn::parameters<xor_net> p;
+    ctnn::initialize(p, 3);
+    ctnn::adam<xor_net> opt{.learning_rate = 0.1f};
+    ctnn::trainer<xor_net, ctnn::binary_cross_entropy, float, 4> trainer;
+    const auto result = trainer.fit(p, opt, xor_inputs, xor_targets, {.epochs = 500, .shuffle = false});
+    CHECK(result.accuracy == 1.0);
+    CHECK(result.loss < 0.05);
+}
