@@ -1,0 +1,65 @@
+// ctnn/layers/avg_pool2d.hpp: the mean of each window, per channel.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <string_view>
+
+#include <ctnn/layers/pool2d.hpp>
+
+namespace ctnn {
+
+// With padding::same, border windows average only the values inside the input
+// (PyTorch's count_include_pad=False).
+template <std::size_t Size, std::size_t Stride = Size, padding Pad = padding::valid>
+struct avg_pool2d {
+    static constexpr std::string_view name = "avg_pool2d";
+    static constexpr unsigned long long signature_extra = (Size << 16) + Stride * 4 + static_cast<unsigned long long>(Pad);
+
+    template <class In, std::size_t Position>
+    struct bind : detail::pool2d_geometry<In, Position, Size, Stride, Pad> {
+        using geometry = detail::pool2d_geometry<In, Position, Size, Stride, Pad>;
+        using layer = avg_pool2d;
+        using input_shape = In;
+        using typename geometry::output_shape;
+        static constexpr std::size_t param_count = 0;
+        static constexpr std::size_t flops = output_shape::size * Size * Size;
+
+        static std::size_t taps(std::size_t oh, std::size_t ow) {
+            std::size_t count = 0;
+            geometry::for_each_tap(oh, ow, [&](std::size_t) { ++count; });
+            return count;
+        }
+
+        template <class T>
+        static void forward(const T*, const T* x, T* y, std::size_t batch) {
+            for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size)
+                for (std::size_t oh = 0; oh < output_shape::dims[0]; ++oh)
+                    for (std::size_t ow = 0; ow < output_shape::dims[1]; ++ow) {
+                        const T count = T(taps(oh, ow));
+                        for (std::size_t c = 0; c < geometry::channels; ++c) {
+                            T total = T(0);
+                            geometry::for_each_tap(oh, ow, [&](std::size_t offset) { total += x[offset + c]; });
+                            y[(oh * output_shape::dims[1] + ow) * geometry::channels + c] = total / count;
+                        }
+                    }
+        }
+
+        template <class T>
+        static void backward(const T*, const T*, const T*, const T* dy, T* dx, T*, std::size_t batch) {
+            if (dx == nullptr) return;
+            for (std::size_t s = 0; s < batch; ++s, dy += output_shape::size, dx += In::size) {
+                std::fill(dx, dx + In::size, T(0));
+                for (std::size_t oh = 0; oh < output_shape::dims[0]; ++oh)
+                    for (std::size_t ow = 0; ow < output_shape::dims[1]; ++ow) {
+                        const T count = T(taps(oh, ow));
+                        for (std::size_t c = 0; c < geometry::channels; ++c) {
+                            const T share = dy[(oh * output_shape::dims[1] + ow) * geometry::channels + c] / count;
+                            geometry::for_each_tap(oh, ow, [&](std::size_t offset) { dx[offset + c] += share; });
+                        }
+                    }
+            }
+        }
+    };
+};
+
+}  // namespace ctnn

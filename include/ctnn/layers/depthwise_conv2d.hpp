@@ -1,0 +1,106 @@
+// ctnn/layers/depthwise_conv2d.hpp: one KH x KW kernel per channel (channel multiplier 1).
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <string_view>
+
+#include <ctnn/error.hpp>
+#include <ctnn/initializer.hpp>
+#include <ctnn/padding.hpp>
+#include <ctnn/shape.hpp>
+
+namespace ctnn {
+
+// Parameters: kernels as [KH][KW][C] (TensorFlow Lite's layout), then biases [C].
+// PyTorch's equivalent is Conv2d(C, C, groups=C) with weight [C][1][KH][KW].
+template <std::size_t KH, std::size_t KW, std::size_t Stride = 1, padding Pad = padding::valid>
+struct depthwise_conv2d {
+    static constexpr std::string_view name = "depthwise_conv2d";
+    static constexpr unsigned long long signature_extra = Stride * 4 + static_cast<unsigned long long>(Pad) + 1;
+
+    template <class In, std::size_t Position>
+    struct bind {
+        static constexpr std::size_t height = In::dims[0];
+        static constexpr std::size_t width = In::rank > 1 ? In::dims[1] : 1;
+        static constexpr std::size_t channels = In::rank > 2 ? In::dims[2] : 1;
+        using rows = spatial_axis<height, KH, Stride, Pad>;
+        using cols = spatial_axis<width, KW, Stride, Pad>;
+
+        struct requirements {
+            static_assert(error::check<In::rank == 3, error::at_layer<Position>, error::expects_rank<3>, error::got_shape<In>>,
+                          "ctnn::depthwise_conv2d needs a (height, width, channels) input");
+            static_assert(error::check<KH != 0 && KW != 0, error::at_layer<Position>>,
+                          "ctnn::depthwise_conv2d needs a kernel of at least 1x1");
+            static_assert(error::check<Stride != 0, error::at_layer<Position>>,
+                          "ctnn::depthwise_conv2d: stride must be at least 1");
+            static_assert(error::check<Pad == padding::same || (KH <= height && KW <= width), error::at_layer<Position>,
+                                       error::got_shape<In>>,
+                          "ctnn::depthwise_conv2d: the kernel is larger than the input: use a smaller kernel or "
+                          "ctnn::padding::same");
+        };
+
+        using layer = depthwise_conv2d;
+        using input_shape = In;
+        using output_shape = shape<rows::output, cols::output, channels>;
+        static constexpr std::size_t weight_count = KH * KW * channels;
+        static constexpr std::size_t param_count = weight_count + channels;
+        static constexpr std::size_t flops = 2 * output_shape::size * KH * KW;
+
+        template <class T>
+        static void initialize(T* params, random_generator& rng, initializer scheme) {
+            draw_weights(params, weight_count, rng, scheme, KH * KW, KH * KW);
+            std::fill(params + weight_count, params + param_count, T(0));
+        }
+
+        template <class T>
+        static void forward(const T* params, const T* x, T* y, std::size_t batch) {
+            const T* bias = params + weight_count;
+            for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size)
+                for (std::size_t oh = 0; oh < rows::output; ++oh)
+                    for (std::size_t ow = 0; ow < cols::output; ++ow)
+                        for (std::size_t c = 0; c < channels; ++c) {
+                            T acc = bias[c];
+                            for (std::size_t kh = 0; kh < KH; ++kh) {
+                                const std::size_t ih = oh * Stride + kh;
+                                if (ih < rows::leading_padding || ih - rows::leading_padding >= height) continue;
+                                for (std::size_t kw = 0; kw < KW; ++kw) {
+                                    const std::size_t iw = ow * Stride + kw;
+                                    if (iw < cols::leading_padding || iw - cols::leading_padding >= width) continue;
+                                    acc += params[(kh * KW + kw) * channels + c] *
+                                           x[((ih - rows::leading_padding) * width + (iw - cols::leading_padding)) * channels + c];
+                                }
+                            }
+                            y[(oh * cols::output + ow) * channels + c] = acc;
+                        }
+        }
+
+        template <class T>
+        static void backward(const T* params, const T* x, const T*, const T* dy, T* dx, T* dparams, std::size_t batch) {
+            for (std::size_t s = 0; s < batch; ++s, x += In::size, dy += output_shape::size) {
+                if (dx != nullptr) std::fill(dx, dx + In::size, T(0));
+                for (std::size_t oh = 0; oh < rows::output; ++oh)
+                    for (std::size_t ow = 0; ow < cols::output; ++ow)
+                        for (std::size_t c = 0; c < channels; ++c) {
+                            const T g = dy[(oh * cols::output + ow) * channels + c];
+                            dparams[weight_count + c] += g;
+                            for (std::size_t kh = 0; kh < KH; ++kh) {
+                                const std::size_t ih = oh * Stride + kh;
+                                if (ih < rows::leading_padding || ih - rows::leading_padding >= height) continue;
+                                for (std::size_t kw = 0; kw < KW; ++kw) {
+                                    const std::size_t iw = ow * Stride + kw;
+                                    if (iw < cols::leading_padding || iw - cols::leading_padding >= width) continue;
+                                    const std::size_t xo =
+                                        ((ih - rows::leading_padding) * width + (iw - cols::leading_padding)) * channels + c;
+                                    const std::size_t wo = (kh * KW + kw) * channels + c;
+                                    dparams[wo] += g * x[xo];
+                                    if (dx != nullptr) dx[xo] += g * params[wo];
+                                }
+                            }
+                        }
+                if (dx != nullptr) dx += In::size;
+            }
+        }
+    };
+};
+
+}  // namespace ctnn

@@ -1,0 +1,65 @@
+#include <ctnn/layers/conv2d.hpp>
+#include <ctnn/layers/depthwise_conv2d.hpp>
+
+#include "gradient_check.hpp"
+
+using ctnn::padding;
+using ctnn::shape;
+
+TEST_CASE("conv2d: output shapes for valid and same padding, with strides") {
+    static_assert(std::is_same_v<ctnn::conv2d<8, 3, 3>::bind<shape<28, 28, 1>, 1>::output_shape, shape<26, 26, 8>>);
+    static_assert(std::is_same_v<ctnn::conv2d<8, 3, 3, 1, padding::same>::bind<shape<28, 28, 1>, 1>::output_shape,
+                                 shape<28, 28, 8>>);
+    static_assert(std::is_same_v<ctnn::conv2d<4, 3, 3, 2>::bind<shape<7, 9, 2>, 1>::output_shape, shape<3, 4, 4>>);
+    static_assert(std::is_same_v<ctnn::conv2d<4, 3, 3, 2, padding::same>::bind<shape<7, 8, 2>, 1>::output_shape,
+                                 shape<4, 4, 4>>);
+    static_assert(ctnn::conv2d<8, 3, 3>::bind<shape<28, 28, 1>, 1>::param_count == 8 * 9 + 8);
+    static_assert(ctnn::conv2d<8, 3, 3>::bind<shape<28, 28, 1>, 1>::flops == 2 * 26 * 26 * 8 * 9);
+}
+
+TEST_CASE("conv2d: a hand-computed 2x2 kernel on a 3x3 image") {
+    using bound = ctnn::conv2d<1, 2, 2>::bind<shape<3, 3, 1>, 1>;
+    const float params[] = {1, 0, 0, -1, 0.5f};  // kernel [[1, 0], [0, -1]], bias 0.5
+    const float x[] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    float y[4];
+    bound::forward(params, x, y, 1);
+    CHECK(y[0] == 1 - 5 + 0.5f);
+    CHECK(y[1] == 2 - 6 + 0.5f);
+    CHECK(y[2] == 4 - 8 + 0.5f);
+    CHECK(y[3] == 5 - 9 + 0.5f);
+}
+
+TEST_CASE("conv2d: same padding pads with zeros, TensorFlow-style split") {
+    using bound = ctnn::conv2d<1, 3, 3, 1, padding::same>::bind<shape<2, 2, 1>, 1>;
+    float params[10] = {};
+    for (int i = 0; i < 9; ++i) params[i] = 1;  // sums the 3x3 neighbourhood
+    const float x[] = {1, 2, 3, 4};
+    float y[4];
+    bound::forward(params, x, y, 1);
+    for (float v : y) CHECK(v == 10);
+}
+
+TEST_CASE("conv2d: gradients match central finite differences") {
+    ctnn_test::check_layer_gradients<ctnn::conv2d<3, 3, 3>::bind<shape<5, 6, 2>, 1>>(2, 31);
+    ctnn_test::check_layer_gradients<ctnn::conv2d<2, 3, 2, 2, padding::same>::bind<shape<5, 5, 3>, 1>>(1, 32);
+    ctnn_test::check_layer_gradients<ctnn::conv2d<4, 1, 1>::bind<shape<3, 3, 2>, 1>>(1, 33);
+}
+
+TEST_CASE("depthwise_conv2d: shapes and gradients") {
+    static_assert(std::is_same_v<ctnn::depthwise_conv2d<3, 3>::bind<shape<6, 6, 4>, 1>::output_shape, shape<4, 4, 4>>);
+    static_assert(ctnn::depthwise_conv2d<3, 3>::bind<shape<6, 6, 4>, 1>::param_count == 9 * 4 + 4);
+    ctnn_test::check_layer_gradients<ctnn::depthwise_conv2d<3, 3>::bind<shape<5, 5, 3>, 1>>(2, 34);
+    ctnn_test::check_layer_gradients<ctnn::depthwise_conv2d<3, 3, 2, padding::same>::bind<shape<5, 6, 2>, 1>>(1, 35);
+}
+
+TEST_CASE("depthwise_conv2d: each channel sees only its own kernel") {
+    using bound = ctnn::depthwise_conv2d<1, 1>::bind<shape<1, 2, 2>, 1>;
+    const float params[] = {2, 3, 0, 1};  // kernels 2 (channel 0), 3 (channel 1); biases 0, 1
+    const float x[] = {1, 10, 2, 20};
+    float y[4];
+    bound::forward(params, x, y, 1);
+    CHECK(y[0] == 2);
+    CHECK(y[1] == 31);
+    CHECK(y[2] == 4);
+    CHECK(y[3] == 61);
+}
