@@ -3,9 +3,9 @@
 #   install-deps.sh demo   what building and running the examples needs
 #   install-deps.sh test   that plus the test suite's tools (clang, PyTorch, the Arm cross compiler)
 set -euo pipefail
-demo=(cmake make g++ gcc libboost-dev)
+demo=(cmake make g++ gcc libboost-dev zlib1g-dev libcli11-dev libfmt-dev)
 test=("${demo[@]}" clang doctest-dev python3-torch gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib
-      libnewlib-arm-none-eabi)
+      libnewlib-arm-none-eabi dataset-fashion-mnist gnuplot-nox)
 case "${1:-}" in
     demo) wanted=("${demo[@]}") ;;
     test) wanted=("${test[@]}") ;;

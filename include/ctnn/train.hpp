@@ -34,6 +34,14 @@ struct epoch_report {
     double accuracy;
 };
 
+// What the optional per-batch callback receives, for progress bars.
+struct batch_report {
+    std::size_t epoch;    // 1-based
+    std::size_t batch;    // 1-based, within the epoch
+    std::size_t batches;  // per epoch
+    double loss;          // mean loss of this batch
+};
+
 struct fit_result {
     ctnn::result outcome;
     std::size_t epochs_run = 0;
@@ -124,10 +132,13 @@ public:
     }
 
     // Mini-batch training over caller-owned data. `on_epoch(const epoch_report&)` is called after
-    // each epoch; if it returns bool, false stops training early. batch_size 0 means BatchCapacity.
-    template <class Optimizer, class Inputs, class Targets, class Callback>
+    // each epoch; if it returns bool, false stops training early. `on_batch(const batch_report&)`
+    // is called after every batch. batch_size 0 means BatchCapacity.
+    template <class Optimizer, class Inputs, class Targets, class EpochCallback,
+              class BatchCallback = void (*)(const batch_report&)>
     fit_result fit(parameters<Model, T>& params, Optimizer& optimizer, const Inputs& input_range,
-                   const Targets& target_range, const fit_options& options, Callback&& on_epoch) {
+                   const Targets& target_range, const fit_options& options, EpochCallback&& on_epoch,
+                   BatchCallback&& on_batch = [](const batch_report&) {}) {
         const std::span<const input_tensor> inputs(input_range);
         const auto targets = as_targets(target_range);
         fit_result outcome;
@@ -146,15 +157,19 @@ public:
                                                : detail::sample_order::identity(n);
             double loss_total = 0;
             std::size_t matched = 0;
-            for (std::size_t start = 0; start < n; start += batch_size) {
+            const std::size_t batches = (n + batch_size - 1) / batch_size;
+            for (std::size_t b = 0; b < batches; ++b) {
+                const std::size_t start = b * batch_size;
                 const std::size_t count = std::min(batch_size, n - start);
-                loss_total += double(step(params, optimizer, inputs, targets, order, start, count, matched));
+                const double batch_loss = double(step(params, optimizer, inputs, targets, order, start, count, matched));
+                loss_total += batch_loss;
+                on_batch(batch_report{epoch, b + 1, batches, batch_loss / double(count)});
             }
             outcome.epochs_run = epoch;
             outcome.loss = loss_total / double(n);
             outcome.accuracy = double(matched) / double(n);
             const epoch_report report{epoch, options.epochs, outcome.loss, outcome.accuracy};
-            if constexpr (std::is_same_v<std::invoke_result_t<Callback, const epoch_report&>, bool>) {
+            if constexpr (std::is_same_v<std::invoke_result_t<EpochCallback, const epoch_report&>, bool>) {
                 if (!on_epoch(report)) break;
             } else {
                 on_epoch(report);
