@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <ctnn/random.hpp>
+#include <ctnn/training_context.hpp>
 
 namespace ctnn_test {
 
@@ -28,7 +29,8 @@ inline void avoid_kinks(std::vector<double>& values, double margin) {
 }
 
 // Checks a bound layer's backward against central differences of L = sum(upstream * y) over a
-// batch: dL/dx and dL/dparams. Returns the largest relative error seen.
+// batch: dL/dx and dL/dparams, in training mode (batch statistics, a fixed dropout mask).
+// Returns the largest relative error seen.
 template <class Bound>
 double check_layer_gradients(std::size_t batch, std::uint64_t seed, double input_margin = 0.0) {
     constexpr std::size_t in = Bound::input_shape::size;
@@ -40,13 +42,15 @@ double check_layer_gradients(std::size_t batch, std::uint64_t seed, double input
     if (input_margin > 0) avoid_kinks(x, input_margin);
     const auto upstream = random_values(batch * out, rng, -1.0, 1.0);
 
+    const ctnn::training_context context{seed * 7919};
     std::vector<double> y(batch * out), dx(batch * in), dparams(np, 0.0);
-    Bound::forward(params.data(), x.data(), y.data(), batch);
-    Bound::backward(params.data(), x.data(), y.data(), upstream.data(), dx.data(), dparams.data(), batch);
+    ctnn::detail::forward_training<Bound>(params.data(), x.data(), y.data(), batch, context);
+    ctnn::detail::backward_training<Bound>(params.data(), x.data(), y.data(), upstream.data(), dx.data(),
+                                           dparams.data(), batch, context);
 
     const auto loss = [&] {
         std::vector<double> probe(batch * out);
-        Bound::forward(params.data(), x.data(), probe.data(), batch);
+        ctnn::detail::forward_training<Bound>(params.data(), x.data(), probe.data(), batch, context);
         double total = 0;
         for (std::size_t i = 0; i < probe.size(); ++i) total += upstream[i] * probe[i];
         return total;

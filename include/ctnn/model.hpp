@@ -14,6 +14,7 @@
 #include <ctnn/parameters.hpp>
 #include <ctnn/shape.hpp>
 #include <ctnn/tensor.hpp>
+#include <ctnn/training_context.hpp>
 
 namespace ctnn {
 
@@ -203,15 +204,26 @@ public:
     }
 
     // Training forward over `batch` samples stored one after another in x (batch <= Capacity):
-    // keeps every layer's output in the workspace for backward.
+    // keeps every layer's output in the workspace for backward. Layers run in training mode
+    // (dropout drops, batch_norm uses the batch's statistics) with ws.context.
     template <class M, class T, std::size_t Capacity>
     static void forward(const parameters<M, T>& params, const T* x, std::size_t batch,
                         training_workspace<sequential, T, Capacity>& ws) {
         require_same_model<M>();
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (layer<I>::forward(params.data() + param_offsets[I], train_input<I>(x, ws), ws.template activation<I>(),
-                               batch),
+            (detail::forward_training<layer<I>>(params.data() + param_offsets[I], train_input<I>(x, ws),
+                                                ws.template activation<I>(), batch, layer_context<I>(ws)),
              ...);
+        }(std::make_index_sequence<layer_count>{});
+    }
+
+    // After a training forward: layers with running statistics (batch_norm) fold in this batch's.
+    template <class M, class T, std::size_t Capacity>
+    static void update_state(parameters<M, T>& params, const T* x, std::size_t batch,
+                             training_workspace<sequential, T, Capacity>& ws) {
+        require_same_model<M>();
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (detail::update_state<layer<I>>(params.data() + param_offsets[I], train_input<I>(x, ws), batch), ...);
         }(std::make_index_sequence<layer_count>{});
     }
 
@@ -287,6 +299,12 @@ private:
             return ws.template activation<I - 1>();
     }
 
+    // Each layer gets its own noise stream, so two dropout layers never share a mask.
+    template <std::size_t I, class Workspace>
+    static training_context layer_context(const Workspace& ws) {
+        return {detail::mix64(ws.context.noise_key, I)};
+    }
+
     template <std::size_t I, class T, class Workspace>
     static void backward_layer(const T* params, const T* x, std::size_t batch, Workspace& ws, T* grads, T* dx) {
         T* layer_dx = nullptr;
@@ -294,8 +312,9 @@ private:
             layer_dx = dx;
         else
             layer_dx = ws.template output_gradient<I - 1>();
-        layer<I>::backward(params + param_offsets[I], train_input<I>(x, ws), ws.template activation<I>(),
-                           ws.template output_gradient<I>(), layer_dx, grads + param_offsets[I], batch);
+        detail::backward_training<layer<I>>(params + param_offsets[I], train_input<I>(x, ws), ws.template activation<I>(),
+                                            ws.template output_gradient<I>(), layer_dx, grads + param_offsets[I], batch,
+                                            layer_context<I>(ws));
     }
 };
 
@@ -315,6 +334,7 @@ struct training_workspace {
     static constexpr std::size_t capacity = Capacity;
 
     alignas(tensor_alignment) T values[Capacity * Model::training_workspace_size_per_sample];
+    training_context context{};  // the trainer sets a fresh noise key before each step
 
     T* data() { return values; }
     const T* data() const { return values; }

@@ -152,6 +152,8 @@ public:
 
         const std::size_t n = inputs.size();
         random_generator rng(options.seed);
+        noise_seed_ = rng.next();
+        steps_ = 0;
         for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
             const auto order = options.shuffle ? detail::sample_order::shuffled(n, rng)
                                                : detail::sample_order::identity(n);
@@ -186,6 +188,9 @@ public:
 
 private:
     alignas(tensor_alignment) T batch_inputs_[BatchCapacity * input_size];
+    // Dropout masks: a fresh key per step, reproducible from the fit seed.
+    std::uint64_t noise_seed_ = 0;
+    std::uint64_t steps_ = 0;
 
     // Targets are taken as any contiguous range so that a target of the wrong shape reaches the
     // shape check below (with a readable message) instead of failing overload resolution.
@@ -213,6 +218,7 @@ private:
             const input_tensor& x = inputs[static_cast<std::size_t>(order[start + k])];
             std::copy(x.begin(), x.end(), batch_inputs_ + k * input_size);
         }
+        workspace.context.noise_key = detail::mix64(noise_seed_, steps_++);
         Model::forward(params, batch_inputs_, count, workspace);
 
         constexpr std::size_t loss_size = Model::output_sizes[loss_layer];
@@ -230,6 +236,7 @@ private:
         std::fill(grads.values.begin(), grads.values.end(), T(0));
         Model::template backward_from<loss_layer>(params, batch_inputs_, count, workspace, grads,
                                                   static_cast<T*>(nullptr));
+        Model::update_state(params, batch_inputs_, count, workspace);
         optimizer.step(params, grads);
         return loss;
     }
