@@ -170,6 +170,20 @@ int main(int argc, char** argv) {
         if (per_class_total[c] > 0)
             std::printf("  %-12s %.3f\n", class_names[c], double(per_class_right[c]) / double(per_class_total[c]));
 
+    // Single-image inference latency on this machine (one thread, header path).
+    {
+        const std::size_t runs = std::min<std::size_t>(test.images.size(), 2000);
+        const auto t0 = clock::now();
+        std::size_t checksum = 0;
+        for (std::size_t i = 0; i < runs; ++i) checksum += predict(params, test.images[i]);
+        const double micros = std::chrono::duration<double, std::micro>(clock::now() - t0).count() / double(runs);
+        std::printf("inference: %.1f us per image (%zu images, checksum %zu); %zu FLOPs, %zu bytes of scratch, "
+                    "%zu bytes of parameters
+",
+                    micros, runs, checksum, fashion_net::flops, fashion_net::inference_scratch_bytes<float>,
+                    fashion_net::parameter_bytes<float>);
+    }
+
     if (const auto saved = ctnn::save_weights(weights.c_str(), params); !saved) {
         std::fprintf(stderr, "fashion_mnist: cannot save %s: %s\n", weights.c_str(), saved.message());
         return 1;
