@@ -178,8 +178,7 @@ int main(int argc, char** argv) {
         for (std::size_t i = 0; i < runs; ++i) checksum += predict(params, test.images[i]);
         const double micros = std::chrono::duration<double, std::micro>(clock::now() - t0).count() / double(runs);
         std::printf("inference: %.1f us per image (%zu images, checksum %zu); %zu FLOPs, %zu bytes of scratch, "
-                    "%zu bytes of parameters
-",
+                    "%zu bytes of parameters\n",
                     micros, runs, checksum, fashion_net::flops, fashion_net::inference_scratch_bytes<float>,
                     fashion_net::parameter_bytes<float>);
     }

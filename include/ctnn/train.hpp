@@ -131,6 +131,29 @@ public:
         return outcome;
     }
 
+    // The gradient of the mean loss over one batch, without updating anything: `grads` receives
+    // dL/dparams; when `input_gradients` is given (batch * input size values) it receives dL/dx.
+    // Uses the current workspace.context (dropout masks) as it is.
+    template <class Inputs, class Targets>
+    fit_result compute_gradients(const parameters<Model, T>& params, const Inputs& input_range,
+                                 const Targets& target_range, T* input_gradients = nullptr) {
+        const std::span<const input_tensor> inputs(input_range);
+        const auto targets = as_targets(target_range);
+        fit_result outcome;
+        if (inputs.size() != targets.size())
+            return fail(outcome, "compute_gradients: inputs and targets hold different numbers of samples");
+        if (inputs.empty() || inputs.size() > BatchCapacity)
+            return fail(outcome, "compute_gradients: the batch must hold 1 to BatchCapacity samples");
+        for (std::size_t k = 0; k < inputs.size(); ++k) std::copy(inputs[k].begin(), inputs[k].end(), batch_inputs_ + k * input_size);
+        std::size_t matched = 0;
+        const T loss = batch_gradients(
+            params, inputs.size(), [&](std::size_t k) -> const target_tensor& { return targets[k]; }, matched,
+            input_gradients);
+        outcome.loss = double(loss) / double(inputs.size());
+        outcome.accuracy = double(matched) / double(inputs.size());
+        return outcome;
+    }
+
     // Mini-batch training over caller-owned data. `on_epoch(const epoch_report&)` is called after
     // each epoch; if it returns bool, false stops training early. `on_batch(const batch_report&)`
     // is called after every batch. batch_size 0 means BatchCapacity.
@@ -208,7 +231,17 @@ private:
         return outcome;
     }
 
-    // Samples order[start .. start+count) as one batch: gather, forward, loss, backward, update.
+    // A fused softmax normalises the last dimension, so the loss sees one distribution per row.
+    template <std::size_t N>
+    static T evaluate_loss(const T* y, const T* target, T* dy, T scale) {
+        if constexpr (Loss::fuses_softmax)
+            return Loss::template evaluate<N, T, Model::output_shape::dims[Model::output_shape::rank - 1]>(y, target, dy,
+                                                                                                           scale);
+        else
+            return Loss::template evaluate<N>(y, target, dy, scale);
+    }
+
+    // Samples order[start .. start+count) as one batch: gather, gradients, running statistics, update.
     // Returns the summed loss of the batch's samples.
     template <class Optimizer>
     T step(parameters<Model, T>& params, Optimizer& optimizer, std::span<const input_tensor> inputs,
@@ -219,25 +252,31 @@ private:
             std::copy(x.begin(), x.end(), batch_inputs_ + k * input_size);
         }
         workspace.context.noise_key = detail::mix64(noise_seed_, steps_++);
-        Model::forward(params, batch_inputs_, count, workspace);
+        const T loss = batch_gradients(
+            params, count, [&](std::size_t k) -> const target_tensor& { return targets[order[start + k]]; }, matched,
+            static_cast<T*>(nullptr));
+        Model::update_state(params, batch_inputs_, count, workspace);
+        optimizer.step(params, grads);
+        return loss;
+    }
 
+    // Forward, loss and backward for the `count` samples staged in batch_inputs_: `grads` becomes
+    // the gradient of their mean loss; returns the summed loss.
+    template <class TargetOf>
+    T batch_gradients(const parameters<Model, T>& params, std::size_t count, TargetOf&& target_of,
+                      std::size_t& matched, T* input_gradients) {
+        Model::forward(params, batch_inputs_, count, workspace);
         constexpr std::size_t loss_size = Model::output_sizes[loss_layer];
         const T scale = T(1) / T(count);
         T loss = T(0);
         for (std::size_t k = 0; k < count; ++k) {
-            const target_tensor& target = targets[static_cast<std::size_t>(order[start + k])];
-            loss += Loss::template evaluate<loss_size>(workspace.template activation<loss_layer>() + k * loss_size,
-                                                      target.data(),
-                                                      workspace.template output_gradient<loss_layer>() + k * loss_size,
-                                                      scale);
+            const target_tensor& target = target_of(k);
+            loss += evaluate_loss<loss_size>(workspace.template activation<loss_layer>() + k * loss_size, target.data(),
+                                             workspace.template output_gradient<loss_layer>() + k * loss_size, scale);
             if (detail::prediction_matches<output_size>(workspace.output(k).data(), target.data())) ++matched;
         }
-
         std::fill(grads.values.begin(), grads.values.end(), T(0));
-        Model::template backward_from<loss_layer>(params, batch_inputs_, count, workspace, grads,
-                                                  static_cast<T*>(nullptr));
-        Model::update_state(params, batch_inputs_, count, workspace);
-        optimizer.step(params, grads);
+        Model::template backward_from<loss_layer>(params, batch_inputs_, count, workspace, grads, input_gradients);
         return loss;
     }
 };

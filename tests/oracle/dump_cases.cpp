@@ -3,6 +3,7 @@
 // what ctnn computed from them (inference outputs, training outputs, loss, gradients with respect
 // to the inputs and to the parameters, and parameters after a few SGD and Adam steps).
 //   usage: dump_cases [FILE]   (JSON to FILE, or to standard output)
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
@@ -16,13 +17,21 @@
 #include <utility>
 
 #include <ctnn/init.hpp>
+#include <ctnn/layers/avg_pool2d.hpp>
+#include <ctnn/layers/conv2d.hpp>
 #include <ctnn/layers/dense.hpp>
+#include <ctnn/layers/depthwise_conv2d.hpp>
+#include <ctnn/layers/flatten.hpp>
+#include <ctnn/layers/global_avg_pool2d.hpp>
 #include <ctnn/layers/identity.hpp>
 #include <ctnn/layers/leaky_relu.hpp>
+#include <ctnn/layers/max_pool2d.hpp>
 #include <ctnn/layers/relu.hpp>
+#include <ctnn/layers/reshape.hpp>
 #include <ctnn/layers/sigmoid.hpp>
 #include <ctnn/layers/softmax.hpp>
 #include <ctnn/layers/tanh.hpp>
+#include <ctnn/padding.hpp>
 #include <ctnn/loss.hpp>
 #include <ctnn/model.hpp>
 #include <ctnn/optim.hpp>
@@ -111,6 +120,8 @@ private:
 using fill_function = void (*)(ctnn::random_generator&, std::size_t sample, std::span<float> values);
 
 struct case_spec {
+    // "core": the oracle proper. "edge": numerically delicate cases, checked by a separate test.
+    std::string_view group;
     std::string_view name;
     std::uint64_t seed;
     fill_function fill_input;
@@ -118,14 +129,58 @@ struct case_spec {
 };
 
 // Hyperparameters of the optimizer runs; deliberately not the defaults, so that each one matters.
+// Adam's epsilon stays well below the gradients: where they are of the same size, Adam turns the
+// rounding noise of a nearly cancelled gradient into a step difference of up to 1e-4, for ctnn
+// and PyTorch alike, and the comparison would be judging rounding rather than the maths.
 constexpr float sgd_learning_rate = 0.1f;
 constexpr float sgd_momentum = 0.9f;
 constexpr std::size_t sgd_steps = 3;
 constexpr float adam_learning_rate = 0.05f;
 constexpr float adam_beta1 = 0.8f;
 constexpr float adam_beta2 = 0.95f;
-constexpr float adam_epsilon = 1e-6f;
+constexpr float adam_epsilon = 1e-7f;
 constexpr std::size_t adam_steps = 4;
+
+// What the layer table does not say but PyTorch needs: template arguments beyond the output shape.
+template <class Layer>
+struct layer_options {
+    static void write(json_writer&) {}
+};
+
+template <class Slope>
+struct layer_options<ctnn::leaky_relu<Slope>> {
+    static void write(json_writer& out) {
+        out.key("slope");
+        out.value(ctnn::leaky_relu<Slope>::slope);
+    }
+};
+
+void write_window(json_writer& out, std::size_t height, std::size_t width, std::size_t stride, ctnn::padding pad) {
+    const std::array<std::size_t, 2> kernel{height, width};
+    out.key("kernel");
+    out.sizes(kernel);
+    out.key("stride");
+    out.value(stride);
+    out.key("padding");
+    out.value(pad == ctnn::padding::same ? std::string_view("same") : std::string_view("valid"));
+}
+
+template <std::size_t Filters, std::size_t KH, std::size_t KW, std::size_t Stride, ctnn::padding Pad>
+struct layer_options<ctnn::conv2d<Filters, KH, KW, Stride, Pad>> {
+    static void write(json_writer& out) { write_window(out, KH, KW, Stride, Pad); }
+};
+template <std::size_t KH, std::size_t KW, std::size_t Stride, ctnn::padding Pad>
+struct layer_options<ctnn::depthwise_conv2d<KH, KW, Stride, Pad>> {
+    static void write(json_writer& out) { write_window(out, KH, KW, Stride, Pad); }
+};
+template <std::size_t Size, std::size_t Stride, ctnn::padding Pad>
+struct layer_options<ctnn::max_pool2d<Size, Stride, Pad>> {
+    static void write(json_writer& out) { write_window(out, Size, Size, Stride, Pad); }
+};
+template <std::size_t Size, std::size_t Stride, ctnn::padding Pad>
+struct layer_options<ctnn::avg_pool2d<Size, Stride, Pad>> {
+    static void write(json_writer& out) { write_window(out, Size, Size, Stride, Pad); }
+};
 
 template <class Model>
 void write_architecture(json_writer& out) {
@@ -145,11 +200,7 @@ void write_architecture(json_writer& out) {
                 out.sizes(std::span<const std::size_t>(row.output_dims.data(), row.rank));
                 out.key("param_count");
                 out.value(row.param_count);
-                using layer = typename Model::template layer<I>::layer;
-                if constexpr (requires { layer::slope; }) {
-                    out.key("slope");
-                    out.value(layer::slope);
-                }
+                layer_options<typename Model::template layer<I>::layer>::write(out);
                 out.end_object();
             }(),
             ...);
@@ -158,16 +209,18 @@ void write_architecture(json_writer& out) {
 }
 
 // Xavier weights from ctnn::initialize, then non-zero biases (initialize leaves them at zero, which
-// would hide a bias applied in the wrong place). In a dense layer the biases are the last `units`
-// of its parameters.
+// would hide a bias applied in the wrong place). In every layer with parameters (dense, conv2d,
+// depthwise_conv2d) the biases come last, one per output channel.
 template <class Model>
 void initialize_parameters(ctnn::parameters<Model>& params, std::uint64_t seed) {
     ctnn::initialize(params, seed);
     ctnn::random_generator rng(seed ^ 0x5DEECE66Dull);
+    constexpr auto& rows = ctnn::layer_table<Model>;
     for (std::size_t i = 0; i < Model::layer_count; ++i) {
-        if (Model::param_counts[i] == 0) continue;
-        const std::size_t end = Model::param_offsets[i] + Model::param_counts[i];
-        for (std::size_t j = end - Model::output_sizes[i]; j < end; ++j) params.values[j] = rng.uniform(-0.5f, 0.5f);
+        if (rows[i].param_count == 0) continue;
+        const std::size_t end = Model::param_offsets[i] + rows[i].param_count;
+        const std::size_t biases = rows[i].output_dims[rows[i].rank - 1];
+        for (std::size_t j = end - biases; j < end; ++j) params.values[j] = rng.uniform(-0.5f, 0.5f);
     }
 }
 
@@ -218,6 +271,8 @@ bool write_case(json_writer& out, const case_spec& spec) {
     }
 
     out.begin_object();
+    out.key("group");
+    out.value(spec.group);
     out.key("name");
     out.value(spec.name);
     out.key("loss_function");
@@ -241,29 +296,22 @@ bool write_case(json_writer& out, const case_spec& spec) {
         for (float v : Model::infer(params, x)) out.value(v);
     out.end_array();
 
-    // Training forward, loss and backward through the public API, as ctnn::trainer runs them. A loss
-    // that absorbs the final softmax reads the softmax's input and backpropagates from below it.
-    auto workspace = std::make_unique<ctnn::training_workspace<Model, float, Batch>>();
-    Model::forward(params, batch_inputs.data(), Batch, *workspace);
-    constexpr std::size_t loss_layer = Loss::fuses_softmax ? Model::layer_count - 2 : Model::layer_count - 1;
-    constexpr std::size_t loss_size = Model::output_sizes[loss_layer];
-    float loss_total = 0;
-    for (std::size_t b = 0; b < Batch; ++b)
-        loss_total += Loss::template evaluate<loss_size>(
-            workspace->template activation<loss_layer>() + b * loss_size, targets[b].data(),
-            workspace->template output_gradient<loss_layer>() + b * loss_size, 1.0f / float(Batch));
+    // Training forward, loss and backward exactly as ctnn::trainer runs them (without the update).
+    auto trainer = std::make_unique<ctnn::trainer<Model, Loss, float, Batch>>();
+    std::array<float, Batch * input_size> input_gradients{};
+    const ctnn::fit_result gradients = trainer->compute_gradients(params, inputs, targets, input_gradients.data());
+    if (!gradients.outcome) {
+        std::fprintf(stderr, "%.*s: %s\n", int(spec.name.size()), spec.name.data(), gradients.outcome.detail);
+        return false;
+    }
     out.key("train_outputs");
     out.begin_array();
     for (std::size_t b = 0; b < Batch; ++b)
-        for (float v : workspace->output(b)) out.value(v);
+        for (float v : trainer->workspace.output(b)) out.value(v);
     out.end_array();
     out.key("loss");
-    out.value(loss_total / float(Batch));
-
-    auto grads = std::make_unique<ctnn::gradients<Model>>();
-    std::array<float, Batch * input_size> input_gradients{};
-    Model::template backward_from<loss_layer>(params, batch_inputs.data(), Batch, *workspace, *grads,
-                                              input_gradients.data());
+    out.value(gradients.loss);
+    const auto* grads = &trainer->grads;
     out.key("input_gradients");
     out.values(input_gradients);
     out.key("param_gradients");
@@ -311,13 +359,6 @@ void inputs_with_zeros(ctnn::random_generator& rng, std::size_t sample, std::spa
     for (std::size_t i = 0; i < x.size(); ++i) x[i] = (i + sample) % 3 == 0 ? 0.0f : rng.uniform(-2.0f, 2.0f);
 }
 
-void xor_inputs(ctnn::random_generator&, std::size_t sample, std::span<float> x) {
-    x[0] = float(sample & 1);
-    x[1] = float((sample >> 1) & 1);
-}
-void xor_targets(ctnn::random_generator&, std::size_t sample, std::span<float> t) {
-    t[0] = float((sample & 1) ^ ((sample >> 1) & 1));
-}
 
 // Logits far beyond exp()'s range (exp(1e4) overflows even a double), each with a single largest
 // value; a naive softmax or log(softmax) would give inf or NaN.
@@ -331,6 +372,37 @@ void huge_logits(ctnn::random_generator&, std::size_t sample, std::span<float> z
 // Inputs scaled up so that a dense layer produces logits of the order of 1e4.
 void huge_inputs(ctnn::random_generator& rng, std::size_t, std::span<float> x) {
     for (float& v : x) v = rng.uniform(-1e4f, 1e4f);
+}
+
+// Large logits with near ties: the probabilities, the loss and the gradient are all of order 1,
+// so they must be computed from differences of logits (exact) rather than from logits minus a
+// rounded log-sum-exp, whose rounding error at 1e4 is 5e-4.
+void close_large_logits(ctnn::random_generator&, std::size_t sample, std::span<float> z) {
+    static constexpr float table[4][4] = {{1e3f, 999.0f, 998.5f, 997.0f},
+                                          {1e4f, 9999.0f, 9998.5f, 9998.0f},
+                                          {-500.0f, -499.75f, -499.5f, -501.0f},
+                                          {2e3f, 1999.0f, 1998.0f, 1997.0f}};
+    for (std::size_t i = 0; i < z.size(); ++i) z[i] = table[sample % 4][i];
+}
+// Sigmoid outputs between 2.5e-3 and 4.5e-5 (or as close to 1) with matching hard targets: the
+// losses are tiny, and log(1 - y) carries the rounding of 1 - y (up to 1.5e-5 relative here)
+// where log1p(-y) would not.
+void confident_logits(ctnn::random_generator&, std::size_t sample, std::span<float> z) {
+    for (std::size_t i = 0; i < z.size(); ++i) z[i] = (sample % 2 == 0 ? -1.0f : 1.0f) * float(6 + i + sample);
+}
+void confident_targets(ctnn::random_generator&, std::size_t sample, std::span<float> t) {
+    for (float& v : t) v = sample % 2 == 0 ? 0.0f : 1.0f;
+}
+// One class per row of a (2, 3) output: a softmax over the last dimension gives one distribution
+// per row.
+void row_one_hot_targets(ctnn::random_generator&, std::size_t sample, std::span<float> t) {
+    for (std::size_t i = 0; i < t.size(); ++i) t[i] = i % 3 == (i / 3 + sample) % 3 ? 1.0f : 0.0f;
+}
+
+// Only -0.5, 0 and 0.5: most pooling windows hold ties, where max_pool2d must pass the gradient to
+// the first maximum in scan order, as PyTorch does.
+void quantized_inputs(ctnn::random_generator& rng, std::size_t, std::span<float> x) {
+    for (float& v : x) v = float(rng.below(3)) * 0.5f - 0.5f;
 }
 
 void regression_targets(ctnn::random_generator& rng, std::size_t, std::span<float> t) {
@@ -380,30 +452,65 @@ using relu_first = ctnn::sequential<ctnn::input<6>, ctnn::relu, ctnn::dense<3>, 
 using logits_only = ctnn::sequential<ctnn::input<4>, ctnn::identity, ctnn::softmax>;
 using single_sample = ctnn::sequential<ctnn::input<3>, ctnn::dense<2>, ctnn::tanh>;
 using grid_softmax = ctnn::sequential<ctnn::input<2, 3>, ctnn::tanh, ctnn::softmax>;
+using logits_sigmoid = ctnn::sequential<ctnn::input<3>, ctnn::identity, ctnn::sigmoid>;
+using grid_logits = ctnn::sequential<ctnn::input<2, 3>, ctnn::identity, ctnn::softmax>;
+
+// Convolutional models; ctnn is channels-last (H, W, C).
+using ctnn::padding;
+using small_cnn = ctnn::sequential<ctnn::input<6, 6, 2>, ctnn::conv2d<3, 3, 3>, ctnn::relu, ctnn::max_pool2d<2>,
+                                   ctnn::flatten, ctnn::dense<4>, ctnn::softmax>;
+using same_padding_cnn =
+    ctnn::sequential<ctnn::input<5, 5, 3>, ctnn::conv2d<4, 2, 3, 2, padding::same>, ctnn::tanh,
+                     ctnn::avg_pool2d<2, 1, padding::same>, ctnn::depthwise_conv2d<3, 3, 1, padding::same>,
+                     ctnn::max_pool2d<3, 2, padding::same>, ctnn::global_avg_pool2d, ctnn::dense<2>, ctnn::sigmoid>;
+using reshaped_depthwise =
+    ctnn::sequential<ctnn::input<12>, ctnn::reshape<3, 2, 2>, ctnn::depthwise_conv2d<2, 1>, ctnn::leaky_relu<fifth>,
+                     ctnn::avg_pool2d<2>, ctnn::flatten, ctnn::dense<3>, ctnn::identity>;
+using strided_cnn = ctnn::sequential<ctnn::input<8, 5, 1>, ctnn::conv2d<2, 3, 1, 2>, ctnn::sigmoid,
+                                     ctnn::reshape<9, 2>, ctnn::softmax>;
+using tied_pooling = ctnn::sequential<ctnn::input<4, 4, 2>, ctnn::max_pool2d<2>, ctnn::max_pool2d<2, 1, padding::same>,
+                                      ctnn::flatten, ctnn::dense<3>, ctnn::tanh>;
 
 using ctnn::binary_cross_entropy, ctnn::mse, ctnn::softmax_cross_entropy;
 
 bool write_all_cases(json_writer& out) {
     // Distinct seeds, so that no two cases share weights or data.
-    return write_case<xor_net, binary_cross_entropy, 4>(out, {"xor_bce", 1, xor_inputs, xor_targets}) &&
-           write_case<deep_mlp, mse, 5>(out, {"deep_mlp_mse", 2, uniform_inputs, regression_targets}) &&
-           write_case<leaky_classifier, softmax_cross_entropy, 3>(
-               out, {"leaky_fifth_cross_entropy_one_hot", 3, uniform_inputs, one_hot_targets}) &&
-           write_case<relu_classifier, softmax_cross_entropy, 4>(
-               out, {"relu_cross_entropy_soft", 4, uniform_inputs, soft_targets}) &&
+    using bce = binary_cross_entropy;
+    using cross_entropy = softmax_cross_entropy;
+    return write_case<xor_net, bce, 4>(out, {"core", "xor_net_bce", 1, uniform_inputs, binary_targets}) &&
+           write_case<deep_mlp, mse, 5>(out, {"core", "deep_mlp_mse", 2, uniform_inputs, regression_targets}) &&
+           write_case<leaky_classifier, cross_entropy, 3>(
+               out, {"core", "leaky_fifth_cross_entropy_one_hot", 3, uniform_inputs, one_hot_targets}) &&
+           write_case<relu_classifier, cross_entropy, 4>(
+               out, {"core", "relu_cross_entropy_soft", 4, uniform_inputs, soft_targets}) &&
            write_case<dense_softmax, mse, 2>(
-               out, {"softmax_output_mse", 5, uniform_inputs, probability_targets}) &&
-           write_case<softmax_hidden, binary_cross_entropy, 3>(
-               out, {"softmax_hidden_bce", 6, uniform_inputs, binary_targets}) &&
-           write_case<leaky_first, binary_cross_entropy, 3>(
-               out, {"leaky_first_zero_inputs_bce", 7, inputs_with_zeros, binary_targets}) &&
-           write_case<relu_first, mse, 3>(out, {"relu_first_zero_inputs_mse", 8, inputs_with_zeros, regression_targets}) &&
-           write_case<logits_only, softmax_cross_entropy, 4>(
-               out, {"huge_logits_cross_entropy", 9, huge_logits, mixed_class_targets}) &&
-           write_case<dense_softmax, softmax_cross_entropy, 3>(
-               out, {"huge_dense_logits_cross_entropy", 10, huge_inputs, one_hot_targets}) &&
-           write_case<single_sample, mse, 1>(out, {"single_sample_mse", 11, uniform_inputs, regression_targets}) &&
-           write_case<grid_softmax, mse, 2>(out, {"rank2_softmax_mse", 12, uniform_inputs, probability_targets});
+               out, {"core", "softmax_output_mse", 5, uniform_inputs, probability_targets}) &&
+           write_case<softmax_hidden, bce, 3>(out, {"core", "softmax_hidden_bce", 6, uniform_inputs, binary_targets}) &&
+           write_case<leaky_first, bce, 3>(
+               out, {"core", "leaky_first_zero_inputs_bce", 7, inputs_with_zeros, binary_targets}) &&
+           write_case<relu_first, mse, 3>(
+               out, {"core", "relu_first_zero_inputs_mse", 8, inputs_with_zeros, regression_targets}) &&
+           write_case<logits_only, cross_entropy, 4>(
+               out, {"core", "huge_logits_cross_entropy", 9, huge_logits, mixed_class_targets}) &&
+           write_case<dense_softmax, cross_entropy, 3>(
+               out, {"core", "huge_dense_logits_cross_entropy", 10, huge_inputs, one_hot_targets}) &&
+           write_case<single_sample, mse, 1>(
+               out, {"core", "single_sample_mse", 11, uniform_inputs, regression_targets}) &&
+           write_case<grid_softmax, mse, 2>(
+               out, {"core", "rank2_softmax_mse", 12, uniform_inputs, probability_targets}) &&
+           write_case<small_cnn, cross_entropy, 3>(
+               out, {"core", "small_cnn_cross_entropy", 16, uniform_inputs, one_hot_targets}) &&
+           write_case<same_padding_cnn, bce, 3>(
+               out, {"core", "same_padding_cnn_bce", 17, uniform_inputs, binary_targets}) &&
+           write_case<reshaped_depthwise, mse, 2>(
+               out, {"core", "reshaped_depthwise_mse", 18, uniform_inputs, regression_targets}) &&
+           write_case<strided_cnn, mse, 2>(out, {"core", "strided_cnn_mse", 19, uniform_inputs, probability_targets}) &&
+           write_case<tied_pooling, mse, 3>(out, {"core", "tied_max_pool_mse", 20, quantized_inputs, regression_targets}) &&
+           write_case<logits_only, cross_entropy, 4>(
+               out, {"edge", "close_large_logits_cross_entropy", 13, close_large_logits, mixed_class_targets}) &&
+           write_case<logits_sigmoid, bce, 4>(out, {"edge", "confident_bce", 14, confident_logits, confident_targets}) &&
+           write_case<grid_logits, cross_entropy, 2>(
+               out, {"edge", "rank2_cross_entropy", 15, uniform_inputs, row_one_hot_targets});
 }
 
 }  // namespace

@@ -76,3 +76,28 @@ TEST_CASE("loss gradients match central finite differences") {
     check_loss_gradient<ctnn::softmax_cross_entropy, 4>({0.5, -1.0, 2.0, 0.1}, {0.0, 0.0, 1.0, 0.0});
     check_loss_gradient<ctnn::softmax_cross_entropy, 3>({3.0, -2.0, 0.25}, {0.2, 0.5, 0.3});
 }
+
+TEST_CASE("softmax_cross_entropy: nearly tied logits near 1e4 keep float precision") {
+    const float z[] = {1e4f, 9999.0f, 9998.5f, 9998.0f};
+    const float t[] = {0, 1, 0, 0};
+    float dz[4];
+    const float loss = ctnn::softmax_cross_entropy::evaluate<4>(z, t, dz, 1.0f);
+    // The same logits shifted to 0 are exact in float: the loss must not depend on the shift.
+    const float shifted[] = {2.0f, 1.0f, 0.5f, 0.0f};
+    float reference_dz[4];
+    const float reference = ctnn::softmax_cross_entropy::evaluate<4>(shifted, t, reference_dz, 1.0f);
+    CHECK(loss == doctest::Approx(reference).epsilon(1e-6));
+    for (int i = 0; i < 4; ++i) CHECK(dz[i] == doctest::Approx(reference_dz[i]).epsilon(1e-6));
+}
+
+TEST_CASE("softmax_cross_entropy: one distribution per row, averaged") {
+    const double z[] = {1, 2, 3, 0, 0, 5};
+    const double t[] = {0, 0, 1, 1, 0, 0};
+    double dz[6], row[3];
+    const double both = ctnn::softmax_cross_entropy::evaluate<6, double, 3>(z, t, dz, 1.0);
+    const double first = ctnn::softmax_cross_entropy::evaluate<3>(z, t, row, 1.0);
+    CHECK(dz[0] == doctest::Approx(row[0] / 2));
+    const double second = ctnn::softmax_cross_entropy::evaluate<3>(z + 3, t + 3, row, 1.0);
+    CHECK(both == doctest::Approx((first + second) / 2));
+    CHECK(dz[5] == doctest::Approx(row[2] / 2));
+}
