@@ -47,24 +47,23 @@ using bind_all = boost::mp11::mp_pop_front<
 // class. Binding only computes shapes; the checks are instantiated afterwards, straight from
 // the model, so a failure is reported a couple of lines from the user's declaration instead of
 // under the whole chain of the fold (and a broken layer does not derail the ones after it).
+//
+// Overloads named only inside decltype: they pick a bound layer's `requirements` class, or an
+// empty stand-in for layers that check nothing, without instantiating either.
+struct no_requirements {};
 template <class Bound>
-struct requirements_of {
-    using type = std::size_t;
-};
+typename Bound::requirements requirements_type(int);
 template <class Bound>
-    requires requires { typename Bound::requirements; }
-struct requirements_of<Bound> {
-    // sizeof needs the complete class, which instantiates its static_asserts; being unevaluated
-    // it adds no constant expression for the compiler to complain about a second time.
-    using type = decltype(sizeof(typename Bound::requirements));
-};
+no_requirements requirements_type(long);
 
+// sizeof needs the complete class, which instantiates its static_asserts. It sits in the type of
+// a variable template: unevaluated, so a failure adds no second "not a constant expression"
+// error, and a variable template, not a class, keeps clang's chain of instantiation notes short.
 template <class BoundLayers>
-struct checked_requirements;
+inline constexpr boost::mp11::mp_list<> requirements_checked{};
 template <class... Bound>
-struct checked_requirements<boost::mp11::mp_list<Bound...>> {
-    using type = boost::mp11::mp_list<typename requirements_of<Bound>::type...>;
-};
+inline constexpr boost::mp11::mp_list<decltype(sizeof(decltype(requirements_type<Bound>(0))))...>
+    requirements_checked<boost::mp11::mp_list<Bound...>>{};
 
 template <class BoundLayers>
 struct layer_figures;
@@ -119,6 +118,10 @@ constexpr std::size_t largest(const std::array<std::size_t, N>& values) {
 
 template <class Input, class... Layers>
 struct sequential {
+    // Lets ctnn::parameters<> of this model be declared, so that the message below stays the only
+    // error for the usual first line of a program. It comes first: clang adds no members to a
+    // class after a failed static_assert.
+    static constexpr std::size_t param_count = 0;
     // Reached when the first argument is not ctnn::input<...>.
     static_assert(sizeof(Input) == 0,
                   "ctnn::sequential must start with the input shape: sequential<ctnn::input<Dims...>, Layers...>");
@@ -131,12 +134,6 @@ struct training_workspace;
 
 template <std::size_t... Dims, class... Layers>
 struct sequential<input<Dims...>, Layers...> {
-    static_assert(sizeof...(Layers) > 0, "ctnn::sequential needs at least one layer after ctnn::input");
-    static_assert(error::check<!shape<Dims...>::has_zero_dimension, error::at_layer<0>,
-                               error::got_shape<shape<Dims...>>>,
-                  "ctnn::input has a zero-sized dimension: every dimension must be at least 1");
-    static_assert(sizeof...(Dims) > 0, "ctnn::input needs at least one dimension, e.g. ctnn::input<2>");
-
     using input_shape = shape<Dims...>;
     using layers = detail::bind_all<input_shape, Layers...>;
     static constexpr std::size_t layer_count = sizeof...(Layers);
@@ -146,7 +143,7 @@ struct sequential<input<Dims...>, Layers...> {
 
 private:
     using figures = detail::layer_figures<layers>;
-    using requirements_checked = typename detail::checked_requirements<layers>::type;
+    using requirements_checked = decltype(detail::requirements_checked<layers>);
 
 public:
     static constexpr std::array<std::size_t, layer_count> param_counts = figures::param_counts;
@@ -264,6 +261,14 @@ public:
             (backward_layer<Last - R>(params.data(), x, batch, ws, grads.data(), dx), ...);
         }(std::make_index_sequence<Last + 1>{});
     }
+
+    // After the members: clang adds no members to a class after a failed static_assert, and each
+    // later use (input_shape, infer, ...) would be an error of its own.
+    static_assert(sizeof...(Layers) > 0, "ctnn::sequential needs at least one layer after ctnn::input");
+    static_assert(error::check<!shape<Dims...>::has_zero_dimension, error::at_layer<0>,
+                               error::got_shape<shape<Dims...>>>,
+                  "ctnn::input has a zero-sized dimension: every dimension must be at least 1");
+    static_assert(sizeof...(Dims) > 0, "ctnn::input needs at least one dimension, e.g. ctnn::input<2>");
 
 private:
     template <class M>

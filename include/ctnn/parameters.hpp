@@ -17,7 +17,9 @@ struct parameters {
     using value_type = T;
     static constexpr std::size_t size = Model::param_count;
 
-    alignas(tensor_alignment) std::array<T, size> values;
+    // Model::param_count, not `size`: when the model fails one of its checks, clang would add
+    // "not a constant expression" here under the error that names the fix.
+    alignas(tensor_alignment) std::array<T, Model::param_count> values;
 
     constexpr std::span<T, size> span() { return values; }
     constexpr std::span<const T, size> span() const { return values; }

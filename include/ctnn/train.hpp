@@ -171,7 +171,7 @@ public:
         if (inputs.empty()) return fail(outcome, "fit: no samples");
         if (batch_size > BatchCapacity)
             return fail(outcome, "fit: batch_size exceeds the trainer's BatchCapacity");
-        if (inputs.size() >= (std::size_t{1} << 32)) return fail(outcome, "fit: more than 2^32 - 1 samples");
+        if (std::uint64_t{inputs.size()} > std::uint64_t{0xFFFFFFFF}) return fail(outcome, "fit: more than 2^32 - 1 samples");
 
         const std::size_t n = inputs.size();
         random_generator rng(options.seed);
@@ -223,7 +223,12 @@ private:
         static_assert(error::check<std::is_same_v<element, target_tensor>, error::expected_shape<typename Model::output_shape>,
                                    error::got_shape<typename element::shape_type>>,
                       "ctnn: the loss target's shape differs from the model's output shape");
-        return std::span<const element>(std::data(targets), std::size(targets));
+        // An empty span after a failed check: the call that follows still matches, so the
+        // message above stays the only error.
+        if constexpr (std::is_same_v<element, target_tensor>)
+            return std::span<const element>(std::data(targets), std::size(targets));
+        else
+            return std::span<const target_tensor>();
     }
 
     static fit_result& fail(fit_result& outcome, const char* why) {
