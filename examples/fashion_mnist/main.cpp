@@ -73,7 +73,7 @@ void draw_progress(const ctnn::batch_report& r, double seconds_per_batch) {
 }
 
 bool plot(const std::string& csv, const std::string& png) {
-    const std::string script = "set terminal pngcairo size 900,500; set output '" + png +
+    const std::string script = "set terminal pngcairo noenhanced size 900,500; set output '" + png +
                                "'; set datafile separator ','; set key bottom right; set xlabel 'epoch';"
                                " set ylabel 'accuracy'; set y2label 'loss'; set y2tics; set ytics nomirror;"
                                " set title 'fashion_net on Fashion-MNIST (ctnn)';"
