@@ -7,6 +7,27 @@ computations and compares: inference and training outputs, the loss, gradients w
 the inputs and to every parameter tensor, and the loss and parameters along a few SGD (momentum)
 and Adam steps. Fails if any relative error exceeds 1e-5.
 
+Layers that behave differently while training:
+  batch_norm  nn.BatchNorm1d/2d. Inference (model.eval()) normalises with the running statistics,
+              training (model.train()) with the batch's. ctnn keeps the running mean and variance
+              in its parameter array; they are compared as parameters whose gradient must be zero,
+              and after every SGD and Adam step (ctnn's trainer folds in the batch's statistics
+              before the optimizer step; PyTorch's train-mode forward updates its buffers).
+  dropout     At inference an nn.Dropout in eval mode (the identity). In training ctnn draws its
+              mask from a hash of the trainer's noise key, which PyTorch cannot reproduce: dump_cases
+              writes each dropout layer's input and output of every training forward, the mask is
+              recovered from them (a value was dropped where its output is 0 and its input is not)
+              and PyTorch multiplies by that same mask / (1 - rate). What is compared is then
+              everything around the mask: the 1 / (1 - rate) scaling, that the backward pass uses
+              the forward's mask, and the rest of the model. A mask cannot be recovered where the
+              dropout's input is exactly 0; such a case is rejected rather than guessed.
+A layer with biases directly before a batch_norm: in training the batch mean removes the biases,
+so their gradient is zero in exact arithmetic, and float32 (ctnn's and PyTorch's alike) computes
+rounding noise of the size of the gradients that cancel. Measured against its own (noise) maximum
+that tensor could never agree; its error is measured at the scale of the same layer's weight
+gradient instead (in float64), which still demands that it be zero up to rounding. dump_cases
+gives such models' Adam runs a larger epsilon, so that Adam does not blow the noise up.
+
 Each case is also computed in float64; the report shows how far ctnn and PyTorch's float32 each
 are from it, which tells which side is wrong when they disagree.
 
@@ -51,8 +72,9 @@ QUANTITIES = (
 )
 
 
-def relative_error(actual, expected):
-    """max|actual - expected| / max(max|expected|, 1e-6), over one tensor.
+def relative_error(actual, expected, floor=ABSOLUTE_FLOOR):
+    """max|actual - expected| / max(max|expected|, floor), over one tensor; the floor is 1e-6
+    except for gradients that cancel to zero (see the module's description).
 
     Normalising by the tensor's largest magnitude rather than element by element: an entry that is
     a sum with cancellation (near zero, carrying rounding noise of the tensor's scale) must not
@@ -68,7 +90,7 @@ def relative_error(actual, expected):
         return math.inf
     if actual.numel() == 0:
         return 0.0
-    scale = max(expected.abs().max().item(), ABSOLUTE_FLOOR)
+    scale = max(expected.abs().max().item(), floor)
     return (actual - expected).abs().max().item() / scale
 
 
@@ -121,6 +143,52 @@ class AveragePool(nn.Module):
         return (total / count).permute(0, 2, 3, 1)
 
 
+class ChannelsLastBatchNorm(nn.Module):
+    """batch_norm over ctnn's last (channel) dimension: nn.BatchNorm1d on (N, C) or (N, C, L),
+    nn.BatchNorm2d on (N, C, H, W), the channels moved to dimension 1 and back."""
+
+    def __init__(self, channels, rank, epsilon, momentum, dtype):
+        super().__init__()
+        if rank not in (1, 2, 3):
+            raise ValueError(f"batch_norm over a rank-{rank} sample has no PyTorch equivalent here")
+        norm = nn.BatchNorm2d if rank == 3 else nn.BatchNorm1d
+        self.norm = norm(channels, eps=epsilon, momentum=momentum, dtype=dtype)
+
+    def forward(self, x):
+        return self.norm(x.movedim(-1, 1)).movedim(1, -1)
+
+
+class MaskedDropout(nn.Module):
+    """Dropout with ctnn's mask. In eval mode an nn.Dropout (the identity); in training mode the
+    input times the mask of the current forward (set_mask, required before each one) times
+    1 / (1 - rate), the scale computed in the model's precision as ctnn does."""
+
+    def __init__(self, rate):
+        super().__init__()
+        self.rate = rate
+        self.dropout = nn.Dropout(rate)
+        self.mask = None
+
+    def set_mask(self, record, shape, dtype):
+        """The mask of one ctnn training forward, from that dropout layer's input and output."""
+        before = torch.tensor(record["input"], dtype=torch.float64).view(shape)
+        after = torch.tensor(record["output"], dtype=torch.float64).view(shape)
+        unknown = int((before == 0).sum())
+        if unknown:
+            raise ValueError(f"dropout layer {record['layer'] + 1}: {unknown} of its input values are exactly 0, "
+                             "where ctnn's mask cannot be recovered; pick other inputs or weights")
+        scale = 1 / (1 - torch.tensor(self.rate, dtype=dtype))
+        self.mask = (after != 0).to(dtype) * scale
+
+    def forward(self, x):
+        if not self.training:
+            return self.dropout(x)
+        if self.mask is None:
+            raise ValueError("a training forward through dropout without ctnn's mask")
+        mask, self.mask = self.mask, None  # one mask per forward
+        return x * mask
+
+
 class Lambda(nn.Module):
     def __init__(self, function):
         super().__init__()
@@ -137,15 +205,19 @@ class Architecture:
     ctnn's flat parameter array:
       dense:            W [out][in] row-major, then b: exactly nn.Linear's layout;
       conv2d:           kernels [F][KH][KW][C], then b; nn.Conv2d's weight is [F][C][KH][KW];
-      depthwise_conv2d: kernels [KH][KW][C], then b; nn.Conv2d(groups=C)'s weight is [C][1][KH][KW].
+      depthwise_conv2d: kernels [KH][KW][C], then b; nn.Conv2d(groups=C)'s weight is [C][1][KH][KW];
+      batch_norm:       gamma [C], beta [C], running_mean [C], running_var [C]: BatchNorm's weight and
+                        bias (trained), then its two buffers (not trained).
     """
 
     def __init__(self, case):
         self.layers = case["layers"]
         self.input_dims = list(case["input_dims"])
         self.output_dims = list(self.layers[-1]["output_dims"])
-        # (label, offset, ctnn shape, permutation to PyTorch's shape, PyTorch's shape)
+        # (label, offset, ctnn shape, permutation to PyTorch's shape, PyTorch's shape, trained)
         self.slices = []
+        # {label of a bias whose gradient cancels to zero: label of the same layer's weight}
+        self.cancelled = {}
         dims = self.input_dims
         offset = 0
         for index, layer in enumerate(self.layers, start=1):
@@ -167,9 +239,19 @@ class Architecture:
             if weights:
                 weight_count = math.prod(weights[0])
                 biases = out_dims[-1]
-                self.slices.append((f"layer {index} {name} weight", offset, *weights))
-                self.slices.append((f"layer {index} {name} bias", offset + weight_count, (biases,), (0,), (biases,)))
+                self.slices.append((f"layer {index} {name} weight", offset, *weights, True))
+                self.slices.append((f"layer {index} {name} bias", offset + weight_count, (biases,), (0,), (biases,),
+                                    True))
                 expected_count = weight_count + biases
+            elif name == "batch_norm":
+                channels = dims[-1]
+                for block, part in enumerate(("gamma", "beta", "running_mean", "running_var")):
+                    self.slices.append((f"layer {index} {name} {part}", offset + block * channels, (channels,), (0,),
+                                        (channels,), block < 2))
+                expected_count = 4 * channels
+                before = self.layers[index - 2]["name"] if index > 1 else None
+                if before in ("dense", "conv2d", "depthwise_conv2d"):
+                    self.cancelled[f"layer {index - 1} {before} bias"] = f"layer {index - 1} {before} weight"
             if layer["param_count"] != expected_count:
                 raise ValueError(f"layer {index}: {name} has {layer['param_count']} parameters, "
                                  f"its PyTorch equivalent {expected_count}")
@@ -210,18 +292,31 @@ class Architecture:
         return (*same_padding(dims[1], kw, stride), *same_padding(dims[0], kh, stride))
 
     def build(self, flat_params, dtype):
+        """The model in training mode, and its tensors in the order of self.slices: parameters and
+        batch_norm's buffers, all set from ctnn's flat array."""
         modules = []
+        tensors = []
         dims = self.input_dims
         for layer in self.layers:
             name = layer["name"]
             if name == "dense":
-                modules.append(nn.Linear(dims[0], layer["output_dims"][0], dtype=dtype))
+                linear = nn.Linear(dims[0], layer["output_dims"][0], dtype=dtype)
+                modules.append(linear)
+                tensors += [linear.weight, linear.bias]
             elif name == "conv2d":
                 conv = nn.Conv2d(dims[2], layer["output_dims"][2], tuple(layer["kernel"]), layer["stride"], dtype=dtype)
                 modules.append(ChannelsLast(conv, self.pads(layer, dims)))
+                tensors += [conv.weight, conv.bias]
             elif name == "depthwise_conv2d":
                 conv = nn.Conv2d(dims[2], dims[2], tuple(layer["kernel"]), layer["stride"], groups=dims[2], dtype=dtype)
                 modules.append(ChannelsLast(conv, self.pads(layer, dims)))
+                tensors += [conv.weight, conv.bias]
+            elif name == "batch_norm":
+                norm = ChannelsLastBatchNorm(dims[-1], len(dims), layer["epsilon"], layer["momentum"], dtype)
+                modules.append(norm)
+                tensors += [norm.norm.weight, norm.norm.bias, norm.norm.running_mean, norm.norm.running_var]
+            elif name == "dropout":
+                modules.append(MaskedDropout(layer["rate"]))
             elif name == "max_pool2d":
                 # Padding never wins a maximum.
                 pool = nn.MaxPool2d(layer["kernel"][0], layer["stride"])
@@ -249,18 +344,22 @@ class Architecture:
                 raise ValueError(f"no PyTorch equivalent for ctnn layer '{name}'")
             dims = layer["output_dims"]
         model = nn.Sequential(*modules)
+        trained = [tensor for tensor, entry in zip(tensors, self.slices, strict=True) if entry[5]]
+        if [id(t) for t in trained] != [id(p) for p in model.parameters()]:
+            raise ValueError("the trained slices are not the model's parameters")
         with torch.no_grad():
-            for parameter, tensor in zip(model.parameters(), self.split(flat_params, dtype), strict=True):
-                if parameter.shape != tensor.shape:
-                    raise ValueError(f"parameter of shape {list(tensor.shape)} for {list(parameter.shape)}")
-                parameter.copy_(tensor)
-        return model
+            for target, tensor in zip(tensors, self.split(flat_params, dtype), strict=True):
+                if target.shape != tensor.shape:
+                    raise ValueError(f"parameter of shape {list(tensor.shape)} for {list(target.shape)}")
+                target.copy_(tensor)
+        return model, tensors
 
     def split(self, flat, dtype):
-        """ctnn's flat parameter array as one tensor per PyTorch parameter, in PyTorch's layout."""
+        """ctnn's flat parameter array as one tensor per PyTorch parameter or buffer, in PyTorch's
+        layout."""
         flat = torch.as_tensor(flat, dtype=dtype)
         return [flat[offset:offset + math.prod(shape)].view(shape).permute(order).reshape(torch_shape)
-                for _, offset, shape, order, torch_shape in self.slices]
+                for _, offset, shape, order, torch_shape, _ in self.slices]
 
     def labelled(self, flat, dtype, prefix=""):
         return [(prefix + entry[0], tensor) for entry, tensor in zip(self.slices, self.split(flat, dtype))]
@@ -296,27 +395,43 @@ def batch_tensors(case, architecture, dtype):
     return x, targets
 
 
+def set_dropout_masks(model, architecture, records, batch, dtype):
+    """Gives each dropout layer ctnn's mask for the next training forward."""
+    masked = {index for index, module in enumerate(model) if isinstance(module, MaskedDropout)}
+    if {record["layer"] for record in records} != masked or len(records) != len(masked):
+        raise ValueError(f"dropout records for layers {[r['layer'] + 1 for r in records]}, "
+                         f"dropout layers {sorted(i + 1 for i in masked)}")
+    for record in records:
+        shape = (batch, *architecture.layers[record["layer"]]["output_dims"])
+        model[record["layer"]].set_mask(record, shape, dtype)
+
+
 def reference(case, architecture, dtype):
     """What PyTorch computes for a case: {quantity: [(label, tensor)]}."""
     loss_function = case["loss_function"]
-    model = architecture.build(case["params"], dtype)
+    batch = case["batch"]
+    model, tensors = architecture.build(case["params"], dtype)
     x, targets = batch_tensors(case, architecture, dtype)
     results = {}
+    model.eval()
     with torch.no_grad():
         results["inference output"] = [("", model(x))]
+    model.train()
 
     x.requires_grad_(True)
+    set_dropout_masks(model, architecture, case["dropout"], batch, dtype)
     loss, output = loss_and_output(loss_function, model, x, targets)
     loss.backward()
     results["training output"] = [("", output.detach())]
     results["loss"] = [("", loss.detach())]
     results["input gradient"] = [("", x.grad)]
-    results["parameter gradient"] = [(entry[0], p.grad) for entry, p in
-                                     zip(architecture.slices, model.parameters(), strict=True)]
+    # batch_norm's running statistics are no parameters to PyTorch: ctnn's gradient must be zero.
+    results["parameter gradient"] = [(entry[0], t.grad if entry[5] else torch.zeros_like(t)) for entry, t in
+                                     zip(architecture.slices, tensors, strict=True)]
 
     for kind in ("sgd", "adam"):
         settings = case[kind]
-        model = architecture.build(case["params"], dtype)
+        model, tensors = architecture.build(case["params"], dtype)
         x, targets = batch_tensors(case, architecture, dtype)
         parameters = list(model.parameters())
         if not parameters:
@@ -331,13 +446,15 @@ def reference(case, architecture, dtype):
         for step in range(1, len(settings["steps"]) + 1):
             if optimizer:
                 optimizer.zero_grad()
+            set_dropout_masks(model, architecture, settings["steps"][step - 1]["dropout"], batch, dtype)
+            # In training mode: batch_norm's buffers take in this batch's statistics.
             loss, _ = loss_and_output(loss_function, model, x, targets)
             if optimizer:
                 loss.backward()
                 optimizer.step()
             losses.append((f"step {step}", loss.detach()))
-            params += [(f"step {step} {entry[0]}", p.detach().clone()) for entry, p in
-                       zip(architecture.slices, parameters, strict=True)]
+            params += [(f"step {step} {entry[0]}", t.detach().clone()) for entry, t in
+                       zip(architecture.slices, tensors, strict=True)]
         results[f"{kind} loss"] = losses
         results[f"{kind} parameters"] = params
     return results
@@ -390,9 +507,15 @@ class Comparison:
                 labels = [label for label, _ in ref32[quantity]]
                 if [label for label, _ in ours[quantity]] != labels:
                     raise ValueError(f"{case['name']}: ctnn and PyTorch disagree on the {quantity} tensors")
+                floors = {}
+                if quantity == "parameter gradient":
+                    exact = dict(ref64[quantity])
+                    floors = {bias: max(exact[weight].abs().max().item(), ABSOLUTE_FLOOR)
+                              for bias, weight in architecture.cancelled.items()}
                 for (label, mine), (_, t32), (_, t64) in zip(ours[quantity], ref32[quantity], ref64[quantity]):
-                    rows.append((case["name"], quantity, label, relative_error(mine, t32),
-                                 relative_error(mine, t64), relative_error(t32, t64)))
+                    floor = floors.get(label, ABSOLUTE_FLOOR)
+                    rows.append((case["name"], quantity, label, relative_error(mine, t32, floor),
+                                 relative_error(mine, t64, floor), relative_error(t32, t64, floor)))
         return rows
 
 
@@ -401,9 +524,12 @@ def failures(rows):
     return [row for row in rows if not row[3] <= TOLERANCE]
 
 
-def report(rows, verbose):
+def report(rows, verbose, cancelled=0):
     print(f"ctnn vs PyTorch (float32), relative error max|a-b| / max(max|b|, {ABSOLUTE_FLOOR:g}) per tensor; "
           f"tolerance {TOLERANCE:g}")
+    if cancelled:
+        print(f"({cancelled} bias gradients before a batch_norm, zero in exact arithmetic, at the scale of their "
+              "layer's weight gradient instead)")
     print(f"{'quantity':<20} {'tensors':>7} {'vs torch32':>11} {'ctnn vs f64':>11} {'torch32 vs f64':>14}  worst case")
     for quantity in QUANTITIES:
         selected = [row for row in rows if row[1] == quantity]
@@ -443,37 +569,89 @@ def load_cases(arguments):
     return cases
 
 
+def has_layer(name):
+    return lambda case: any(layer["name"] == name for layer in case["layers"])
+
+
 def self_test(cases):
-    """The comparison must catch an error just above the tolerance in every quantity, a NaN, and
-    a change to the weights or the architecture that PyTorch is given."""
+    """The comparison must catch an error just above the tolerance in every quantity (and in the
+    ones batch_norm and dropout add: running statistics, their zero gradients, a gradient that
+    cancels), a NaN, and a change to what PyTorch is given: weights, running statistics, layer
+    options, dropout masks."""
     comparison = Comparison(cases)
     problems = []
     if failures(comparison.rows()):
         problems.append("the unperturbed results already fail")
 
-    for quantity in QUANTITIES:
-        # The first case with a non-trivial reference for this quantity.
-        target = next(((case["name"], index) for case, _, ref32, _ in comparison.prepared
-                       for index, (_, tensor) in enumerate(ref32[quantity]) if tensor.abs().max() > 0), None)
-        if target is None:
-            problems.append(f"no case has a non-zero {quantity}")
-            continue
+    def nudge_caught(case_name, quantity, index, scale=None, what=None):
+        """Adds three times the tolerance, at the scale the error is measured against (by default
+        the tensor's own), to one value of ctnn's tensor; the comparison must report that tensor."""
 
-        def nudge(case_name, results, quantity=quantity, target=target, factor=3.0):
-            if case_name != target[0]:
+        def nudge(name, results):
+            if name != case_name:
                 return
-            label, tensor = results[quantity][target[1]]
+            label, tensor = results[quantity][index]
             tensor = tensor.clone().double()
             flat = tensor.view(-1)
-            # Three times the tolerance, at the scale the error is measured against.
-            flat[0] += factor * TOLERANCE * max(flat.abs().max().item(), ABSOLUTE_FLOOR)
-            results[quantity][target[1]] = (label, tensor)
+            flat[0] += 3 * TOLERANCE * (scale or max(flat.abs().max().item(), ABSOLUTE_FLOOR))
+            results[quantity][index] = (label, tensor)
 
-        caught = [row for row in failures(comparison.rows(nudge)) if row[1] == quantity]
+        label = comparison_label(case_name, quantity, index)
+        what = what or f"{case_name} / {quantity}" + (f" / {label}" if label else "")
+        caught = [row for row in failures(comparison.rows(nudge)) if row[1] == quantity and row[2] == label]
         if not caught:
-            problems.append(f"an error of 3e-5 in {target[0]} / {quantity} went unnoticed")
+            problems.append(f"an error of 3e-5 in {what} went unnoticed")
         else:
-            print(f"self-test: caught an error of 3e-5 in {target[0]} / {quantity}: {caught[0][3]:.2e}")
+            print(f"self-test: caught an error of 3e-5 in {what}: {caught[0][3]:.2e}")
+
+    def comparison_label(case_name, quantity, index):
+        ref32 = next(ref32 for case, _, ref32, _ in comparison.prepared if case["name"] == case_name)
+        return ref32[quantity][index][0]
+
+    def first(quantity, tensor_wanted, case_wanted=lambda case: True):
+        """(case name, index, label, architecture, ref64) of the first tensor that fits, or None."""
+        return next(((case["name"], index, label, architecture, ref64)
+                     for case, architecture, ref32, ref64 in comparison.prepared if case_wanted(case)
+                     for index, (label, tensor) in enumerate(ref32[quantity]) if tensor_wanted(label, tensor)),
+                    None)
+
+    for quantity in QUANTITIES:
+        # The first case with a non-trivial reference for this quantity.
+        target = first(quantity, lambda label, tensor: tensor.abs().max() > 0)
+        if target is None:
+            problems.append(f"no case has a non-zero {quantity}")
+        else:
+            nudge_caught(target[0], quantity, target[1])
+
+    # What batch_norm and dropout add.
+    targeted = [
+        ("inference output", has_layer("batch_norm"), lambda label: True),
+        ("training output", has_layer("dropout"), lambda label: True),
+        ("input gradient", lambda case: case["layers"][0]["name"] == "dropout", lambda label: True),
+        ("parameter gradient", has_layer("batch_norm"), lambda label: label.endswith("running_mean")),
+        ("parameter gradient", has_layer("batch_norm"), lambda label: label.endswith("running_var")),
+    ]
+    for kind in ("sgd", "adam"):
+        for part in ("gamma", "beta", "running_mean", "running_var"):
+            targeted.append((f"{kind} parameters", has_layer("batch_norm"),
+                             lambda label, part=part: label.startswith("step 1 ") and label.endswith(part)))
+    for quantity, case_wanted, label_wanted in targeted:
+        target = first(quantity, lambda label, tensor: label_wanted(label), case_wanted)
+        if target is None:
+            problems.append(f"no case has a {quantity} tensor for the batch_norm/dropout checks")
+        else:
+            nudge_caught(target[0], quantity, target[1])
+    # A gradient that cancels to zero is measured at its layer's weight-gradient scale: an error of
+    # 3e-5 at that scale must still be reported.
+    target = first("parameter gradient", lambda label, tensor: label.endswith(" bias"),
+                   lambda case: Architecture(case).cancelled)
+    if target is None:
+        problems.append("no case has a layer with biases before a batch_norm")
+    else:
+        name, index, label, architecture, ref64 = target
+        scale = dict(ref64["parameter gradient"])[architecture.cancelled[label]].abs().max().item()
+        nudge_caught(name, "parameter gradient", index, scale,
+                     f"{name} / parameter gradient / {label} (cancelling, at its layer's scale)")
 
     def poison(case_name, results):
         if case_name == cases[0]["name"]:
@@ -507,6 +685,59 @@ def self_test(cases):
         else:
             print(f"self-test: caught a leaky_relu slope changed to the default in {with_slope['name']}")
 
+    # batch_norm and dropout: what PyTorch is told about them must matter.
+    def alteration_caught(what, case_wanted, change, quantities=None, every=False):
+        """Changes a copy of the first fitting case (of each one, with `every`) as `change(case)`
+        says; the comparison must fail (in one of `quantities` when given)."""
+        chosen = [case for case in cases if case_wanted(case)][:None if every else 1]
+        if not chosen:
+            problems.append(f"no case to check that {what} is noticed")
+        for case in chosen:
+            altered = copy.deepcopy(case)
+            change(altered)
+            caught = [row for row in failures(Comparison([altered]).rows())
+                      if quantities is None or row[1] in quantities]
+            if not caught:
+                problems.append(f"{what} in {case['name']} went unnoticed")
+            else:
+                print(f"self-test: caught {what} in {case['name']} ({caught[0][1]})")
+
+    def layer_of(case, name):
+        return next(layer for layer in case["layers"] if layer["name"] == name)
+
+    def shift_statistic(part):
+        def change(case):
+            for label, offset, shape, *_ in Architecture(case).slices:
+                if label.endswith(part):
+                    for i in range(offset, offset + math.prod(shape)):
+                        case["params"][i] += 1e-2
+        return change
+
+    # Inference must use the running statistics (a shift by 1e-3 of a single one can fade below
+    # the tolerance on its way through a network).
+    for part in ("running_mean", "running_var"):
+        alteration_caught(f"initial {part} values shifted by 1e-2", has_layer("batch_norm"), shift_statistic(part),
+                          ("inference output",), every=True)
+    alteration_caught("another batch_norm momentum", has_layer("batch_norm"),
+                      lambda case: layer_of(case, "batch_norm").update(momentum=0.2),
+                      ("sgd parameters", "adam parameters"))
+    alteration_caught("batch_norm epsilon 1e-5 instead of 1e-3",
+                      lambda case: any(layer.get("epsilon") == 1e-3 for layer in case["layers"]),
+                      lambda case: layer_of(case, "batch_norm").update(epsilon=1e-5))
+    alteration_caught("another dropout rate", has_layer("dropout"),
+                      lambda case: layer_of(case, "dropout").update(rate=0.5 if layer_of(case, "dropout")["rate"] != 0.5
+                                                                    else 0.25),
+                      ("training output",))
+
+    def drop_one(records):
+        record = records[0]
+        record["output"][record["output"].index(next(v for v in record["output"] if v != 0))] = 0.0
+
+    alteration_caught("a dropout mask with one more value dropped", has_layer("dropout"),
+                      lambda case: drop_one(case["dropout"]), ("training output",))
+    alteration_caught("an SGD step's dropout mask with one more value dropped", has_layer("dropout"),
+                      lambda case: drop_one(case["sgd"]["steps"][1]["dropout"]), ("sgd loss", "sgd parameters"))
+
     for problem in problems:
         print(f"self-test FAILED: {problem}")
     return not problems
@@ -528,8 +759,9 @@ def main():
     if arguments.self_test:
         return 0 if self_test(cases) else 1
 
-    rows = Comparison(cases).rows()
-    report(rows, arguments.verbose)
+    comparison = Comparison(cases)
+    rows = comparison.rows()
+    report(rows, arguments.verbose, sum(len(architecture.cancelled) for _, architecture, _, _ in comparison.prepared))
     bad = failures(rows)
     if bad:
         print(f"\nFAILED: {len(bad)} of {len(rows)} tensors differ from PyTorch by more than {TOLERANCE:g}")

@@ -1,7 +1,12 @@
 // Runs ctnn on a set of small networks and writes, as JSON, everything compare.py needs to redo the
 // same computations in PyTorch: each model's architecture, its parameters, inputs and targets, and
 // what ctnn computed from them (inference outputs, training outputs, loss, gradients with respect
-// to the inputs and to the parameters, and parameters after a few SGD and Adam steps).
+// to the inputs and to the parameters, and parameters after a few SGD and Adam steps, batch_norm's
+// running statistics included).
+// For models with dropout it also writes, for the gradient pass and for every optimizer step, each
+// dropout layer's input and output as ctnn computed them in training mode: ctnn draws its masks
+// from a hash of the trainer's noise key, which PyTorch cannot reproduce, so compare.py recovers
+// the mask from these two (dropped where the output is 0) and applies that same mask in PyTorch.
 //   usage: dump_cases [FILE]   (JSON to FILE, or to standard output)
 #include <algorithm>
 #include <array>
@@ -18,9 +23,11 @@
 
 #include <ctnn/init.hpp>
 #include <ctnn/layers/avg_pool2d.hpp>
+#include <ctnn/layers/batch_norm.hpp>
 #include <ctnn/layers/conv2d.hpp>
 #include <ctnn/layers/dense.hpp>
 #include <ctnn/layers/depthwise_conv2d.hpp>
+#include <ctnn/layers/dropout.hpp>
 #include <ctnn/layers/flatten.hpp>
 #include <ctnn/layers/global_avg_pool2d.hpp>
 #include <ctnn/layers/identity.hpp>
@@ -140,6 +147,15 @@ constexpr float adam_beta1 = 0.8f;
 constexpr float adam_beta2 = 0.95f;
 constexpr float adam_epsilon = 1e-7f;
 constexpr std::size_t adam_steps = 4;
+// Except in a model where a layer with biases feeds a batch_norm: in training the batch mean
+// removes those biases, so their gradient is zero in exact arithmetic and what float32 computes
+// is rounding noise (1e-9 to 1e-7 here, for ctnn and PyTorch alike). Adam divides by the root of
+// its square: with epsilon 1e-7 those biases would take steps of up to the learning rate in
+// directions decided by rounding (the comparison then fails by 1e-1), and feed them into the
+// running means. An epsilon far above the noise and within the range of the real gradients (1e-3
+// to 0.3) keeps those biases' drift near 1e-7 (1e-2 would leave 7e-6, too close to the tolerance)
+// while every term of the update still counts.
+constexpr float adam_epsilon_bias_before_batch_norm = 3e-2f;
 
 // What the layer table does not say but PyTorch needs: template arguments beyond the output shape.
 template <class Layer>
@@ -164,6 +180,24 @@ void write_window(json_writer& out, std::size_t height, std::size_t width, std::
     out.key("padding");
     out.value(pad == ctnn::padding::same ? std::string_view("same") : std::string_view("valid"));
 }
+
+template <class Momentum, class Epsilon>
+struct layer_options<ctnn::batch_norm<Momentum, Epsilon>> {
+    static void write(json_writer& out) {
+        out.key("momentum");
+        out.value(ctnn::batch_norm<Momentum, Epsilon>::momentum);
+        out.key("epsilon");
+        out.value(ctnn::batch_norm<Momentum, Epsilon>::epsilon);
+    }
+};
+
+template <class Rate>
+struct layer_options<ctnn::dropout<Rate>> {
+    static void write(json_writer& out) {
+        out.key("rate");
+        out.value(ctnn::dropout<Rate>::rate);
+    }
+};
 
 template <std::size_t Filters, std::size_t KH, std::size_t KW, std::size_t Stride, ctnn::padding Pad>
 struct layer_options<ctnn::conv2d<Filters, KH, KW, Stride, Pad>> {
@@ -209,8 +243,11 @@ void write_architecture(json_writer& out) {
 }
 
 // Xavier weights from ctnn::initialize, then non-zero biases (initialize leaves them at zero, which
-// would hide a bias applied in the wrong place). In every layer with parameters (dense, conv2d,
-// depthwise_conv2d) the biases come last, one per output channel.
+// would hide a bias applied in the wrong place). In every layer with weights (dense, conv2d,
+// depthwise_conv2d) the biases come last, one per output channel. batch_norm's four blocks of C
+// values (gamma, beta, running mean, running variance) start at 1, 0, 0, 1, which would hide a
+// mix-up of the blocks and make inference ignore the running statistics: each gets values of its
+// own range, the running variance staying positive.
 template <class Model>
 void initialize_parameters(ctnn::parameters<Model>& params, std::uint64_t seed) {
     ctnn::initialize(params, seed);
@@ -219,16 +256,79 @@ void initialize_parameters(ctnn::parameters<Model>& params, std::uint64_t seed) 
     for (std::size_t i = 0; i < Model::layer_count; ++i) {
         if (rows[i].param_count == 0) continue;
         const std::size_t end = Model::param_offsets[i] + rows[i].param_count;
-        const std::size_t biases = rows[i].output_dims[rows[i].rank - 1];
-        for (std::size_t j = end - biases; j < end; ++j) params.values[j] = rng.uniform(-0.5f, 0.5f);
+        const std::size_t channels = rows[i].output_dims[rows[i].rank - 1];
+        if (rows[i].name == "batch_norm") {
+            float* block = params.values.data() + Model::param_offsets[i];
+            for (std::size_t c = 0; c < channels; ++c) {
+                block[c] = rng.uniform(0.5f, 1.5f);                 // gamma
+                block[channels + c] = rng.uniform(-0.5f, 0.5f);     // beta
+                block[2 * channels + c] = rng.uniform(-0.5f, 0.5f); // running mean
+                block[3 * channels + c] = rng.uniform(0.5f, 2.0f);  // running variance
+            }
+            continue;
+        }
+        for (std::size_t j = end - channels; j < end; ++j) params.values[j] = rng.uniform(-0.5f, 0.5f);
     }
 }
 
+template <class Layer>
+inline constexpr bool is_batch_norm = false;
+template <class Momentum, class Epsilon>
+inline constexpr bool is_batch_norm<ctnn::batch_norm<Momentum, Epsilon>> = true;
+
+// Whether a layer with biases (dense, conv2d, depthwise_conv2d) directly precedes a batch_norm.
+template <class Model>
+inline constexpr bool bias_before_batch_norm = []<std::size_t... I>(std::index_sequence<I...>) {
+    return ((is_batch_norm<typename Model::template layer<I + 1>::layer> &&
+             Model::template layer<I>::param_count > 0 && !is_batch_norm<typename Model::template layer<I>::layer>) ||
+            ...);
+}(std::make_index_sequence<Model::layer_count - 1>{});
+
+template <class Layer>
+inline constexpr bool is_dropout = false;
+template <class Rate>
+inline constexpr bool is_dropout<ctnn::dropout<Rate>> = true;
+
+// Each dropout layer's input and output over the batch of the last training forward that `ws`
+// holds: compare.py recovers ctnn's mask from them. Written for every model (an empty list when it
+// has no dropout).
+template <class Model, class Workspace>
+void write_dropout_activations(json_writer& out, const Workspace& ws, std::span<const float> batch_inputs,
+                               std::size_t batch) {
+    out.key("dropout");
+    out.begin_array();
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (
+            [&] {
+                if constexpr (is_dropout<typename Model::template layer<I>::layer>) {
+                    const std::size_t size = batch * Model::output_sizes[I];
+                    const float* input = nullptr;
+                    if constexpr (I == 0)
+                        input = batch_inputs.data();
+                    else
+                        input = ws.template activation<I - 1>();
+                    out.begin_object();
+                    out.key("layer");  // 0-based, as in "layers"
+                    out.value(I);
+                    out.key("input");
+                    out.values(std::span<const float>(input, size));
+                    out.key("output");
+                    out.values(std::span<const float>(ws.template activation<I>(), size));
+                    out.end_object();
+                }
+            }(),
+            ...);
+    }(std::make_index_sequence<Model::layer_count>{});
+    out.end_array();
+}
+
 // Runs `steps` trainer steps on the same batch and records the loss before each step and the
-// parameters after it.
+// parameters after it (batch_norm's running statistics included: train_batch folds in each batch's
+// statistics before the optimizer step). Each step draws fresh dropout masks.
 template <class Model, class Loss, std::size_t Batch, class Optimizer, class Inputs, class Targets>
 bool write_optimizer_run(json_writer& out, const ctnn::parameters<Model>& initial, Optimizer& optimizer,
-                         std::size_t steps, const Inputs& inputs, const Targets& targets) {
+                         std::size_t steps, const Inputs& inputs, const Targets& targets,
+                         std::span<const float> batch_inputs) {
     ctnn::parameters<Model> params = initial;
     auto trainer = std::make_unique<ctnn::trainer<Model, Loss, float, Batch>>();
     out.key("steps");
@@ -244,6 +344,7 @@ bool write_optimizer_run(json_writer& out, const ctnn::parameters<Model>& initia
         out.value(outcome.loss);
         out.key("params");
         out.values(params.values);
+        write_dropout_activations<Model>(out, trainer->workspace, batch_inputs, Batch);
         out.end_object();
     }
     out.end_array();
@@ -316,6 +417,7 @@ bool write_case(json_writer& out, const case_spec& spec) {
     out.values(input_gradients);
     out.key("param_gradients");
     out.values(grads->values);
+    write_dropout_activations<Model>(out, trainer->workspace, batch_inputs, Batch);
 
     ctnn::sgd<Model> sgd{.learning_rate = sgd_learning_rate, .momentum = sgd_momentum};
     out.key("sgd");
@@ -324,11 +426,13 @@ bool write_case(json_writer& out, const case_spec& spec) {
     out.value(sgd_learning_rate);
     out.key("momentum");
     out.value(sgd_momentum);
-    if (!write_optimizer_run<Model, Loss, Batch>(out, params, sgd, sgd_steps, inputs, targets)) return false;
+    if (!write_optimizer_run<Model, Loss, Batch>(out, params, sgd, sgd_steps, inputs, targets, batch_inputs))
+        return false;
     out.end_object();
 
+    constexpr float epsilon = bias_before_batch_norm<Model> ? adam_epsilon_bias_before_batch_norm : adam_epsilon;
     ctnn::adam<Model> adam{
-        .learning_rate = adam_learning_rate, .beta1 = adam_beta1, .beta2 = adam_beta2, .epsilon = adam_epsilon};
+        .learning_rate = adam_learning_rate, .beta1 = adam_beta1, .beta2 = adam_beta2, .epsilon = epsilon};
     out.key("adam");
     out.begin_object();
     out.key("learning_rate");
@@ -338,8 +442,9 @@ bool write_case(json_writer& out, const case_spec& spec) {
     out.key("beta2");
     out.value(adam_beta2);
     out.key("epsilon");
-    out.value(adam_epsilon);
-    if (!write_optimizer_run<Model, Loss, Batch>(out, params, adam, adam_steps, inputs, targets)) return false;
+    out.value(epsilon);
+    if (!write_optimizer_run<Model, Loss, Batch>(out, params, adam, adam_steps, inputs, targets, batch_inputs))
+        return false;
     out.end_object();
 
     out.end_object();
@@ -471,6 +576,27 @@ using strided_cnn = ctnn::sequential<ctnn::input<8, 5, 1>, ctnn::conv2d<2, 3, 1,
 using tied_pooling = ctnn::sequential<ctnn::input<4, 4, 2>, ctnn::max_pool2d<2>, ctnn::max_pool2d<2, 1, padding::same>,
                                       ctnn::flatten, ctnn::dense<3>, ctnn::tanh>;
 
+// Layers that behave differently while training. batch_norm normalises with the batch's statistics
+// in training and with its running statistics at inference; dropout drops at random in training
+// and is the identity at inference.
+using quarter = std::ratio<1, 4>;
+using third = std::ratio<1, 3>;
+// Issue 4's network: two conv + batch_norm + relu blocks, dropout before the classifier.
+using batch_norm_cnn =
+    ctnn::sequential<ctnn::input<8, 8, 1>, ctnn::conv2d<4, 3, 3, 1, padding::same>, ctnn::batch_norm<>, ctnn::relu,
+                     ctnn::max_pool2d<2>, ctnn::conv2d<6, 3, 3, 1, padding::same>, ctnn::batch_norm<>, ctnn::relu,
+                     ctnn::global_avg_pool2d, ctnn::dropout<quarter>, ctnn::dense<3>, ctnn::softmax>;
+using batch_norm_mlp = ctnn::sequential<ctnn::input<5>, ctnn::dense<6>, ctnn::batch_norm<>, ctnn::tanh,
+                                        ctnn::dense<3>, ctnn::sigmoid>;
+// A rank-2 input (3 positions of 4 channels; BatchNorm1d over (N, C, L)) with momentum and epsilon
+// other than PyTorch's defaults, straight on the model's input.
+using batch_norm_rows = ctnn::sequential<ctnn::input<3, 4>, ctnn::batch_norm<quarter, std::ratio<1, 1000>>,
+                                         ctnn::tanh, ctnn::flatten, ctnn::dense<2>, ctnn::sigmoid>;
+// Dropout on the model's input (its gradient is the input gradient) and a second one, with its own
+// mask and rate, on a hidden layer.
+using dropout_mlp = ctnn::sequential<ctnn::input<6>, ctnn::dropout<>, ctnn::dense<5>, ctnn::tanh,
+                                     ctnn::dropout<third>, ctnn::dense<2>, ctnn::identity>;
+
 using ctnn::binary_cross_entropy, ctnn::mse, ctnn::softmax_cross_entropy;
 
 bool write_all_cases(json_writer& out) {
@@ -506,6 +632,14 @@ bool write_all_cases(json_writer& out) {
                out, {"core", "reshaped_depthwise_mse", 18, uniform_inputs, regression_targets}) &&
            write_case<strided_cnn, mse, 2>(out, {"core", "strided_cnn_mse", 19, uniform_inputs, probability_targets}) &&
            write_case<tied_pooling, mse, 3>(out, {"core", "tied_max_pool_mse", 20, quantized_inputs, regression_targets}) &&
+           // Seed 27: the dropout's inputs, averages of relu outputs, must never be exactly 0 (compare.py
+           // could not recover the mask there); with seeds 21, 29 or 30 a channel dies during the Adam steps.
+           write_case<batch_norm_cnn, cross_entropy, 4>(
+               out, {"core", "batch_norm_dropout_cnn_cross_entropy", 27, uniform_inputs, one_hot_targets}) &&
+           write_case<batch_norm_mlp, bce, 6>(out, {"core", "batch_norm_mlp_bce", 22, uniform_inputs, binary_targets}) &&
+           write_case<batch_norm_rows, mse, 3>(
+               out, {"core", "batch_norm_rank2_mse", 23, uniform_inputs, regression_targets}) &&
+           write_case<dropout_mlp, mse, 4>(out, {"core", "dropout_mlp_mse", 24, uniform_inputs, regression_targets}) &&
            write_case<logits_only, cross_entropy, 4>(
                out, {"edge", "close_large_logits_cross_entropy", 13, close_large_logits, mixed_class_targets}) &&
            write_case<logits_sigmoid, bce, 4>(out, {"edge", "confident_bce", 14, confident_logits, confident_targets}) &&
