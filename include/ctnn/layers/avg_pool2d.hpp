@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include <ctnn/emit/c.hpp>
+#include <ctnn/emit/window.hpp>
 #include <ctnn/layers/pool2d.hpp>
 
 namespace ctnn {
@@ -58,6 +60,64 @@ struct avg_pool2d {
                         }
                     }
             }
+        }
+
+        // Generated C (ctnn-gen), one sample: taps() counts the window's taps the same way.
+        static constexpr emit::layer_traits emit_traits{};
+
+        template <emit::writer W>
+        static void emit_forward(W& c, const emit::forward_buffers& b) {
+            c.line("const float *src = ", b.x, ";");
+            c.line("float *dst = ", b.y, ";");
+            geometry::emit_open_positions(c, false);
+            emit_count(c);
+            c.open("for (size_t c = 0; c < ", geometry::channels, "; ++c)");
+            c.line("float total = 0.0f;");
+            emit::open_taps(c, geometry::emit_rows(), geometry::emit_cols());
+            c.put("total += src[");
+            emit::put_tap_offset(c, geometry::emit_rows(), geometry::emit_cols(), geometry::channels);
+            c.line(" + c];");
+            emit::close_taps(c);
+            c.put("dst[");
+            geometry::emit_put_output_index(c);
+            c.line("] = total / count;");
+            c.close();
+            c.close();
+            c.close();
+        }
+
+        template <emit::writer W>
+        static void emit_backward(W& c, const emit::backward_buffers& b) {
+            if (b.dx_optional) c.open("if (", b.dx, " != NULL)");
+            c.line("const float *g_out = ", b.dy, ";");
+            c.line("float *g_in = ", b.dx, ";");
+            emit::zero_fill(c, "g_in", In::size);
+            geometry::emit_open_positions(c, false);
+            emit_count(c);
+            c.open("for (size_t c = 0; c < ", geometry::channels, "; ++c)");
+            c.put("const float share = g_out[");
+            geometry::emit_put_output_index(c);
+            c.line("] / count;");
+            emit::open_taps(c, geometry::emit_rows(), geometry::emit_cols());
+            c.put("g_in[");
+            emit::put_tap_offset(c, geometry::emit_rows(), geometry::emit_cols(), geometry::channels);
+            c.line(" + c] += share;");
+            emit::close_taps(c);
+            c.close();
+            c.close();
+            c.close();
+            if (b.dx_optional) c.close();
+        }
+
+    private:
+        template <emit::writer W>
+        static void emit_count(W& c) {
+            c.line("size_t taps = 0;");
+            c.line("float count;");
+            emit::open_taps(c, geometry::emit_rows(), geometry::emit_cols(), false);
+            c.line("++taps;");
+            emit::close_taps(c);
+            c.line("count = (float)taps;");
         }
     };
 };

@@ -5,6 +5,7 @@
 #include <ratio>
 #include <string_view>
 
+#include <ctnn/emit/c.hpp>
 #include <ctnn/initializer.hpp>
 #include <ctnn/shape.hpp>
 #include <ctnn/training_context.hpp>
@@ -122,6 +123,35 @@ struct batch_norm {
                 params[running_mean + c] = (T(1) - T(momentum)) * params[running_mean + c] + T(momentum) * mean;
                 params[running_var + c] = (T(1) - T(momentum)) * params[running_var + c] + T(momentum) * unbiased;
             }
+        }
+
+        // Generated C (ctnn-gen): inference only, as forward() above. Training normalises with the
+        // statistics of the whole batch, which a per-sample function cannot see.
+        static constexpr emit::layer_traits emit_traits{
+            .forward_in_place = true, .backward_in_place = false, .per_sample_training = false};
+
+        template <emit::writer W>
+        static void emit_forward(W& c, const emit::forward_buffers& b) {
+            c.line("const float *p = ", b.params, ";");
+            c.line("const float *src = ", b.x, ";");
+            c.line("float *dst = ", b.y, ";");
+            c.open("for (size_t i = 0; i < ", positions, "; ++i)");
+            c.open("for (size_t c = 0; c < ", channels, "; ++c)");
+            c.line("const float inv_std = 1.0f / sqrtf(p[", running_var, " + c] + ", emit::real{epsilon}, ");");
+            c.line("dst[i * ", channels, " + c] = p[", gamma, " + c] * (src[i * ", channels, " + c] - p[", running_mean,
+                   " + c]) * inv_std + p[", beta, " + c];");
+            c.close();
+            c.close();
+        }
+        template <emit::writer W>
+        static void emit_backward(W&, const emit::backward_buffers&) {}
+
+        template <emit::writer W>
+        static void emit_param_layout(W& c, std::size_t offset) {
+            c.line("[", offset + gamma, ", ", offset + beta, ")  gamma[", channels, "]");
+            c.line("[", offset + beta, ", ", offset + running_mean, ")  beta[", channels, "]");
+            c.line("[", offset + running_mean, ", ", offset + running_var, ")  running_mean[", channels, "]");
+            c.line("[", offset + running_var, ", ", offset + param_count, ")  running_var[", channels, "]");
         }
     };
 };

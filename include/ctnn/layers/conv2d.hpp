@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include <ctnn/emit/c.hpp>
+#include <ctnn/emit/window.hpp>
 #include <ctnn/error.hpp>
 #include <ctnn/initializer.hpp>
 #include <ctnn/padding.hpp>
@@ -109,6 +111,94 @@ struct conv2d {
                         }
                 if (dx != nullptr) dx += In::size;
             }
+        }
+
+        // Generated C (ctnn-gen), one sample: the loops above with the sizes as constants. When dx
+        // is optional the weight gradients and dx get a loop nest each, which changes no sum's order.
+        static constexpr emit::layer_traits emit_traits{.backward_reads_input = true};
+
+        template <emit::writer W>
+        static void emit_forward(W& c, const emit::forward_buffers& b) {
+            c.line("const float *kernels = ", b.params, ";");
+            c.line("const float *bias = kernels + ", Filters * kernel_size, ";");
+            c.line("const float *src = ", b.x, ";");
+            c.line("float *dst = ", b.y, ";");
+            c.open("for (size_t oh = 0; oh < ", out_height, "; ++oh)");
+            c.open("for (size_t ow = 0; ow < ", out_width, "; ++ow)");
+            c.open("for (size_t f = 0; f < ", Filters, "; ++f)");
+            c.line("const float *w = kernels + f * ", kernel_size, ";");
+            c.line("float acc = bias[f];");
+            emit::open_taps(c, emit_rows(), emit_cols());
+            c.put("const float *xp = src + ");
+            emit::put_tap_offset(c, emit_rows(), emit_cols(), channels);
+            c.line(";");
+            c.line("const float *wp = w + (kh * ", KW, " + kw) * ", channels, ";");
+            c.line("for (size_t c = 0; c < ", channels, "; ++c) acc += wp[c] * xp[c];");
+            emit::close_taps(c);
+            c.line("dst[(oh * ", out_width, " + ow) * ", Filters, " + f] = acc;");
+            c.close();
+            c.close();
+            c.close();
+        }
+
+        template <emit::writer W>
+        static void emit_backward(W& c, const emit::backward_buffers& b) {
+            c.line("const float *src = ", b.x, ";");
+            c.line("const float *g_out = ", b.dy, ";");
+            c.line("float *g_kernels = ", b.dparams, ";");
+            c.line("float *g_bias = g_kernels + ", Filters * kernel_size, ";");
+            if (b.dx_optional) {
+                emit_backward_nest(c, true, false);
+                c.open("if (", b.dx, " != NULL)");
+                emit_backward_nest_setup(c, b);
+                emit_backward_nest(c, false, true);
+                c.close();
+            } else {
+                emit_backward_nest_setup(c, b);
+                emit_backward_nest(c, true, true);
+            }
+        }
+
+        template <emit::writer W>
+        static void emit_param_layout(W& c, std::size_t offset) {
+            c.line("[", offset, ", ", offset + Filters * kernel_size, ")  kernels[", Filters, "][", KH, "][", KW, "][",
+                   channels, "] (filter, row, column, channel)");
+            c.line("[", offset + Filters * kernel_size, ", ", offset + param_count, ")  bias[", Filters, "]");
+        }
+
+    private:
+        static constexpr emit::window_axis emit_rows() {
+            return {height, KH, Stride, rows::leading_padding, out_height};
+        }
+        static constexpr emit::window_axis emit_cols() {
+            return {width, KW, Stride, cols::leading_padding, out_width};
+        }
+        template <emit::writer W>
+        static void emit_backward_nest_setup(W& c, const emit::backward_buffers& b) {
+            c.line("const float *kernels = ", b.params, ";");
+            c.line("float *g_in = ", b.dx, ";");
+            emit::zero_fill(c, "g_in", In::size);
+        }
+        template <emit::writer W>
+        static void emit_backward_nest(W& c, bool param_gradients, bool input_gradient) {
+            c.open("for (size_t oh = 0; oh < ", out_height, "; ++oh)");
+            c.open("for (size_t ow = 0; ow < ", out_width, "; ++ow)");
+            c.open("for (size_t f = 0; f < ", Filters, "; ++f)");
+            c.line("const float g = g_out[(oh * ", out_width, " + ow) * ", Filters, " + f];");
+            if (param_gradients) c.line("g_bias[f] += g;");
+            emit::open_taps(c, emit_rows(), emit_cols());
+            c.put("const size_t xo = ");
+            emit::put_tap_offset(c, emit_rows(), emit_cols(), channels);
+            c.line(";");
+            c.line("const size_t wo = f * ", kernel_size, " + (kh * ", KW, " + kw) * ", channels, ";");
+            c.open("for (size_t c = 0; c < ", channels, "; ++c)");
+            if (param_gradients) c.line("g_kernels[wo + c] += g * src[xo + c];");
+            if (input_gradient) c.line("g_in[xo + c] += g * kernels[wo + c];");
+            c.close();
+            emit::close_taps(c);
+            c.close();
+            c.close();
+            c.close();
         }
     };
 };

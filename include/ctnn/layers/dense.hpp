@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include <ctnn/emit/c.hpp>
 #include <ctnn/error.hpp>
 #include <ctnn/initializer.hpp>
 #include <ctnn/shape.hpp>
@@ -74,6 +75,52 @@ struct dense {
                 }
                 dx += inputs;
             }
+        }
+
+        // Generated C (ctnn-gen), one sample: the loops of forward and backward above, in the same
+        // order, so both paths give the same bits.
+        static constexpr emit::layer_traits emit_traits{.backward_reads_input = true};
+
+        template <emit::writer W>
+        static void emit_forward(W& c, const emit::forward_buffers& b) {
+            c.line("const float *w = ", b.params, ";");
+            c.line("const float *bias = w + ", inputs * Units, ";");
+            c.line("const float *src = ", b.x, ";");
+            c.line("float *dst = ", b.y, ";");
+            c.open("for (size_t j = 0; j < ", Units, "; ++j)");
+            c.line("float acc = bias[j];");
+            c.line("for (size_t i = 0; i < ", inputs, "; ++i) acc += w[j * ", inputs, " + i] * src[i];");
+            c.line("dst[j] = acc;");
+            c.close();
+        }
+
+        template <emit::writer W>
+        static void emit_backward(W& c, const emit::backward_buffers& b) {
+            c.line("const float *src = ", b.x, ";");
+            c.line("const float *g_out = ", b.dy, ";");
+            c.line("float *g_w = ", b.dparams, ";");
+            c.line("float *g_b = g_w + ", inputs * Units, ";");
+            c.open("for (size_t j = 0; j < ", Units, "; ++j)");
+            c.line("g_b[j] += g_out[j];");
+            c.line("for (size_t i = 0; i < ", inputs, "; ++i) g_w[j * ", inputs, " + i] += g_out[j] * src[i];");
+            c.close();
+            if (b.dx_optional) c.open("if (", b.dx, " != NULL)");
+            c.line("const float *w = ", b.params, ";");
+            c.line("float *g_in = ", b.dx, ";");
+            c.open("for (size_t i = 0; i < ", inputs, "; ++i)");
+            c.line("float acc = 0.0f;");
+            c.line("for (size_t j = 0; j < ", Units, "; ++j) acc += w[j * ", inputs, " + i] * g_out[j];");
+            c.line("g_in[i] = acc;");
+            c.close();
+            if (b.dx_optional) c.close();
+        }
+
+        // One line per parameter block, for the generated header's documentation.
+        template <emit::writer W>
+        static void emit_param_layout(W& c, std::size_t offset) {
+            c.line("[", offset, ", ", offset + inputs * Units, ")  W[", Units, "][", inputs,
+                   "], row-major: W[j][i] weighs input i in unit j");
+            c.line("[", offset + inputs * Units, ", ", offset + param_count, ")  b[", Units, "]");
         }
     };
 };

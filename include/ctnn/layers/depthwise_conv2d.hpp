@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include <ctnn/emit/c.hpp>
+#include <ctnn/emit/window.hpp>
 #include <ctnn/error.hpp>
 #include <ctnn/initializer.hpp>
 #include <ctnn/padding.hpp>
@@ -99,6 +101,88 @@ struct depthwise_conv2d {
                         }
                 if (dx != nullptr) dx += In::size;
             }
+        }
+
+        // Generated C (ctnn-gen), one sample: the loops above with the sizes as constants. When dx
+        // is optional the weight gradients and dx get a loop nest each, which changes no sum's order.
+        static constexpr emit::layer_traits emit_traits{.backward_reads_input = true};
+
+        template <emit::writer W>
+        static void emit_forward(W& c, const emit::forward_buffers& b) {
+            c.line("const float *kernels = ", b.params, ";");
+            c.line("const float *bias = kernels + ", weight_count, ";");
+            c.line("const float *src = ", b.x, ";");
+            c.line("float *dst = ", b.y, ";");
+            c.open("for (size_t oh = 0; oh < ", rows::output, "; ++oh)");
+            c.open("for (size_t ow = 0; ow < ", cols::output, "; ++ow)");
+            c.open("for (size_t c = 0; c < ", channels, "; ++c)");
+            c.line("float acc = bias[c];");
+            emit::open_taps(c, emit_rows(), emit_cols());
+            c.put("acc += kernels[(kh * ", KW, " + kw) * ", channels, " + c] * src[");
+            emit::put_tap_offset(c, emit_rows(), emit_cols(), channels);
+            c.line(" + c];");
+            emit::close_taps(c);
+            c.line("dst[(oh * ", cols::output, " + ow) * ", channels, " + c] = acc;");
+            c.close();
+            c.close();
+            c.close();
+        }
+
+        template <emit::writer W>
+        static void emit_backward(W& c, const emit::backward_buffers& b) {
+            c.line("const float *src = ", b.x, ";");
+            c.line("const float *g_out = ", b.dy, ";");
+            c.line("float *g_kernels = ", b.dparams, ";");
+            if (b.dx_optional) {
+                emit_backward_nest(c, true, false);
+                c.open("if (", b.dx, " != NULL)");
+                emit_backward_nest_setup(c, b);
+                emit_backward_nest(c, false, true);
+                c.close();
+            } else {
+                emit_backward_nest_setup(c, b);
+                emit_backward_nest(c, true, true);
+            }
+        }
+
+        template <emit::writer W>
+        static void emit_param_layout(W& c, std::size_t offset) {
+            c.line("[", offset, ", ", offset + weight_count, ")  kernels[", KH, "][", KW, "][", channels,
+                   "] (row, column, channel)");
+            c.line("[", offset + weight_count, ", ", offset + param_count, ")  bias[", channels, "]");
+        }
+
+    private:
+        static constexpr emit::window_axis emit_rows() {
+            return {height, KH, Stride, rows::leading_padding, rows::output};
+        }
+        static constexpr emit::window_axis emit_cols() {
+            return {width, KW, Stride, cols::leading_padding, cols::output};
+        }
+        template <emit::writer W>
+        static void emit_backward_nest_setup(W& c, const emit::backward_buffers& b) {
+            c.line("const float *kernels = ", b.params, ";");
+            c.line("float *g_in = ", b.dx, ";");
+            emit::zero_fill(c, "g_in", In::size);
+        }
+        template <emit::writer W>
+        static void emit_backward_nest(W& c, bool param_gradients, bool input_gradient) {
+            c.open("for (size_t oh = 0; oh < ", rows::output, "; ++oh)");
+            c.open("for (size_t ow = 0; ow < ", cols::output, "; ++ow)");
+            c.open("for (size_t c = 0; c < ", channels, "; ++c)");
+            c.line("const float g = g_out[(oh * ", cols::output, " + ow) * ", channels, " + c];");
+            if (param_gradients) c.line("g_kernels[", weight_count, " + c] += g;");
+            emit::open_taps(c, emit_rows(), emit_cols());
+            c.put("const size_t xo = ");
+            emit::put_tap_offset(c, emit_rows(), emit_cols(), channels);
+            c.line(" + c;");
+            c.line("const size_t wo = (kh * ", KW, " + kw) * ", channels, " + c;");
+            if (param_gradients) c.line("g_kernels[wo] += g * src[xo];");
+            if (input_gradient) c.line("g_in[xo] += g * kernels[wo];");
+            emit::close_taps(c);
+            c.close();
+            c.close();
+            c.close();
         }
     };
 };

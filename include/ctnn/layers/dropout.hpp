@@ -6,6 +6,7 @@
 #include <ratio>
 #include <string_view>
 
+#include <ctnn/emit/c.hpp>
 #include <ctnn/shape.hpp>
 #include <ctnn/training_context.hpp>
 
@@ -53,6 +54,22 @@ struct dropout {
             const T scale = T(1) / (T(1) - T(rate));
             for (std::size_t i = 0; i < batch * In::size; ++i) dx[i] = kept(context, i) ? dy[i] * scale : T(0);
         }
+
+        // Generated C (ctnn-gen): inference only, where dropout is the identity (shared storage, no
+        // code). Training masks come from the trainer's noise key, which generated code lacks.
+        static constexpr emit::layer_traits emit_traits{.pass_through = true,
+                                                        .forward_in_place = true,
+                                                        .backward_in_place = true,
+                                                        .per_sample_training = false};
+
+        template <emit::writer W>
+        static void emit_forward(W& c, const emit::forward_buffers& b) {
+            c.line("const float *src = ", b.x, ";");
+            c.line("float *dst = ", b.y, ";");
+            c.line("for (size_t i = 0; i < ", In::size, "; ++i) dst[i] = src[i];");
+        }
+        template <emit::writer W>
+        static void emit_backward(W&, const emit::backward_buffers&) {}
     };
 };
 

@@ -2,12 +2,32 @@
 #pragma once
 #include <cstddef>
 
+#include <ctnn/emit/c.hpp>
 #include <ctnn/shape.hpp>
 
 namespace ctnn {
 
+namespace detail {
+// What ctnn-gen needs to know about an activation, with safe answers for one that does not say
+// (no sharing, keep both x and y): binding such an activation still compiles.
+template <class Activation>
+constexpr emit::layer_traits activation_emit_traits() {
+    emit::layer_traits traits{.forward_in_place = true, .backward_in_place = true,
+                              .backward_reads_input = true, .backward_reads_output = true};
+    if constexpr (requires { Activation::emit_pass_through; }) traits.pass_through = Activation::emit_pass_through;
+    if constexpr (requires { Activation::derivative_reads_input; })
+        traits.backward_reads_input = Activation::derivative_reads_input;
+    if constexpr (requires { Activation::derivative_reads_output; })
+        traits.backward_reads_output = Activation::derivative_reads_output;
+    return traits;
+}
+}  // namespace detail
+
 // An activation provides `name`, `flops_per_value`, `apply(x)` and `derivative(x, y)`;
 // this base turns them into a bound layer of any input shape, with no parameters.
+// For ctnn-gen it also provides `emit_apply(c, x)` and `emit_derivative(c, x, y)`, which write the
+// same expressions in C, and says which of x and y the derivative reads
+// (`derivative_reads_input`, `derivative_reads_output`).
 template <class Activation>
 struct elementwise {
     template <class In, std::size_t Position>
@@ -27,6 +47,33 @@ struct elementwise {
         static void backward(const T*, const T* x, const T* y, const T* dy, T* dx, T*, std::size_t batch) {
             if (dx == nullptr) return;
             for (std::size_t i = 0; i < batch * In::size; ++i) dx[i] = dy[i] * Activation::derivative(x[i], y[i]);
+        }
+
+        // Generated C (ctnn-gen), one sample. Each value is read before it is written, so the output
+        // may overwrite the input (and dL/dx may overwrite dL/dy).
+        static constexpr emit::layer_traits emit_traits = detail::activation_emit_traits<Activation>();
+
+        template <emit::writer W>
+        static void emit_forward(W& c, const emit::forward_buffers& b) {
+            c.line("const float *src = ", b.x, ";");
+            c.line("float *dst = ", b.y, ";");
+            c.put("for (size_t i = 0; i < ", In::size, "; ++i) dst[i] = ");
+            Activation::emit_apply(c, "src[i]");
+            c.line(";");
+        }
+
+        // dx[i] = dy[i] * derivative(x[i], y[i]): the derivative is one parenthesised operand.
+        template <emit::writer W>
+        static void emit_backward(W& c, const emit::backward_buffers& b) {
+            if (b.dx_optional) c.open("if (", b.dx, " != NULL)");
+            if constexpr (emit_traits.backward_reads_input) c.line("const float *src = ", b.x, ";");
+            if constexpr (emit_traits.backward_reads_output) c.line("const float *dst = ", b.y, ";");
+            c.line("const float *g_out = ", b.dy, ";");
+            c.line("float *g_in = ", b.dx, ";");
+            c.put("for (size_t i = 0; i < ", In::size, "; ++i) g_in[i] = g_out[i] * (");
+            Activation::emit_derivative(c, "src[i]", "dst[i]");
+            c.line(");");
+            if (b.dx_optional) c.close();
         }
     };
 };

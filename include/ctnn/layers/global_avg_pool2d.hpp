@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include <ctnn/emit/c.hpp>
 #include <ctnn/error.hpp>
 #include <ctnn/shape.hpp>
 
@@ -42,6 +43,32 @@ struct global_avg_pool2d {
             for (std::size_t s = 0; s < batch; ++s, dy += channels, dx += In::size)
                 for (std::size_t p = 0; p < positions; ++p)
                     for (std::size_t c = 0; c < channels; ++c) dx[p * channels + c] = dy[c] / T(positions);
+        }
+
+        // Generated C (ctnn-gen), one sample: the loops above.
+        static constexpr emit::layer_traits emit_traits{};
+
+        template <emit::writer W>
+        static void emit_forward(W& c, const emit::forward_buffers& b) {
+            c.line("const float *src = ", b.x, ";");
+            c.line("float *dst = ", b.y, ";");
+            c.open("for (size_t c = 0; c < ", channels, "; ++c)");
+            c.line("float total = 0.0f;");
+            c.line("for (size_t p = 0; p < ", positions, "; ++p) total += src[p * ", channels, " + c];");
+            c.line("dst[c] = total / ", emit::real{double(positions)}, ";");
+            c.close();
+        }
+
+        template <emit::writer W>
+        static void emit_backward(W& c, const emit::backward_buffers& b) {
+            if (b.dx_optional) c.open("if (", b.dx, " != NULL)");
+            c.line("const float *g_out = ", b.dy, ";");
+            c.line("float *g_in = ", b.dx, ";");
+            c.open("for (size_t p = 0; p < ", positions, "; ++p)");
+            c.line("for (size_t c = 0; c < ", channels, "; ++c) g_in[p * ", channels, " + c] = g_out[c] / ",
+                   emit::real{double(positions)}, ";");
+            c.close();
+            if (b.dx_optional) c.close();
         }
     };
 };

@@ -3,6 +3,7 @@
 #include <ratio>
 #include <string_view>
 
+#include <ctnn/emit/c.hpp>
 #include <ctnn/layers/elementwise.hpp>
 
 namespace ctnn {
@@ -21,6 +22,17 @@ struct leaky_relu : elementwise<leaky_relu<Slope>> {
     static T apply(T x) { return x > T(0) ? x : T(slope) * x; }
     template <class T>
     static T derivative(T x, T) { return x > T(0) ? T(1) : T(slope); }
+
+    // Generated C: the same expressions; the slope is printed as the float T(slope), exactly.
+    static constexpr bool emit_pass_through = false;
+    static constexpr bool derivative_reads_input = true;
+    static constexpr bool derivative_reads_output = false;
+    template <emit::writer W>
+    static void emit_apply(W& c, std::string_view x) { c.put(x, " > 0.0f ? ", x, " : ", emit::real{slope}, " * ", x); }
+    template <emit::writer W>
+    static void emit_derivative(W& c, std::string_view x, std::string_view) {
+        c.put(x, " > 0.0f ? 1.0f : ", emit::real{slope});
+    }
 };
 
 }  // namespace ctnn

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include <ctnn/emit/c.hpp>
+#include <ctnn/emit/window.hpp>
 #include <ctnn/layers/pool2d.hpp>
 
 namespace ctnn {
@@ -51,6 +53,53 @@ struct max_pool2d {
                         for (std::size_t c = 0; c < geometry::channels; ++c)
                             dx[argmax(x, oh, ow, c)] += dy[(oh * output_shape::dims[1] + ow) * geometry::channels + c];
             }
+        }
+
+        // Generated C (ctnn-gen), one sample: argmax's scan (the first maximum wins) and the loops above.
+        static constexpr emit::layer_traits emit_traits{.backward_reads_input = true};
+
+        template <emit::writer W>
+        static void emit_forward(W& c, const emit::forward_buffers& b) {
+            c.line("const float *src = ", b.x, ";");
+            c.line("float *dst = ", b.y, ";");
+            geometry::emit_open_positions(c, true);
+            emit_argmax(c);
+            c.put("dst[");
+            geometry::emit_put_output_index(c);
+            c.line("] = src[best];");
+            c.close();
+            c.close();
+            c.close();
+        }
+
+        template <emit::writer W>
+        static void emit_backward(W& c, const emit::backward_buffers& b) {
+            if (b.dx_optional) c.open("if (", b.dx, " != NULL)");
+            c.line("const float *src = ", b.x, ";");
+            c.line("const float *g_out = ", b.dy, ";");
+            c.line("float *g_in = ", b.dx, ";");
+            emit::zero_fill(c, "g_in", In::size);
+            geometry::emit_open_positions(c, true);
+            emit_argmax(c);
+            c.put("g_in[best] += g_out[");
+            geometry::emit_put_output_index(c);
+            c.line("];");
+            c.close();
+            c.close();
+            c.close();
+            if (b.dx_optional) c.close();
+        }
+
+    private:
+        template <emit::writer W>
+        static void emit_argmax(W& c) {
+            c.line("size_t best = SIZE_MAX;");
+            emit::open_taps(c, geometry::emit_rows(), geometry::emit_cols());
+            c.put("const size_t o = ");
+            emit::put_tap_offset(c, geometry::emit_rows(), geometry::emit_cols(), geometry::channels);
+            c.line(" + c;");
+            c.line("if (best == SIZE_MAX || src[o] > src[best]) best = o;");
+            emit::close_taps(c);
         }
     };
 };

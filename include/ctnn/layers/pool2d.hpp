@@ -2,6 +2,8 @@
 #pragma once
 #include <cstddef>
 
+#include <ctnn/emit/c.hpp>
+#include <ctnn/emit/window.hpp>
 #include <ctnn/error.hpp>
 #include <ctnn/padding.hpp>
 #include <ctnn/shape.hpp>
@@ -44,6 +46,23 @@ struct pool2d_geometry {
                 visit(((ih - rows::leading_padding) * width + (iw - cols::leading_padding)) * channels);
             }
         }
+    }
+
+    // Generated C: the window walk of for_each_tap (see ctnn/emit/window.hpp).
+    static constexpr emit::window_axis emit_rows() { return {height, Size, Stride, rows::leading_padding, rows::output}; }
+    static constexpr emit::window_axis emit_cols() { return {width, Size, Stride, cols::leading_padding, cols::output}; }
+
+    // Opens the loops over output rows, columns (and channels) of the pooled output.
+    template <emit::writer W>
+    static void emit_open_positions(W& c, bool with_channels) {
+        c.open("for (size_t oh = 0; oh < ", rows::output, "; ++oh)");
+        c.open("for (size_t ow = 0; ow < ", cols::output, "; ++ow)");
+        if (with_channels) c.open("for (size_t c = 0; c < ", channels, "; ++c)");
+    }
+    // Puts the flat index of output (oh, ow, c).
+    template <emit::writer W>
+    static void emit_put_output_index(W& c) {
+        c.put("(oh * ", cols::output, " + ow) * ", channels, " + c");
     }
 };
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string_view>
 
+#include <ctnn/emit/c.hpp>
 #include <ctnn/layers/elementwise.hpp>
 
 namespace ctnn {
@@ -16,6 +17,15 @@ struct sigmoid : elementwise<sigmoid> {
     // Written in terms of the output, which forward already computed.
     template <class T>
     static T derivative(T, T y) { return y * (T(1) - y); }
+
+    // Generated C: the same expressions.
+    static constexpr bool emit_pass_through = false;
+    static constexpr bool derivative_reads_input = false;
+    static constexpr bool derivative_reads_output = true;
+    template <emit::writer W>
+    static void emit_apply(W& c, std::string_view x) { c.put("1.0f / (1.0f + expf(-", x, "))"); }
+    template <emit::writer W>
+    static void emit_derivative(W& c, std::string_view, std::string_view y) { c.put(y, " * (1.0f - ", y, ")"); }
 };
 
 }  // namespace ctnn

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include <ctnn/emit/c.hpp>
 #include <ctnn/shape.hpp>
 
 namespace ctnn {
@@ -50,6 +51,68 @@ struct softmax {
                 for (std::size_t i = 0; i < classes; ++i)
                     dx[base + i] = y[base + i] * (dy[base + i] - dot);
             }
+        }
+
+        // Generated C (ctnn-gen), one sample: the loops above. Forward reads each input before it
+        // writes the same position, backward finishes the dot product before it writes: both may
+        // work in place.
+        static constexpr emit::layer_traits emit_traits{
+            .forward_in_place = true, .backward_in_place = true, .backward_reads_output = true};
+
+        template <emit::writer W>
+        static void emit_forward(W& c, const emit::forward_buffers& b) {
+            c.line("const float *src = ", b.x, ";");
+            c.line("float *dst = ", b.y, ";");
+            open_group(c);
+            c.put("const float *xg = src");
+            put_group_offset(c);
+            c.line(";");
+            c.put("float *yg = dst");
+            put_group_offset(c);
+            c.line(";");
+            c.line("float largest = xg[0];");
+            c.line("float total = 0.0f;");
+            if constexpr (classes > 1)
+                c.line("for (size_t i = 1; i < ", classes, "; ++i) largest = xg[i] > largest ? xg[i] : largest;");
+            c.open("for (size_t i = 0; i < ", classes, "; ++i)");
+            c.line("yg[i] = expf(xg[i] - largest);");
+            c.line("total += yg[i];");
+            c.close();
+            c.line("for (size_t i = 0; i < ", classes, "; ++i) yg[i] /= total;");
+            c.close();
+        }
+
+        template <emit::writer W>
+        static void emit_backward(W& c, const emit::backward_buffers& b) {
+            if (b.dx_optional) c.open("if (", b.dx, " != NULL)");
+            c.line("const float *dst = ", b.y, ";");
+            c.line("const float *g_out = ", b.dy, ";");
+            c.line("float *g_in = ", b.dx, ";");
+            open_group(c);
+            if constexpr (groups > 1)
+                c.line("const size_t base = g * ", classes, ";");
+            else
+                c.line("const size_t base = 0;");
+            c.line("float dot = 0.0f;");
+            c.line("for (size_t i = 0; i < ", classes, "; ++i) dot += g_out[base + i] * dst[base + i];");
+            c.line("for (size_t i = 0; i < ", classes,
+                   "; ++i) g_in[base + i] = dst[base + i] * (g_out[base + i] - dot);");
+            c.close();
+            if (b.dx_optional) c.close();
+        }
+
+    private:
+        // One distribution per group: a loop over the groups, or a plain block when there is one.
+        template <emit::writer W>
+        static void open_group(W& c) {
+            if constexpr (groups > 1)
+                c.open("for (size_t g = 0; g < ", groups, "; ++g)");
+            else
+                c.open("");
+        }
+        template <emit::writer W>
+        static void put_group_offset(W& c) {
+            if constexpr (groups > 1) c.put(" + g * ", classes);
         }
     };
 };

@@ -1,0 +1,52 @@
+// ctnn_gen/model_info.hpp: everything ctnn-gen needs to know about one model, as plain values.
+//
+// describe<Model>() (ctnn_gen/describe.hpp) fills it from the model type; the rest of the
+// generator is ordinary code that never sees the type, so it is compiled once, not per model.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <ctnn/emit/c.hpp>
+#include <ctnn/initializer.hpp>
+#include <ctnn/status.hpp>
+
+#include <ctnn_gen/writer.hpp>
+
+namespace ctnn_gen {
+
+struct layer_info {
+    std::string name;                      // the layer's `name`: "dense", "sigmoid", ...
+    std::vector<std::size_t> output_dims;  // output shape
+    std::size_t input_size = 0;
+    std::size_t output_size = 0;
+    std::size_t param_count = 0;
+    std::size_t param_offset = 0;  // where this layer's slice starts in the flat parameters
+    std::size_t flops = 0;
+    ctnn::emit::layer_traits traits;
+
+    // The layer's emitters, instantiated for ctnn_gen::writer. param_layout is null for layers
+    // without parameters.
+    void (*emit_forward)(writer&, const ctnn::emit::forward_buffers&) = nullptr;
+    void (*emit_backward)(writer&, const ctnn::emit::backward_buffers&) = nullptr;
+    void (*emit_param_layout)(writer&, std::size_t) = nullptr;
+};
+
+struct model_info {
+    std::string type_name;  // the C++ type as the user spelled it, for documentation
+    std::vector<std::size_t> input_dims;
+    std::size_t input_size = 0;
+    std::size_t output_size = 0;
+    std::size_t param_count = 0;
+    std::size_t flops = 0;
+    std::uint64_t signature = 0;  // ctnn::architecture_signature
+    std::vector<layer_info> layers;
+
+    // ctnn::load_weights for this model, values copied out on success.
+    ctnn::result (*load_weights)(const char* path, std::vector<float>& values) = nullptr;
+    // ctnn::initialize for this model.
+    void (*initialize)(std::uint64_t seed, ctnn::initializer scheme, std::vector<float>& values) = nullptr;
+};
+
+}  // namespace ctnn_gen

@@ -1,0 +1,163 @@
+// The ctnn-gen command line: options, weights, atomic output.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#if defined(_WIN32)
+#include <process.h>
+#define CTNN_GEN_GETPID _getpid
+#else
+#include <unistd.h>
+#define CTNN_GEN_GETPID getpid
+#endif
+
+#include <ctnn/status.hpp>
+
+#include <ctnn_gen/generate.hpp>
+
+namespace ctnn_gen {
+
+namespace fs = std::filesystem;
+
+void write_files_atomically(const fs::path& dir, const std::vector<std::pair<std::string, std::string>>& files) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        throw generation_error(fmt::format("the output folder '{}' does not exist or is not a folder", dir.string()));
+    // Refuse what would make a rename fail halfway (a folder in a file's place) before writing.
+    for (const auto& file : files)
+        if (fs::is_directory(dir / file.first, ec))
+            throw generation_error(fmt::format("cannot replace '{}': it is a folder", (dir / file.first).string()));
+    const std::string suffix = fmt::format(".{}.tmp", long(CTNN_GEN_GETPID()));
+    std::vector<fs::path> temporaries;
+    const auto discard = [&] {
+        for (const fs::path& t : temporaries) fs::remove(t, ec);
+    };
+    for (const auto& [name, content] : files) {
+        const fs::path temporary = dir / (name + suffix);
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        if (!out) {
+            const int error = errno;
+            discard();
+            throw generation_error(fmt::format("cannot write in the output folder '{}': {}", dir.string(),
+                                               std::strerror(error)));
+        }
+        temporaries.push_back(temporary);
+        out.write(content.data(), std::streamsize(content.size()));
+        out.close();
+        if (!out) {
+            discard();
+            throw generation_error(fmt::format("cannot write '{}' (disk full?)", temporary.string()));
+        }
+    }
+    // Every file is complete: now replace the old ones.
+    for (std::size_t k = 0; k < files.size(); ++k) {
+        fs::rename(temporaries[k], dir / files[k].first, ec);
+        if (ec) {
+            discard();
+            throw generation_error(fmt::format("cannot replace '{}': {}", (dir / files[k].first).string(), ec.message()));
+        }
+    }
+}
+
+int run(const model_info& model, int argc, char** argv) {
+    CLI::App app{fmt::format(
+        "ctnn-gen: writes the model {} as a C99 header and source, <name>.h and <name>.c, that any C or C++ "
+        "compiler builds without ctnn (fixed sizes, no allocation, only <stddef.h>, <stdint.h> and <math.h>).",
+        model.type_name)};
+    app.name(argc > 0 ? fs::path(argv[0]).filename().string() : "ctnn-gen");
+
+    options opts;
+    std::uint64_t seed = 0;
+    std::string scheme = "xavier_uniform";
+    std::string loss = "none";
+    app.add_option("-n,--name", opts.name,
+                   "C prefix of every generated name (functions, types, macros in upper case) and the file stem; "
+                   "characters other than letters, digits and '_' become '_'")
+        ->required();
+    app.add_option("-o,--output-dir", opts.output_dir,
+                   "existing folder that receives <name>.h and <name>.c; both are written to temporary files "
+                   "first and renamed only when complete")
+        ->capture_default_str();
+    auto* weights = app.add_option("-w,--weights", opts.weights,
+                                   "ctnn weights file (ctnn::save_weights) of this very model: becomes the const "
+                                   "table <name>_weights; a file of another architecture, truncated, corrupt or "
+                                   "holding NaN is refused");
+    auto* init = app.add_option("--init-seed", seed,
+                                "instead of --weights: <name>_weights holds the initial parameters "
+                                "ctnn::initialize draws from this seed (the header path's starting point)");
+    init->excludes(weights);
+    app.add_option("--initializer", scheme, "scheme for --init-seed")
+        ->check(CLI::IsMember({"xavier_uniform", "he_uniform"}))
+        ->capture_default_str()
+        ->needs(init);
+    auto* training = app.add_flag("-t,--training", opts.training,
+                                  "also write <name>_forward, <name>_backward and the optimizer steps "
+                                  "<name>_sgd_step and <name>_adam_step");
+    app.add_option("-l,--loss", loss,
+                   "with --training: also write <name>_train_sample (forward, this loss, backward) as ctnn's "
+                   "trainer computes it; softmax_cross_entropy needs a model ending in ctnn::softmax")
+        ->check(CLI::IsMember({"none", "mse", "binary_cross_entropy", "softmax_cross_entropy"}))
+        ->capture_default_str()
+        ->needs(training);
+    app.add_option("--file-stem", opts.file_stem,
+                   "name the files <file-stem>.h and <file-stem>.c instead of after the C prefix");
+    app.add_option("--source", opts.source, "the model's header as it should be named in the generated documentation");
+    app.footer(
+        "Without --weights or --init-seed the functions take the parameters from the caller only. Exit status: 0 "
+        "on success, 1 when the weights cannot be used or the files cannot be written (nothing is changed then), "
+        "other values for command-line errors.");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    opts.scheme = scheme == "he_uniform" ? ctnn::initializer::he_uniform : ctnn::initializer::xavier_uniform;
+    opts.loss = loss == "mse"                     ? loss_kind::mse
+                : loss == "binary_cross_entropy"  ? loss_kind::binary_cross_entropy
+                : loss == "softmax_cross_entropy" ? loss_kind::softmax_cross_entropy
+                                                  : loss_kind::none;
+    if (init->count() > 0) opts.init_seed = seed;
+
+    const std::string program = app.get_name();
+    try {
+        std::vector<float> values;
+        std::string origin;
+        if (!opts.weights.empty()) {
+            const ctnn::result loaded = model.load_weights(opts.weights.c_str(), values);
+            if (!loaded)
+                throw generation_error(fmt::format("cannot use the weights file '{}': {} ({})", opts.weights,
+                                                   loaded.message(), loaded.detail));
+            origin = fmt::format("the parameters read from {}", fs::path(opts.weights).filename().string());
+        } else if (opts.init_seed) {
+            model.initialize(*opts.init_seed, opts.scheme, values);
+            origin = fmt::format("the initial parameters ctnn::initialize draws with seed {} and {}", *opts.init_seed,
+                                 scheme);
+        }
+        const bool has_values = !opts.weights.empty() || opts.init_seed.has_value();
+        const generated_files files = generate(model, opts, has_values ? &values : nullptr, origin);
+        write_files_atomically(opts.output_dir,
+                               {{files.stem + ".h", files.header}, {files.stem + ".c", files.source}});
+        std::printf("%s: wrote %s.h and %s.c in %s\n", program.c_str(), files.stem.c_str(), files.stem.c_str(),
+                    opts.output_dir.c_str());
+        return 0;
+    } catch (const generation_error& e) {
+        std::fprintf(stderr, "%s: error: %s\n", program.c_str(), e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: internal error: %s\n", program.c_str(), e.what());
+        return 1;
+    }
+}
+
+}  // namespace ctnn_gen

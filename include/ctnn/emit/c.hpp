@@ -1,0 +1,82 @@
+// ctnn/emit/c.hpp: the vocabulary a layer uses to write itself as C99 for ctnn-gen.
+//
+// Each layer header keeps its C emitter beside its forward and backward, so the C text can be
+// checked against the C++ maths in one glance. Emitters are templates over a writer type that only
+// the generator (generator/, built with {fmt}) instantiates: a program that just runs models never
+// pays for them, and this header needs nothing beyond <string_view>.
+//
+// The generated code runs one sample at a time (the header path's batch = 1) and must give the
+// same bits as the header path: every emitter repeats the C++ loops and expressions token for
+// token (same operand order, same parentheses, same temporaries), only with float spelled out.
+#pragma once
+#include <cstddef>
+#include <string_view>
+
+namespace ctnn::emit {
+
+// A constant of the value type: the writer prints a C literal that reads back as exactly
+// T(value), e.g. real{0.2} -> 0.2f for float. Stands for the C++ `T(constant)`.
+struct real {
+    double value;
+};
+
+// How a layer may share storage in the generated code. The generator plans buffers from these
+// facts; a layer that claims nothing gets its own output buffer and keeps everything.
+struct layer_traits {
+    // Output equals input and dL/dx equals dL/dy, bit for bit: the layer emits no code and its
+    // output shares its input's storage.
+    bool pass_through = false;
+    // forward may write its output over its input (same size, each value read before it is written).
+    bool forward_in_place = false;
+    // backward may write dL/dx over dL/dy.
+    bool backward_in_place = false;
+    // What backward reads besides dL/dy and the parameters: a value no backward reads need not be
+    // kept after the forward pass, so the next layer may overwrite it.
+    bool backward_reads_input = false;
+    bool backward_reads_output = false;
+    // False when training differs from inference in a way one sample cannot reproduce (batch
+    // statistics, random masks): ctnn-gen then writes inference code only.
+    bool per_sample_training = true;
+};
+
+// Where one layer's tensors live, as C expressions of type `float *` (or `const float *`), e.g.
+// "params + 10", "scratch + 128", "x". Expressions the layer does not need may be empty.
+struct forward_buffers {
+    std::string_view params;  // this layer's parameter slice
+    std::string_view x;       // its input
+    std::string_view y;       // its output (may equal x when the layer is forward_in_place)
+};
+
+struct backward_buffers {
+    std::string_view params;   // this layer's parameter slice
+    std::string_view x;        // its input, as forward saw it (empty unless backward_reads_input)
+    std::string_view y;        // its output (empty unless backward_reads_output)
+    std::string_view dy;       // dL/dy, read only
+    std::string_view dx;       // dL/dx, overwritten (may equal dy when the layer is backward_in_place)
+    std::string_view dparams;  // dL/dparams of this layer: added to (+=), never overwritten
+    // dx is the caller's pointer and may be NULL at run time: skip computing it then, as the
+    // header path does for the first layer.
+    bool dx_optional = false;
+};
+
+// The parameters of the generated functions. A layer declares its locals inside its own block, and
+// must not reuse these names (the generated code is compiled with -Wshadow).
+inline constexpr std::string_view reserved_names[] = {"params", "x",     "y",     "scratch", "workspace",
+                                                     "dy",     "grads", "dx",    "target",  "scale",
+                                                     "state",  "g_top", "loss"};
+
+// What a writer offers (generator/ctnn_gen/writer.hpp is the one ctnn-gen uses):
+//   w.put(parts...)   appends to the current line (indenting it first); a part is a string,
+//                     an unsigned integer or a real
+//   w.line(parts...)  put(parts...) and ends the line
+//   w.open(parts...)  line(parts..., " {") and indents what follows
+//   w.close()         closes the innermost open(): "}"
+template <class W>
+concept writer = requires(W& w, std::string_view text, std::size_t n, real r) {
+    w.put(text, n, r);
+    w.line(text);
+    w.open(text);
+    w.close();
+};
+
+}  // namespace ctnn::emit

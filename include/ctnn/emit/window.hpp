@@ -1,0 +1,84 @@
+// ctnn/emit/window.hpp: the sliding-window loops of conv2d, depthwise_conv2d and the pools, in C.
+//
+// The header path walks a window's taps as
+//     for (kh = 0; kh < KH; ++kh) { ih = oh * Stride + kh; if (ih < lead || ih - lead >= height) continue;
+//         for (kw = 0; kw < KW; ++kw) { iw = ...; if (...) continue; <tap> } }
+// and so does the generated code, with the sizes as constants and without the tests that can never
+// hold for them (no `ih < 0` on an unsigned value, no bound check when every window fits).
+#pragma once
+#include <cstddef>
+#include <string_view>
+
+#include <ctnn/emit/c.hpp>
+
+namespace ctnn::emit {
+
+// One spatial axis of a window walk (cf. ctnn::spatial_axis).
+struct window_axis {
+    std::size_t input;    // input extent
+    std::size_t window;   // kernel or pool size
+    std::size_t stride;
+    std::size_t leading;  // leading padding
+    std::size_t output;   // output extent
+
+    // Does some tap fall in the padding after the input?
+    constexpr bool may_pass_end() const { return (output - 1) * stride + window - 1 >= input + leading; }
+};
+
+// Opens the two tap loops (kh, kw) and defines ih, iw for the window at (oh, ow); with
+// `indices_used` false, only where a bound test needs them (the body only counts taps).
+template <writer W>
+void open_taps(W& c, const window_axis& rows, const window_axis& cols, bool indices_used = true) {
+    const window_axis* axes[2] = {&rows, &cols};
+    const std::string_view loop[2] = {"kh", "kw"};
+    const std::string_view out[2] = {"oh", "ow"};
+    const std::string_view in[2] = {"ih", "iw"};
+    for (int a = 0; a < 2; ++a) {
+        const window_axis& axis = *axes[a];
+        c.open("for (size_t ", loop[a], " = 0; ", loop[a], " < ", axis.window, "; ++", loop[a], ")");
+        if (indices_used || axis.leading > 0 || axis.may_pass_end())
+            c.line("const size_t ", in[a], " = ", out[a], " * ", axis.stride, " + ", loop[a], ";");
+        if (axis.leading > 0 && axis.may_pass_end())
+            c.line("if (", in[a], " < ", axis.leading, " || ", in[a], " - ", axis.leading, " >= ", axis.input,
+                   ") continue;");
+        else if (axis.leading > 0)
+            c.line("if (", in[a], " < ", axis.leading, ") continue;");
+        else if (axis.may_pass_end())
+            c.line("if (", in[a], " >= ", axis.input, ") continue;");
+    }
+}
+
+template <writer W>
+void close_taps(W& c) {
+    c.close();
+    c.close();
+}
+
+// Puts the input's flat offset of tap (ih, iw), channel 0: ((ih - lead) * width + (iw - lead)) * channels.
+template <writer W>
+void put_tap_offset(W& c, const window_axis& rows, const window_axis& cols, std::size_t channels) {
+    c.put("((");
+    if (rows.leading > 0)
+        c.put("(ih - ", rows.leading, ")");
+    else
+        c.put("ih");
+    c.put(" * ", cols.input, " + ");
+    if (cols.leading > 0)
+        c.put("(iw - ", cols.leading, ")");
+    else
+        c.put("iw");
+    c.put(") * ", channels, ")");
+}
+
+// Sets `count` floats at `buffer` to zero, as the header's std::fill. Through a volatile pointer:
+// compilers turn a plain zeroing loop into a call to memset, which is not in libm, and the
+// generated code promises to need nothing else.
+template <writer W>
+void zero_fill(W& c, std::string_view buffer, std::size_t count) {
+    c.open("");
+    c.line("volatile float *zero = ", buffer, ";");
+    c.line("for (size_t k = 0; k < ", count, "; ++k) zero[k] = 0.0f;");
+    c.close();
+}
+
+}  // namespace ctnn::emit

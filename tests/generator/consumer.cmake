@@ -1,0 +1,96 @@
+cmake_minimum_required(VERSION 3.25)
+# ctnn_add_model in a project of its own: configure, build, run, then check that the C is
+# regenerated exactly when the model header, the weights or ctnn change, and not otherwise.
+#   cmake -DMODE=subdirectory|package|cross -DCTNN_SOURCE=<ctnn checkout> -DCTNN_BUILD=<ctnn build tree>
+#         -DWEIGHTS=<xor.ctw> -DWORK=<scratch> -DGENERATOR=<cmake -G> -DCC=<c compiler> -DCXX=<c++ compiler>
+#         [-DBOOST_DIR=<BoostConfig.cmake's folder, for the cross build>]
+#         -P consumer.cmake
+# In package mode ctnn is installed from CTNN_BUILD into WORK/prefix first. In cross mode the
+# project is configured with consumer/arm-none-eabi.cmake: the driver is built for this machine
+# by a nested project and the library for a Cortex-M4.
+foreach(var MODE CTNN_SOURCE CTNN_BUILD WEIGHTS WORK GENERATOR CC CXX)
+    if(NOT DEFINED ${var})
+        message(FATAL_ERROR "consumer.cmake needs -D${var}=...")
+    endif()
+endforeach()
+
+function(run what)
+    execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "${what} failed (${rc}):\n${out}\n${err}")
+    endif()
+    set(last_output "${out}" PARENT_SCOPE)
+endfunction()
+
+file(REMOVE_RECURSE "${WORK}")
+set(src "${WORK}/src")
+set(build "${WORK}/build")
+file(COPY "${CTNN_SOURCE}/tests/generator/consumer/" DESTINATION "${src}")
+file(COPY_FILE "${WEIGHTS}" "${src}/weights.ctw")
+
+set(configure "${CMAKE_COMMAND}" -S "${src}" -B "${build}" -G "${GENERATOR}" -DCTNN_CONSUMER_MODE=${MODE})
+if(MODE STREQUAL "cross")
+    # A bare-metal toolchain searches no system folders: point it at the (header-only) Boost.
+    list(APPEND configure "-DCMAKE_TOOLCHAIN_FILE=${src}/arm-none-eabi.cmake" "-DBoost_DIR=${BOOST_DIR}")
+else()
+    list(APPEND configure "-DCMAKE_C_COMPILER=${CC}" "-DCMAKE_CXX_COMPILER=${CXX}")
+endif()
+if(MODE STREQUAL "package")
+    set(prefix "${WORK}/prefix")
+    run("installing ctnn" "${CMAKE_COMMAND}" --install "${CTNN_BUILD}" --prefix "${prefix}")
+    list(APPEND configure "-DCMAKE_PREFIX_PATH=${prefix}")
+    set(ctnn_header "${prefix}/include/ctnn/layers/dense.hpp")
+else()
+    list(APPEND configure "-DCTNN_SOURCE_DIR=${CTNN_SOURCE}")
+    set(ctnn_header "")
+endif()
+run("configuring the consumer" ${configure})
+run("building the consumer" "${CMAKE_COMMAND}" --build "${build}")
+if(MODE STREQUAL "cross")
+    # The generated library is Arm code.
+    find_program(OBJDUMP arm-none-eabi-objdump REQUIRED)
+    file(GLOB library "${build}/libnet.a")
+    run("inspecting the library" "${OBJDUMP}" -f ${library})
+    if(NOT last_output MATCHES "architecture: arm")
+        message(FATAL_ERROR "libnet.a is not Arm code:\n${last_output}")
+    endif()
+    message(STATUS "ok  the cross build made an Arm libnet.a with a driver built for this machine")
+else()
+    run("running the consumer" "${build}/consumer")
+    message(STATUS "consumer (${MODE}) runs:\n${last_output}")
+endif()
+
+set(generated "${build}/net/net.c")
+if(NOT EXISTS "${generated}")
+    message(FATAL_ERROR "ctnn_add_model did not write ${generated}")
+endif()
+
+# Timestamps have a resolution of a second on some file systems: wait before each change.
+function(expect_regeneration what expected)
+    file(TIMESTAMP "${generated}" before "%s")
+    file(TIMESTAMP "${generated}" before_text)
+    execute_process(COMMAND "${CMAKE_COMMAND}" -E sleep 1.2)
+    foreach(file IN LISTS ARGN)
+        file(TOUCH "${file}")
+    endforeach()
+    run("rebuilding after ${what}" "${CMAKE_COMMAND}" --build "${build}")
+    file(TIMESTAMP "${generated}" after "%s")
+    if(expected AND after STREQUAL before)
+        message(SEND_ERROR "${what}: net.c was not regenerated")
+    elseif(NOT expected AND NOT after STREQUAL before)
+        message(SEND_ERROR "${what}: net.c was regenerated needlessly")
+    else()
+        message(STATUS "ok  ${what}: ${expected}")
+    endif()
+endfunction()
+
+expect_regeneration("a rebuild with nothing changed" FALSE)
+expect_regeneration("touching main.c" FALSE "${src}/main.c")
+expect_regeneration("touching the model header" TRUE "${src}/net.hpp")
+expect_regeneration("touching the weights" TRUE "${src}/weights.ctw")
+if(ctnn_header)
+    expect_regeneration("touching a ctnn header" TRUE "${ctnn_header}")
+endif()
+if(NOT MODE STREQUAL "cross")
+    run("running the consumer again" "${build}/consumer")
+endif()
