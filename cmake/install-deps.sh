@@ -5,7 +5,7 @@
 set -euo pipefail
 demo=(cmake make g++ gcc libboost-dev zlib1g-dev libcli11-dev libfmt-dev)
 test=("${demo[@]}" clang doctest-dev python3-torch gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib
-      libnewlib-arm-none-eabi dataset-fashion-mnist gnuplot-nox)
+      libnewlib-arm-none-eabi dataset-fashion-mnist gnuplot-nox qemu-system-arm)
 case "${1:-}" in
     demo) wanted=("${demo[@]}") ;;
     test) wanted=("${test[@]}") ;;

@@ -1,0 +1,36 @@
+cmake_minimum_required(VERSION 3.25)
+# Fails when any firmware image links an allocator: malloc, free and friends, newlib's reentrant
+# _malloc_r, the _sbrk that would feed them, or stdio (which allocates its buffers). The images
+# are linked with --gc-sections and no _sbrk, so such a symbol would be reachable, not just present;
+# the link map (<image>.map) says which object asked for it.
+#   cmake -DNM=<arm-none-eabi-nm> -DIMAGES=<dir> "-DNAMES=<image;...>" -P no_heap.cmake
+foreach(var NM IMAGES NAMES)
+    if(NOT DEFINED ${var})
+        message(FATAL_ERROR "no_heap.cmake needs -D${var}=...")
+    endif()
+endforeach()
+set(forbidden malloc free calloc realloc _malloc_r _free_r _calloc_r _realloc_r __malloc_av_ _sbrk _sbrk_r
+    printf fprintf sprintf snprintf puts _printf_r _vfprintf_r __sfp _impure_ptr)
+set(failed "")
+foreach(name IN LISTS NAMES)
+    set(elf "${IMAGES}/${name}.elf")
+    execute_process(COMMAND "${NM}" "${elf}" OUTPUT_VARIABLE symbols RESULT_VARIABLE status)
+    if(NOT status EQUAL 0)
+        message(FATAL_ERROR "cannot read ${elf}")
+    endif()
+    set(found "")
+    foreach(symbol IN LISTS forbidden)
+        if(symbols MATCHES "[0-9a-f]+ [A-Za-z] ${symbol}\n")
+            list(APPEND found ${symbol})
+        endif()
+    endforeach()
+    if(found)
+        list(APPEND failed "${name}: ${found} (see ${IMAGES}/${name}.map)")
+    else()
+        message(STATUS "${name}.elf: no allocator, no stdio")
+    endif()
+endforeach()
+if(failed)
+    string(REPLACE ";" "\n  " failed "${failed}")
+    message(FATAL_ERROR "firmware images that can allocate:\n  ${failed}")
+endif()
