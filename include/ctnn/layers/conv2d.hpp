@@ -30,9 +30,10 @@ struct conv2d {
                                        error::got_shape<In>>,
                           "ctnn::conv2d needs a (height, width, channels) input: use ctnn::reshape to add "
                           "a channel dimension");
-            static_assert(error::check<Filters != 0 && KH != 0 && KW != 0, error::at_layer<Position>>,
+            static_assert(error::check<(Filters != 0 && KH != 0 && KW != 0), error::at_layer<Position>, error::got_shape<In>>,
                           "ctnn::conv2d needs at least one filter and a kernel of at least 1x1");
-            static_assert(error::check<Stride != 0, error::at_layer<Position>>, "ctnn::conv2d: stride must be at least 1");
+            static_assert(error::check<Stride != 0, error::at_layer<Position>, error::got_shape<In>>,
+                          "ctnn::conv2d: stride must be at least 1");
             static_assert(error::check<Pad == padding::same || (KH <= In::dims[0] && KW <= In::dims[In::rank > 1 ? 1 : 0]),
                                        error::at_layer<Position>, error::got_shape<In>>,
                           "ctnn::conv2d: the kernel is larger than the input: use a smaller kernel or "

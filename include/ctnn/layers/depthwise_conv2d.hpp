@@ -30,10 +30,11 @@ struct depthwise_conv2d {
 
         struct requirements {
             static_assert(error::check<In::rank == 3, error::at_layer<Position>, error::expects_rank<3>, error::got_shape<In>>,
-                          "ctnn::depthwise_conv2d needs a (height, width, channels) input");
-            static_assert(error::check<KH != 0 && KW != 0, error::at_layer<Position>>,
+                          "ctnn::depthwise_conv2d needs a (height, width, channels) input: use ctnn::reshape to add a "
+                          "channel dimension");
+            static_assert(error::check<(KH != 0 && KW != 0), error::at_layer<Position>, error::got_shape<In>>,
                           "ctnn::depthwise_conv2d needs a kernel of at least 1x1");
-            static_assert(error::check<Stride != 0, error::at_layer<Position>>,
+            static_assert(error::check<Stride != 0, error::at_layer<Position>, error::got_shape<In>>,
                           "ctnn::depthwise_conv2d: stride must be at least 1");
             static_assert(error::check<Pad == padding::same || (KH <= height && KW <= width), error::at_layer<Position>,
                                        error::got_shape<In>>,

@@ -16,7 +16,8 @@ struct global_avg_pool2d {
     struct bind {
         struct requirements {
             static_assert(error::check<In::rank == 3, error::at_layer<Position>, error::expects_rank<3>, error::got_shape<In>>,
-                          "ctnn::global_avg_pool2d needs a (height, width, channels) input");
+                          "ctnn::global_avg_pool2d needs a (height, width, channels) input: use ctnn::reshape to add "
+                          "a channel dimension");
         };
         static constexpr std::size_t channels = In::dims[In::rank - 1];
         static constexpr std::size_t positions = In::size / channels;

@@ -22,8 +22,9 @@ struct pool2d_geometry {
 
     struct requirements {
         static_assert(error::check<In::rank == 3, error::at_layer<Position>, error::expects_rank<3>, error::got_shape<In>>,
-                      "ctnn pooling needs a (height, width, channels) input");
-        static_assert(error::check<Size != 0 && Stride != 0, error::at_layer<Position>>,
+                      "ctnn pooling needs a (height, width, channels) input: use ctnn::reshape to add a channel "
+                      "dimension");
+        static_assert(error::check<(Size != 0 && Stride != 0), error::at_layer<Position>, error::got_shape<In>>,
                       "ctnn pooling: window size and stride must be at least 1");
         static_assert(error::check<Pad == padding::same || (Size <= height && Size <= width), error::at_layer<Position>,
                                    error::got_shape<In>>,
