@@ -7,6 +7,9 @@
 #       [WEIGHTS <file> |        ctnn weights file: becomes the const table <prefix>_weights
 #        INIT_SEED <n> [INITIALIZER xavier_uniform|he_uniform]]
 #                                or the initial parameters ctnn::initialize draws from seed <n>
+#       [FOLD_BATCH_NORM]        fold each batch_norm after dense/conv2d/depthwise_conv2d into that layer
+#                                for <prefix>_infer, which then takes <prefix>_infer_weights (needs
+#                                WEIGHTS or INIT_SEED)
 #       [TRAINING]               also forward, backward, sgd and adam steps
 #       [LOSS mse|binary_cross_entropy|softmax_cross_entropy]
 #                                also <prefix>_train_sample (needs TRAINING)
@@ -58,7 +61,7 @@ function(_ctnn_generator_core)
 endfunction()
 
 function(ctnn_add_model target)
-    cmake_parse_arguments(PARSE_ARGV 1 arg "TRAINING"
+    cmake_parse_arguments(PARSE_ARGV 1 arg "TRAINING;FOLD_BATCH_NORM"
         "HEADER;TYPE;NAME;WEIGHTS;INIT_SEED;INITIALIZER;LOSS;OUTPUT_DIR" "INCLUDE_DIRECTORIES;DEPENDS")
     if(arg_UNPARSED_ARGUMENTS)
         message(FATAL_ERROR "ctnn_add_model(${target}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
@@ -81,6 +84,10 @@ function(ctnn_add_model target)
     endif()
     if(arg_LOSS AND NOT arg_TRAINING)
         message(FATAL_ERROR "ctnn_add_model(${target}): LOSS needs TRAINING")
+    endif()
+    if(arg_FOLD_BATCH_NORM AND NOT arg_WEIGHTS AND NOT DEFINED arg_INIT_SEED)
+        message(FATAL_ERROR "ctnn_add_model(${target}): FOLD_BATCH_NORM needs WEIGHTS or INIT_SEED (the folded "
+                            "parameters are computed when the C is generated)")
     endif()
     if(NOT TARGET ctnn::ctnn)
         message(FATAL_ERROR "ctnn_add_model(${target}): the ctnn::ctnn target is missing: use find_package(ctnn) "
@@ -163,6 +170,9 @@ int main(int argc, char** argv) { return ctnn_gen::main<${arg_TYPE}>(argc, argv,
     endif()
     if(arg_LOSS)
         list(APPEND command --loss ${arg_LOSS})
+    endif()
+    if(arg_FOLD_BATCH_NORM)
+        list(APPEND command --fold-batch-norm)
     endif()
     add_custom_command(
         OUTPUT "${out}/${arg_NAME}.h" "${out}/${arg_NAME}.c"

@@ -46,6 +46,7 @@ layer_info describe_layer(std::size_t offset) {
     info.param_offset = offset;
     info.flops = Bound::flops;
     info.traits = Bound::emit_traits;
+    if constexpr (requires { double(Bound::layer::epsilon); }) info.epsilon = double(Bound::layer::epsilon);
     info.emit_forward = &Bound::template emit_forward<writer>;
     info.emit_backward = &Bound::template emit_backward<writer>;
     if constexpr (Bound::param_count > 0) info.emit_param_layout = &Bound::template emit_param_layout<writer>;

@@ -26,6 +26,7 @@ struct options {
     ctnn::initializer scheme = ctnn::initializer::xavier_uniform;
     bool training = false;
     loss_kind loss = loss_kind::none;
+    bool fold_batch_norm = false;          // also <name>_infer_weights; <name>_infer takes them (needs weights)
     std::string source;                    // the model's header, named in the documentation
 };
 

@@ -24,6 +24,7 @@ struct layer_info {
     std::size_t param_count = 0;
     std::size_t param_offset = 0;  // where this layer's slice starts in the flat parameters
     std::size_t flops = 0;
+    double epsilon = 0;  // the layer's `epsilon` (batch_norm), 0 for layers without one
     ctnn::emit::layer_traits traits;
 
     // The layer's emitters, instantiated for ctnn_gen::writer. param_layout is null for layers

@@ -109,6 +109,10 @@ int run(const model_info& model, int argc, char** argv) {
         ->check(CLI::IsMember({"none", "mse", "binary_cross_entropy", "softmax_cross_entropy"}))
         ->capture_default_str()
         ->needs(training);
+    app.add_flag("--fold-batch-norm", opts.fold_batch_norm,
+                 "for inference, fold every batch_norm directly after dense, conv2d or depthwise_conv2d into that "
+                 "layer's weights and biases: also writes <name>_infer_weights (<NAME>_INFER_PARAM_COUNT floats), "
+                 "the layout <name>_infer then takes; needs --weights or --init-seed");
     app.add_option("--file-stem", opts.file_stem,
                    "name the files <file-stem>.h and <file-stem>.c instead of after the C prefix");
     app.add_option("--source", opts.source, "the model's header as it should be named in the generated documentation");
@@ -131,6 +135,9 @@ int run(const model_info& model, int argc, char** argv) {
 
     const std::string program = app.get_name();
     try {
+        if (opts.fold_batch_norm && opts.weights.empty() && !opts.init_seed)
+            throw generation_error("--fold-batch-norm computes the folded parameters at generation time: give the "
+                                   "weights with --weights or --init-seed");
         std::vector<float> values;
         std::string origin;
         if (!opts.weights.empty()) {

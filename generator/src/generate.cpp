@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <cstddef>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -159,6 +161,86 @@ struct signatures {
     signature infer, forward, backprop, backward, loss, train_sample, sgd_step, adam_step;
 };
 
+constexpr std::size_t none = std::size_t(-1);
+
+// What <name>_infer runs: the model itself, or, with --fold-batch-norm, the model without the
+// batch_norm layers folded into the dense, conv2d or depthwise_conv2d before them.
+struct inference {
+    model_info model;                   // its layers, with their offsets in its own parameters
+    std::vector<std::size_t> origin;    // per layer: its index in the original model
+    std::vector<std::size_t> absorbed;  // per layer: the index of the batch_norm folded into it, or none
+    std::vector<float> weights;         // folded parameters (only when folded)
+    bool folded = false;
+};
+
+bool foldable(const layer_info& layer) {
+    return layer.name == "dense" || layer.name == "conv2d" || layer.name == "depthwise_conv2d";
+}
+
+inference unfolded(const model_info& model) {
+    inference inf;
+    inf.model = model;
+    for (std::size_t i = 0; i < model.layers.size(); ++i) {
+        inf.origin.push_back(i);
+        inf.absorbed.push_back(none);
+    }
+    return inf;
+}
+
+// Folds batch_norm (gamma, beta, running mean and variance, eps) into the layer before it: per
+// output channel c, s = gamma / sqrt(var + eps); the channel's weights times s, its bias
+// (b - mean) * s + beta. Computed in double, stored as float.
+inference fold_batch_norm(const model_info& model, const std::vector<float>& weights) {
+    inference inf;
+    inf.folded = true;
+    inf.model = model;
+    inf.model.layers.clear();
+    std::size_t offset = 0;
+    std::size_t saved_flops = 0;
+    const std::size_t n = model.layers.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        const layer_info& layer = model.layers[i];
+        const bool absorbs = i + 1 < n && foldable(layer) && model.layers[i + 1].name == "batch_norm";
+        layer_info kept = layer;
+        kept.param_offset = offset;
+        offset += layer.param_count;
+        const std::size_t first = inf.weights.size();
+        inf.weights.insert(inf.weights.end(), weights.begin() + std::ptrdiff_t(layer.param_offset),
+                           weights.begin() + std::ptrdiff_t(layer.param_offset + layer.param_count));
+        if (absorbs) {
+            const layer_info& bn = model.layers[i + 1];
+            const std::size_t channels = layer.output_dims.back();
+            if (bn.param_count != 4 * channels || layer.param_count <= channels || bn.epsilon <= 0)
+                throw std::logic_error("fold_batch_norm: unexpected parameter layout");
+            const std::size_t weight_count = layer.param_count - channels;
+            const std::size_t per_channel = weight_count / channels;
+            const bool strided = layer.name == "depthwise_conv2d";  // [KH][KW][C]: channel c every C values
+            const float* gamma = weights.data() + bn.param_offset;
+            const float* beta = gamma + channels;
+            const float* mean = beta + channels;
+            const float* var = mean + channels;
+            float* w = inf.weights.data() + first;
+            float* b = w + weight_count;
+            for (std::size_t c = 0; c < channels; ++c) {
+                const double scale = double(gamma[c]) / std::sqrt(double(var[c]) + bn.epsilon);
+                for (std::size_t k = 0; k < per_channel; ++k) {
+                    float& v = w[strided ? k * channels + c : c * per_channel + k];
+                    v = float(double(v) * scale);
+                }
+                b[c] = float((double(b[c]) - double(mean[c])) * scale + double(beta[c]));
+            }
+            saved_flops += bn.flops;
+        }
+        inf.model.layers.push_back(kept);
+        inf.origin.push_back(i);
+        inf.absorbed.push_back(absorbs ? i + 1 : none);
+        if (absorbs) ++i;
+    }
+    inf.model.param_count = offset;
+    inf.model.flops = model.flops - saved_flops;
+    return inf;
+}
+
 struct layout {
     std::string id;      // c identifier
     std::string stem;    // file names
@@ -166,8 +248,9 @@ struct layout {
     std::size_t n = 0;   // layer count
     std::vector<std::size_t> sizes;  // tensor sizes 0..n
 
-    chain_plan infer;
+    chain_plan infer;               // over the layers of the inference model (see struct inference)
     std::size_t infer_scratch = 0;  // as published: at least 1
+    std::vector<std::size_t> infer_sizes;  // its tensor sizes
 
     bool training = false;
     bool fused = false;            // softmax_cross_entropy: the loss reads the logits below the softmax
@@ -250,7 +333,7 @@ sharing backward_sharing(const ctnn::emit::layer_traits& t) {
     return t.pass_through ? sharing::pass_through : t.backward_in_place ? sharing::in_place : sharing::none;
 }
 
-layout plan(const model_info& model, const options& opts) {
+layout plan(const model_info& model, const options& opts, const inference& inf) {
     layout l;
     l.id = c_identifier(opts.name);
     l.macro = upper(l.id);
@@ -260,8 +343,12 @@ layout plan(const model_info& model, const options& opts) {
     for (const layer_info& layer : model.layers) l.sizes.push_back(layer.output_size);
 
     std::vector<sharing> forward;
-    for (const layer_info& layer : model.layers) forward.push_back(forward_sharing(layer.traits));
-    l.infer = plan_chain(l.sizes, forward, true);
+    l.infer_sizes.push_back(model.input_size);
+    for (const layer_info& layer : inf.model.layers) {
+        forward.push_back(forward_sharing(layer.traits));
+        l.infer_sizes.push_back(layer.output_size);
+    }
+    l.infer = plan_chain(l.infer_sizes, forward, true);
     l.infer_scratch = std::max<std::size_t>(l.infer.arena, 1);
 
     l.training = opts.training;
@@ -324,8 +411,43 @@ std::string layer_label(const model_info& model, std::size_t i) {
     return fmt::format("layer {} {}", i + 1, model.layers[i].name);
 }
 
-void document(writer& doc, const model_info& model, const options& opts, const layout& l, bool has_weights,
-              std::string_view weights_origin) {
+void document_param_rows(writer& doc, const layer_info& layer) {
+    writer rows;
+    layer.emit_param_layout(rows, layer.param_offset);
+    std::string_view text = rows.text();
+    while (!text.empty()) {
+        const std::size_t end = text.find('\n');
+        doc.line("    ", text.substr(0, end));
+        text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    }
+}
+
+void document_folding(writer& doc, const model_info& model, const layout& l, const inference& inf) {
+    const std::string& p = l.id;
+    const std::string& m = l.macro;
+    doc.line("FOLDED BATCH NORMALISATION (--fold-batch-norm). For inference, each batch_norm directly after a");
+    doc.line("dense, conv2d or depthwise_conv2d is folded into that layer: per output channel c, with");
+    doc.line("s = gamma[c] / sqrt(running_var[c] + epsilon), the channel's weights are multiplied by s and its");
+    doc.line("bias becomes (bias[c] - running_mean[c]) * s + beta[c] (computed in double, stored as float).");
+    for (std::size_t j = 0; j < inf.absorbed.size(); ++j)
+        if (inf.absorbed[j] != none)
+            doc.line(fmt::format("  {} folded into {}", layer_label(model, inf.absorbed[j]), layer_label(model, inf.origin[j])));
+    doc.line(fmt::format("{}_infer runs no folded batch_norm and takes its parameters in the layout of the model", p));
+    doc.line(fmt::format("without them: {}_INFER_PARAM_COUNT = {} floats (instead of {}), held by {}_infer_weights;", m,
+                         inf.model.param_count, model.param_count, p));
+    doc.line(fmt::format("{}_INFER_FLOPS = {} FLOPs per inference (instead of {}):", m, inf.model.flops, model.flops));
+    for (std::size_t j = 0; j < inf.model.layers.size(); ++j) {
+        const layer_info& layer = inf.model.layers[j];
+        if (layer.param_count == 0) continue;
+        doc.line("  ", layer_label(model, inf.origin[j]), inf.absorbed[j] != none ? " (folded)" : "");
+        document_param_rows(doc, layer);
+    }
+    doc.line(fmt::format("{}_weights keeps the unfolded parameters (the weights file's layout).", p));
+    doc.end_line();
+}
+
+void document(writer& doc, const model_info& model, const options& opts, const layout& l, const inference& inf,
+              bool has_weights, std::string_view weights_origin) {
     const std::string& p = l.id;
     const std::string& m = l.macro;
     doc.line(fmt::format("{}.h: the neural network {} as C99, generated by ctnn-gen{}.", l.stem, model.type_name,
@@ -345,24 +467,19 @@ void document(writer& doc, const model_info& model, const options& opts, const l
         if (layer.param_count == 0) continue;
         any = true;
         doc.line("  ", layer_label(model, i));
-        writer rows;
-        layer.emit_param_layout(rows, layer.param_offset);
-        std::string_view text = rows.text();
-        while (!text.empty()) {
-            const std::size_t end = text.find('\n');
-            doc.line("    ", text.substr(0, end));
-            text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
-        }
+        document_param_rows(doc, layer);
     }
     if (!any) doc.line("  (none: no layer has parameters)");
     if (has_weights) doc.line(fmt::format("{}_weights holds {}.", p, weights_origin));
     doc.end_line();
+    if (inf.folded) document_folding(doc, model, l, inf);
 
     doc.line(fmt::format("INFERENCE SCRATCH: {}_INFER_SCRATCH_SIZE = {} floats{}. Where each tensor lives:", m,
                          l.infer_scratch, l.infer.arena == 0 ? " (unused)" : ""));
     doc.line(fmt::format("  {:<28} x", "input"));
-    for (std::size_t i = 0; i < l.n; ++i) {
-        const std::size_t t = i + 1;
+    for (std::size_t j = 0; j < inf.model.layers.size(); ++j) {
+        const std::size_t i = inf.origin[j];
+        const std::size_t t = j + 1;
         std::string where;
         const int g = l.infer.group[t];
         if (g == chain_plan::destination)
@@ -370,10 +487,11 @@ void document(writer& doc, const model_info& model, const options& opts, const l
         else if (g == chain_plan::source)
             where = "x";
         else
-            where = "scratch" + range(l.infer.group_offset[std::size_t(g)], l.infer.group_offset[std::size_t(g)] + l.sizes[t]);
+            where = "scratch" + range(l.infer.group_offset[std::size_t(g)],
+                                      l.infer.group_offset[std::size_t(g)] + l.infer_sizes[t]);
         const bool shared = l.infer.group[t] == l.infer.group[t - 1];
         doc.line(fmt::format("  {:<28} {}{}", layer_label(model, i), where,
-                             !shared ? "" : l.infer.emits[i] ? " (in place)" : " (shares its input)"));
+                             !shared ? "" : l.infer.emits[j] ? " (in place)" : " (shares its input)"));
     }
     doc.end_line();
 
@@ -404,8 +522,14 @@ void document(writer& doc, const model_info& model, const options& opts, const l
     doc.end_line();
     const signatures fn = l.functions();
     declare(doc, fn.infer, "", 96);
-    doc.line(fmt::format("    y[{0}_OUTPUT_SIZE] = model(x[{0}_INPUT_SIZE]) with params[{0}_PARAM_COUNT]; scratch", m));
-    doc.line(fmt::format("    holds {}_INFER_SCRATCH_SIZE floats, whose content is not needed before or after.", m));
+    if (inf.folded) {
+        doc.line(fmt::format("    y[{0}_OUTPUT_SIZE] = model(x[{0}_INPUT_SIZE]) with params[{0}_INFER_PARAM_COUNT], the", m));
+        doc.line(fmt::format("    folded parameters ({}_infer_weights, not {}_weights); scratch holds", p, p));
+        doc.line(fmt::format("    {}_INFER_SCRATCH_SIZE floats, whose content is not needed before or after.", m));
+    } else {
+        doc.line(fmt::format("    y[{0}_OUTPUT_SIZE] = model(x[{0}_INPUT_SIZE]) with params[{0}_PARAM_COUNT]; scratch", m));
+        doc.line(fmt::format("    holds {}_INFER_SCRATCH_SIZE floats, whose content is not needed before or after.", m));
+    }
     if (l.training) {
         declare(doc, fn.forward, "", 96);
         doc.line(fmt::format("    Runs the model on x, keeping what backward needs in workspace[{}_TRAIN_WORKSPACE_SIZE];",
@@ -435,6 +559,10 @@ void document(writer& doc, const model_info& model, const options& opts, const l
     doc.line("backward, the losses, ctnn::sgd and ctnn::adam): the loops and expressions are the same, in the");
     doc.line("same order. Mind flags that change rounding, like -ffast-math or -ffp-contract=fast (which GCC");
     doc.line("enables by default in GNU modes such as -std=gnu99 and -std=gnu++20, but not for -std=c99).");
+    if (inf.folded) {
+        doc.line(fmt::format("Folding changes the rounding: {}_infer agrees with Model::infer to about 1e-6 relative to", p));
+        doc.line("the largest output, not bit for bit.");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -444,12 +572,12 @@ void define(writer& h, const std::string& macro, const std::string& value, std::
     h.line(fmt::format("#define {:<36} {:<12} /* {} */", macro, value, comment));
 }
 
-std::string header_text(const model_info& model, const options& opts, const layout& l, bool has_weights,
-                        std::string_view weights_origin) {
+std::string header_text(const model_info& model, const options& opts, const layout& l, const inference& inf,
+                        bool has_weights, std::string_view weights_origin) {
     const std::string& p = l.id;
     const std::string& m = l.macro;
     writer doc;
-    document(doc, model, opts, l, has_weights, weights_origin);
+    document(doc, model, opts, l, inf, has_weights, weights_origin);
 
     writer h;
     h.line("/*");
@@ -483,6 +611,11 @@ std::string header_text(const model_info& model, const options& opts, const layo
            "ctnn::architecture_signature");
     define(h, m + "_INFER_SCRATCH_SIZE", std::to_string(l.infer_scratch), "floats of scratch for infer");
     define(h, m + "_INFER_SCRATCH_BYTES", std::to_string(l.infer_scratch * 4), "bytes of scratch for infer");
+    if (inf.folded) {
+        define(h, m + "_INFER_PARAM_COUNT", std::to_string(inf.model.param_count), "floats of folded parameters");
+        define(h, m + "_INFER_PARAM_BYTES", std::to_string(inf.model.param_count * 4), "bytes of folded parameters");
+        define(h, m + "_INFER_FLOPS", std::to_string(inf.model.flops), "FLOPs per inference, batch_norm folded");
+    }
     define(h, m + "_HAS_WEIGHTS", has_weights ? "1" : "0", fmt::format("1: {}_weights is defined", p));
     if (l.training) {
         define(h, m + "_TRAINING", "1", "forward, backward and optimizer steps are defined");
@@ -522,7 +655,15 @@ std::string header_text(const model_info& model, const options& opts, const layo
         h.line(fmt::format("extern const float {}_weights[{}_PARAM_COUNT];", p, m));
         h.end_line();
     }
-    h.line("/* y = model(x); scratch: ", m, "_INFER_SCRATCH_SIZE floats. */");
+    if (inf.folded) {
+        h.line("/* The same, batch_norm folded into the layer before it: the parameters ", p, "_infer takes. */");
+        h.line(fmt::format("extern const float {}_infer_weights[{}_INFER_PARAM_COUNT];", p, m));
+        h.end_line();
+        h.line("/* y = model(x); params: ", m, "_INFER_PARAM_COUNT floats, folded; scratch: ", m,
+               "_INFER_SCRATCH_SIZE floats. */");
+    } else {
+        h.line("/* y = model(x); scratch: ", m, "_INFER_SCRATCH_SIZE floats. */");
+    }
     const signatures fn = l.functions();
     declare(h, fn.infer);
     if (l.training) {
@@ -562,14 +703,16 @@ void layer_comment(writer& c, const model_info& model, std::size_t i, std::strin
                        shape_text(layer.output_dims), note));
 }
 
-void emit_infer_body(writer& c, const model_info& model, const layout& l) {
-    for (std::size_t i = 0; i < l.n; ++i) {
-        if (!l.infer.emits[i]) continue;
-        const layer_info& layer = model.layers[i];
+void emit_infer_body(writer& c, const model_info& model, const layout& l, const inference& inf) {
+    for (std::size_t j = 0; j < inf.model.layers.size(); ++j) {
+        if (!l.infer.emits[j]) continue;
+        const layer_info& layer = inf.model.layers[j];
         const std::string params = at("params", layer.param_offset);
-        const std::string x = l.infer_tensor(i);
-        const std::string y = l.infer_tensor(i + 1);
-        layer_comment(c, model, i, x == y ? ", in place" : "");
+        const std::string x = l.infer_tensor(j);
+        const std::string y = l.infer_tensor(j + 1);
+        std::string note = x == y ? ", in place" : "";
+        if (inf.absorbed[j] != none) note += fmt::format(", with layer {} batch_norm folded in", inf.absorbed[j] + 1);
+        layer_comment(c, model, inf.origin[j], note);
         c.open();
         layer.emit_forward(c, {layer.param_count > 0 ? std::string_view(params) : std::string_view(), x, y});
         c.close();
@@ -614,8 +757,9 @@ void emit_backprop_body(writer& c, const model_info& model, const layout& l) {
     }
 }
 
-void emit_weights(writer& c, const std::vector<float>& weights, const layout& l) {
-    c.line(fmt::format("const float {}_weights[{}_PARAM_COUNT] = {{", l.id, l.macro));
+void emit_weights(writer& c, const std::vector<float>& weights, const layout& l, std::string_view table = "weights",
+                  std::string_view count = "PARAM_COUNT") {
+    c.line(fmt::format("const float {}_{}[{}_{}] = {{", l.id, table, l.macro, count));
     constexpr std::size_t per_row = 6;
     for (std::size_t start = 0; start < weights.size(); start += per_row) {
         std::string row = "    ";
@@ -633,7 +777,7 @@ void emit_loss_body(writer& c, std::size_t n, std::size_t classes) {
     ctnn::emit::loss_emitter<Loss>::body(c, n, classes);
 }
 
-std::string source_text(const model_info& model, const options& opts, const layout& l,
+std::string source_text(const model_info& model, const options& opts, const layout& l, const inference& inf,
                         const std::vector<float>* weights) {
     const std::string& p = l.id;
     writer c;
@@ -650,9 +794,13 @@ std::string source_text(const model_info& model, const options& opts, const layo
         emit_weights(c, *weights, l);
         c.end_line();
     }
+    if (inf.folded) {
+        emit_weights(c, inf.weights, l, "infer_weights", "INFER_PARAM_COUNT");
+        c.end_line();
+    }
 
     const signatures fn = l.functions();
-    function(c, fn.infer, [&](writer& body) { emit_infer_body(body, model, l); });
+    function(c, fn.infer, [&](writer& body) { emit_infer_body(body, model, l, inf); });
 
     if (l.training) {
         c.end_line();
@@ -735,12 +883,22 @@ generated_files generate(const model_info& model, const options& opts, const std
     for (char ch : opts.file_stem)
         if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.'))
             throw generation_error("--file-stem may hold letters, digits, '_', '-' and '.' only");
-    const layout l = plan(model, opts);
+    inference inf = unfolded(model);
+    if (opts.fold_batch_norm) {
+        if (weights == nullptr)
+            throw generation_error("--fold-batch-norm computes the folded parameters at generation time: give the "
+                                   "weights with --weights or --init-seed");
+        inf = fold_batch_norm(model, *weights);
+        if (inf.model.layers.size() == model.layers.size())
+            throw generation_error("--fold-batch-norm: the model has no batch_norm directly after a dense, conv2d or "
+                                   "depthwise_conv2d layer, so there is nothing to fold");
+    }
+    const layout l = plan(model, opts, inf);
     const bool has_weights = weights != nullptr && model.param_count > 0;
     generated_files files;
     files.stem = l.stem;
-    files.header = header_text(model, opts, l, has_weights, weights_origin);
-    files.source = source_text(model, opts, l, has_weights ? weights : nullptr);
+    files.header = header_text(model, opts, l, inf, has_weights, weights_origin);
+    files.source = source_text(model, opts, l, inf, has_weights ? weights : nullptr);
     return files;
 }
 

@@ -56,6 +56,10 @@ expect_failure("missing --name" "--name is required" --output-dir "${out}")
 expect_failure("option without its value" "--weights" ${common} --weights)
 expect_failure("unknown loss" "--loss" ${common} --training --loss hinge)
 expect_failure("--loss without --training" "--training" ${common} --loss mse)
+expect_failure("--fold-batch-norm without weights" "--fold-batch-norm computes the folded parameters" ${common}
+    --fold-batch-norm)
+expect_failure("--fold-batch-norm without a batch_norm to fold" "nothing to fold" ${common} --init-seed 1
+    --fold-batch-norm)
 expect_failure("--weights and --init-seed" "excludes" ${common} --weights "${WEIGHTS}/xor.ctw" --init-seed 1)
 expect_failure("missing weights file" "cannot open the file" ${common} --weights "${WORK}/no_such_file.ctw")
 expect_failure("corrupt weights file" "checksum mismatch" ${common} --weights "${WEIGHTS}/corrupt.ctw")
