@@ -8,6 +8,7 @@
 #include <ctnn/emit/window.hpp>
 #include <ctnn/error.hpp>
 #include <ctnn/initializer.hpp>
+#include <ctnn/layers/window2d.hpp>
 #include <ctnn/padding.hpp>
 #include <ctnn/shape.hpp>
 
@@ -22,8 +23,9 @@ struct conv2d {
 
     template <class In, std::size_t Position>
     struct bind {
-        using rows = spatial_axis<In::dims[0], KH, Stride, Pad>;
-        using cols = spatial_axis<In::dims[In::rank > 1 ? 1 : 0], KW, Stride, Pad>;
+        using window = detail::window2d<In, KH, KW, Stride, Pad>;
+        using rows = typename window::rows;
+        using cols = typename window::cols;
 
         struct requirements {
             static_assert(error::check<In::rank == 3, error::at_layer<Position>, error::expects_rank<3>,
@@ -40,9 +42,9 @@ struct conv2d {
                           "ctnn::padding::same");
         };
 
-        static constexpr std::size_t height = In::dims[0];
-        static constexpr std::size_t width = In::rank > 1 ? In::dims[1] : 1;
-        static constexpr std::size_t channels = In::rank > 2 ? In::dims[2] : 1;
+        static constexpr std::size_t height = window::height;
+        static constexpr std::size_t width = window::width;
+        static constexpr std::size_t channels = window::channels;
         static constexpr std::size_t out_height = rows::output;
         static constexpr std::size_t out_width = cols::output;
         static constexpr std::size_t kernel_size = KH * KW * channels;
@@ -69,17 +71,10 @@ struct conv2d {
                         for (std::size_t f = 0; f < Filters; ++f) {
                             const T* w = params + f * kernel_size;
                             T acc = bias[f];
-                            for (std::size_t kh = 0; kh < KH; ++kh) {
-                                const std::size_t ih = oh * Stride + kh;
-                                if (ih < rows::leading_padding || ih - rows::leading_padding >= height) continue;
-                                for (std::size_t kw = 0; kw < KW; ++kw) {
-                                    const std::size_t iw = ow * Stride + kw;
-                                    if (iw < cols::leading_padding || iw - cols::leading_padding >= width) continue;
-                                    const T* xp = x + ((ih - rows::leading_padding) * width + (iw - cols::leading_padding)) * channels;
-                                    const T* wp = w + (kh * KW + kw) * channels;
-                                    for (std::size_t c = 0; c < channels; ++c) acc += wp[c] * xp[c];
-                                }
-                            }
+                            window::for_each_tap(oh, ow, [&](std::size_t tap, std::size_t xo) {
+                                const T* wp = w + tap * channels;
+                                for (std::size_t c = 0; c < channels; ++c) acc += wp[c] * x[xo + c];
+                            });
                             y[(oh * out_width + ow) * Filters + f] = acc;
                         }
             }
@@ -95,20 +90,13 @@ struct conv2d {
                         for (std::size_t f = 0; f < Filters; ++f) {
                             const T g = dy[(oh * out_width + ow) * Filters + f];
                             dbias[f] += g;
-                            for (std::size_t kh = 0; kh < KH; ++kh) {
-                                const std::size_t ih = oh * Stride + kh;
-                                if (ih < rows::leading_padding || ih - rows::leading_padding >= height) continue;
-                                for (std::size_t kw = 0; kw < KW; ++kw) {
-                                    const std::size_t iw = ow * Stride + kw;
-                                    if (iw < cols::leading_padding || iw - cols::leading_padding >= width) continue;
-                                    const std::size_t xo = ((ih - rows::leading_padding) * width + (iw - cols::leading_padding)) * channels;
-                                    const std::size_t wo = f * kernel_size + (kh * KW + kw) * channels;
-                                    for (std::size_t c = 0; c < channels; ++c) {
-                                        dparams[wo + c] += g * x[xo + c];
-                                        if (dx != nullptr) dx[xo + c] += g * params[wo + c];
-                                    }
+                            window::for_each_tap(oh, ow, [&](std::size_t tap, std::size_t xo) {
+                                const std::size_t wo = f * kernel_size + tap * channels;
+                                for (std::size_t c = 0; c < channels; ++c) {
+                                    dparams[wo + c] += g * x[xo + c];
+                                    if (dx != nullptr) dx[xo + c] += g * params[wo + c];
                                 }
-                            }
+                            });
                         }
                 if (dx != nullptr) dx += In::size;
             }
@@ -168,12 +156,8 @@ struct conv2d {
         }
 
     private:
-        static constexpr emit::window_axis emit_rows() {
-            return {height, KH, Stride, rows::leading_padding, out_height};
-        }
-        static constexpr emit::window_axis emit_cols() {
-            return {width, KW, Stride, cols::leading_padding, out_width};
-        }
+        static constexpr emit::window_axis emit_rows() { return window::emit_rows(); }
+        static constexpr emit::window_axis emit_cols() { return window::emit_cols(); }
         template <emit::writer W>
         static void emit_backward_nest_setup(W& c, const emit::backward_buffers& b) {
             c.line("const float *kernels = ", b.params, ";");

@@ -8,6 +8,7 @@
 #include <ctnn/emit/window.hpp>
 #include <ctnn/error.hpp>
 #include <ctnn/initializer.hpp>
+#include <ctnn/layers/window2d.hpp>
 #include <ctnn/padding.hpp>
 #include <ctnn/shape.hpp>
 
@@ -22,11 +23,12 @@ struct depthwise_conv2d {
 
     template <class In, std::size_t Position>
     struct bind {
-        static constexpr std::size_t height = In::dims[0];
-        static constexpr std::size_t width = In::rank > 1 ? In::dims[1] : 1;
-        static constexpr std::size_t channels = In::rank > 2 ? In::dims[2] : 1;
-        using rows = spatial_axis<height, KH, Stride, Pad>;
-        using cols = spatial_axis<width, KW, Stride, Pad>;
+        using window = detail::window2d<In, KH, KW, Stride, Pad>;
+        static constexpr std::size_t height = window::height;
+        static constexpr std::size_t width = window::width;
+        static constexpr std::size_t channels = window::channels;
+        using rows = typename window::rows;
+        using cols = typename window::cols;
 
         struct requirements {
             static_assert(error::check<In::rank == 3, error::at_layer<Position>, error::expects_rank<3>, error::got_shape<In>>,
@@ -63,16 +65,9 @@ struct depthwise_conv2d {
                     for (std::size_t ow = 0; ow < cols::output; ++ow)
                         for (std::size_t c = 0; c < channels; ++c) {
                             T acc = bias[c];
-                            for (std::size_t kh = 0; kh < KH; ++kh) {
-                                const std::size_t ih = oh * Stride + kh;
-                                if (ih < rows::leading_padding || ih - rows::leading_padding >= height) continue;
-                                for (std::size_t kw = 0; kw < KW; ++kw) {
-                                    const std::size_t iw = ow * Stride + kw;
-                                    if (iw < cols::leading_padding || iw - cols::leading_padding >= width) continue;
-                                    acc += params[(kh * KW + kw) * channels + c] *
-                                           x[((ih - rows::leading_padding) * width + (iw - cols::leading_padding)) * channels + c];
-                                }
-                            }
+                            window::for_each_tap(oh, ow, [&](std::size_t tap, std::size_t xo) {
+                                acc += params[tap * channels + c] * x[xo + c];
+                            });
                             y[(oh * cols::output + ow) * channels + c] = acc;
                         }
         }
@@ -86,19 +81,11 @@ struct depthwise_conv2d {
                         for (std::size_t c = 0; c < channels; ++c) {
                             const T g = dy[(oh * cols::output + ow) * channels + c];
                             dparams[weight_count + c] += g;
-                            for (std::size_t kh = 0; kh < KH; ++kh) {
-                                const std::size_t ih = oh * Stride + kh;
-                                if (ih < rows::leading_padding || ih - rows::leading_padding >= height) continue;
-                                for (std::size_t kw = 0; kw < KW; ++kw) {
-                                    const std::size_t iw = ow * Stride + kw;
-                                    if (iw < cols::leading_padding || iw - cols::leading_padding >= width) continue;
-                                    const std::size_t xo =
-                                        ((ih - rows::leading_padding) * width + (iw - cols::leading_padding)) * channels + c;
-                                    const std::size_t wo = (kh * KW + kw) * channels + c;
-                                    dparams[wo] += g * x[xo];
-                                    if (dx != nullptr) dx[xo] += g * params[wo];
-                                }
-                            }
+                            window::for_each_tap(oh, ow, [&](std::size_t tap, std::size_t xo) {
+                                const std::size_t wo = tap * channels + c;
+                                dparams[wo] += g * x[xo + c];
+                                if (dx != nullptr) dx[xo + c] += g * params[wo];
+                            });
                         }
                 if (dx != nullptr) dx += In::size;
             }
@@ -154,12 +141,8 @@ struct depthwise_conv2d {
         }
 
     private:
-        static constexpr emit::window_axis emit_rows() {
-            return {height, KH, Stride, rows::leading_padding, rows::output};
-        }
-        static constexpr emit::window_axis emit_cols() {
-            return {width, KW, Stride, cols::leading_padding, cols::output};
-        }
+        static constexpr emit::window_axis emit_rows() { return window::emit_rows(); }
+        static constexpr emit::window_axis emit_cols() { return window::emit_cols(); }
         template <emit::writer W>
         static void emit_backward_nest_setup(W& c, const emit::backward_buffers& b) {
             c.line("const float *kernels = ", b.params, ";");

@@ -5,6 +5,7 @@
 #include <ctnn/emit/c.hpp>
 #include <ctnn/emit/window.hpp>
 #include <ctnn/error.hpp>
+#include <ctnn/layers/window2d.hpp>
 #include <ctnn/padding.hpp>
 #include <ctnn/shape.hpp>
 
@@ -13,11 +14,12 @@ namespace ctnn::detail {
 // Pools Size x Size windows, `Stride` apart, channel by channel over an (H, W, C) input.
 template <class In, std::size_t Position, std::size_t Size, std::size_t Stride, padding Pad>
 struct pool2d_geometry {
-    static constexpr std::size_t height = In::dims[0];
-    static constexpr std::size_t width = In::rank > 1 ? In::dims[1] : 1;
-    static constexpr std::size_t channels = In::rank > 2 ? In::dims[2] : 1;
-    using rows = spatial_axis<height, Size, Stride, Pad>;
-    using cols = spatial_axis<width, Size, Stride, Pad>;
+    using window = window2d<In, Size, Size, Stride, Pad>;
+    static constexpr std::size_t height = window::height;
+    static constexpr std::size_t width = window::width;
+    static constexpr std::size_t channels = window::channels;
+    using rows = typename window::rows;
+    using cols = typename window::cols;
     using output_shape = shape<rows::output, cols::output, channels>;
 
     struct requirements {
@@ -35,23 +37,15 @@ struct pool2d_geometry {
                       "rows or columns: pick a size and stride that divide it, or use ctnn::padding::same");
     };
 
-    // Calls visit(input_offset) for every in-bounds tap of the window at (oh, ow), channel 0.
+    // Calls visit(input_offset) for every in-bounds tap of the window at (oh, ow), channel 0:
+    // pooling treats all taps alike.
     template <class Visit>
     static void for_each_tap(std::size_t oh, std::size_t ow, Visit&& visit) {
-        for (std::size_t kh = 0; kh < Size; ++kh) {
-            const std::size_t ih = oh * Stride + kh;
-            if (ih < rows::leading_padding || ih - rows::leading_padding >= height) continue;
-            for (std::size_t kw = 0; kw < Size; ++kw) {
-                const std::size_t iw = ow * Stride + kw;
-                if (iw < cols::leading_padding || iw - cols::leading_padding >= width) continue;
-                visit(((ih - rows::leading_padding) * width + (iw - cols::leading_padding)) * channels);
-            }
-        }
+        window::for_each_tap(oh, ow, [&](std::size_t, std::size_t offset) { visit(offset); });
     }
 
-    // Generated C: the window walk of for_each_tap (see ctnn/emit/window.hpp).
-    static constexpr emit::window_axis emit_rows() { return {height, Size, Stride, rows::leading_padding, rows::output}; }
-    static constexpr emit::window_axis emit_cols() { return {width, Size, Stride, cols::leading_padding, cols::output}; }
+    static constexpr emit::window_axis emit_rows() { return window::emit_rows(); }
+    static constexpr emit::window_axis emit_cols() { return window::emit_cols(); }
 
     // Opens the loops over output rows, columns (and channels) of the pooled output.
     template <emit::writer W>
