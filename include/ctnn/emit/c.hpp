@@ -79,4 +79,23 @@ concept writer = requires(W& w, std::string_view text, std::size_t n, real r) {
     w.close();
 };
 
+// Backward of a layer whose parameter and input gradients come from one loop nest over the
+// output (conv2d, depthwise_conv2d). nest(params, input) emits that nest computing the parameter
+// gradients, the input gradient, or both; setup() declares what the input-gradient part reads.
+// When dx may be NULL, the nest is emitted twice, the input-gradient copy under one run-time test,
+// so no test sits inside the loops.
+template <writer W, class Nest, class Setup>
+void emit_shared_nest_backward(W& c, const backward_buffers& b, Nest&& nest, Setup&& setup) {
+    if (b.dx_optional) {
+        nest(true, false);
+        c.open("if (", b.dx, " != NULL)");
+        setup();
+        nest(false, true);
+        c.close();
+    } else {
+        setup();
+        nest(true, true);
+    }
+}
+
 }  // namespace ctnn::emit

@@ -136,16 +136,9 @@ struct conv2d {
             c.line("const float *g_out = ", b.dy, ";");
             c.line("float *g_kernels = ", b.dparams, ";");
             c.line("float *g_bias = g_kernels + ", Filters * kernel_size, ";");
-            if (b.dx_optional) {
-                emit_backward_nest(c, true, false);
-                c.open("if (", b.dx, " != NULL)");
-                emit_backward_nest_setup(c, b);
-                emit_backward_nest(c, false, true);
-                c.close();
-            } else {
-                emit_backward_nest_setup(c, b);
-                emit_backward_nest(c, true, true);
-            }
+            emit::emit_shared_nest_backward(
+                c, b, [&](bool params, bool input) { emit_backward_nest(c, params, input); },
+                [&] { emit_backward_nest_setup(c, b); });
         }
 
         template <emit::writer W>
