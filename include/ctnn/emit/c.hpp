@@ -45,6 +45,7 @@ struct forward_buffers {
     std::string_view params;  // this layer's parameter slice
     std::string_view x;       // its input
     std::string_view y;       // its output (may equal x when the layer is forward_in_place)
+    std::string_view state = {};  // stream state (layers with state_size), empty: start from zeros
 };
 
 struct backward_buffers {
