@@ -221,3 +221,16 @@ TEST_CASE("conv1d: causal padding is multiplied like history, so a -0 bias gives
     for (std::size_t t = 0; t < 3; ++t) row::step(params, x + t, streamed + t, state);
     CHECK(same_bits(expected, streamed, 3));
 }
+
+TEST_CASE("conv1d: a NaN in the stream spoils only the outputs that read it, then leaves the history") {
+    using layer = ctnn::conv1d<1, 3, 1, 2, padding::causal>;  // taps at t - 4, t - 2, t
+    using row = layer::bind<shape<1, 1>, 1>;
+    const float params[] = {0.5f, -0.25f, 1.0f, 0.125f};
+    float state[row::state_size] = {};
+    for (std::size_t t = 0; t < 12; ++t) {
+        const float x = t == 3 ? std::nanf("") : float(t);
+        float y;
+        row::step(params, &x, &y, state);
+        CHECK(std::isnan(y) == (t == 3 || t == 5 || t == 7));
+    }
+}

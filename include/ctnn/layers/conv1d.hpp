@@ -21,7 +21,10 @@ namespace ctnn {
 // Streaming: with padding::causal and stride 1, output t depends on input rows t - (Kernel-1)*Dilation
 // .. t only. step() continues a stream whose last (Kernel-1)*Dilation input rows are kept in a
 // caller-owned state of state_size values, rows oldest first: a sequence fed to step() in pieces of any
-// length, from a zero state, gives the bits forward() gives for the whole sequence.
+// length, from a zero state, gives the bits forward() gives for the whole sequence. A NaN or infinite
+// input is no error: the outputs whose taps read it (Kernel of the next (Kernel-1)*Dilation + 1 steps)
+// become NaN or infinite, and then it leaves the history. Zero the state to reset the stream; copy it
+// to save and restore.
 template <std::size_t Filters, std::size_t Kernel, std::size_t Stride = 1, std::size_t Dilation = 1,
           padding Pad = padding::valid>
 struct conv1d {
