@@ -6,6 +6,7 @@
 #include <ctnn/io/weights.hpp>
 #include <ctnn/layers/avg_pool2d.hpp>
 #include <ctnn/layers/batch_norm.hpp>
+#include <ctnn/layers/conv1d.hpp>
 #include <ctnn/layers/conv2d.hpp>
 #include <ctnn/layers/dense.hpp>
 #include <ctnn/layers/depthwise_conv2d.hpp>

@@ -24,6 +24,7 @@
 #include <ctnn/init.hpp>
 #include <ctnn/layers/avg_pool2d.hpp>
 #include <ctnn/layers/batch_norm.hpp>
+#include <ctnn/layers/conv1d.hpp>
 #include <ctnn/layers/conv2d.hpp>
 #include <ctnn/layers/gru.hpp>
 #include <ctnn/layers/lstm.hpp>
@@ -204,6 +205,21 @@ struct layer_options<ctnn::dropout<Rate>> {
 template <std::size_t Filters, std::size_t KH, std::size_t KW, std::size_t Stride, ctnn::padding Pad>
 struct layer_options<ctnn::conv2d<Filters, KH, KW, Stride, Pad>> {
     static void write(json_writer& out) { write_window(out, KH, KW, Stride, Pad); }
+};
+template <std::size_t Filters, std::size_t Kernel, std::size_t Stride, std::size_t Dilation, ctnn::padding Pad>
+struct layer_options<ctnn::conv1d<Filters, Kernel, Stride, Dilation, Pad>> {
+    static void write(json_writer& out) {
+        out.key("kernel");
+        out.value(Kernel);
+        out.key("stride");
+        out.value(Stride);
+        out.key("dilation");
+        out.value(Dilation);
+        out.key("padding");
+        out.value(Pad == ctnn::padding::same     ? std::string_view("same")
+                  : Pad == ctnn::padding::causal ? std::string_view("causal")
+                                                 : std::string_view("valid"));
+    }
 };
 template <std::size_t KH, std::size_t KW, std::size_t Stride, ctnn::padding Pad>
 struct layer_options<ctnn::depthwise_conv2d<KH, KW, Stride, Pad>> {
@@ -584,6 +600,18 @@ using strided_cnn = ctnn::sequential<ctnn::input<8, 5, 1>, ctnn::conv2d<2, 3, 1,
 using tied_pooling = ctnn::sequential<ctnn::input<4, 4, 2>, ctnn::max_pool2d<2>, ctnn::max_pool2d<2, 1, padding::same>,
                                       ctnn::flatten, ctnn::dense<3>, ctnn::tanh>;
 
+// 1-D convolutions over (steps, channels): nn.Conv1d with dilation and stride; same padding split as
+// TensorFlow does, causal padding as (Kernel - 1) * Dilation zeros before the start (F.pad).
+using causal_dilated_conv1d =
+    ctnn::sequential<ctnn::input<12, 3>, ctnn::conv1d<4, 3, 1, 2, padding::causal>, ctnn::tanh, ctnn::conv1d<2, 2, 2>,
+                     ctnn::flatten, ctnn::dense<3>, ctnn::softmax>;
+using same_strided_conv1d =
+    ctnn::sequential<ctnn::input<9, 2>, ctnn::conv1d<3, 4, 2, 1, padding::same>, ctnn::leaky_relu<fifth>,
+                     ctnn::conv1d<2, 2, 1, 3, padding::same>, ctnn::sigmoid>;
+using valid_dilated_strided_conv1d =
+    ctnn::sequential<ctnn::input<16, 1>, ctnn::conv1d<3, 3, 2, 3>, ctnn::relu, ctnn::conv1d<2, 3, 3, 1, padding::causal>,
+                     ctnn::flatten, ctnn::dense<2>, ctnn::identity>;
+
 // Layers that behave differently while training. batch_norm normalises with the batch's statistics
 // in training and with its running statistics at inference; dropout drops at random in training
 // and is the identity at inference.
@@ -662,6 +690,12 @@ bool write_all_cases(json_writer& out) {
            write_case<batch_norm_rows, mse, 3>(
                out, {"core", "batch_norm_rank2_mse", 23, uniform_inputs, regression_targets}) &&
            write_case<dropout_mlp, mse, 4>(out, {"core", "dropout_mlp_mse", 24, uniform_inputs, regression_targets}) &&
+           write_case<causal_dilated_conv1d, cross_entropy, 3>(
+               out, {"core", "causal_dilated_conv1d_cross_entropy", 40, uniform_inputs, one_hot_targets}) &&
+           write_case<same_strided_conv1d, bce, 2>(
+               out, {"core", "same_strided_conv1d_bce", 41, uniform_inputs, binary_targets}) &&
+           write_case<valid_dilated_strided_conv1d, mse, 3>(
+               out, {"core", "valid_dilated_strided_conv1d_mse", 42, uniform_inputs, regression_targets}) &&
            write_case<logits_only, cross_entropy, 4>(
                out, {"edge", "close_large_logits_cross_entropy", 13, close_large_logits, mixed_class_targets}) &&
            write_case<logits_sigmoid, bce, 4>(out, {"edge", "confident_bce", 14, confident_logits, confident_targets}) &&
