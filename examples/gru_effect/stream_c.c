@@ -77,7 +77,7 @@ int main(int argc, char **argv) {
         target_power += target * target;
         if (memcmp(&output[n], &ref.header_output[n], sizeof(float)) != 0 && mismatches++ == 0) first_mismatch = n;
     }
-    printf("generated C: %lu samples streamed one step per call, %.0f ns per step; %d parameters (const), "
+    printf("generated C: %lu samples streamed one step per call (%.0f ns of processor time per step); %d parameters (const), "
            "%d floats of state\n",
            ref.count, 1e9 * seconds / (double)ref.count, GRU_EFFECT_MODEL_PARAM_COUNT, GRU_EFFECT_MODEL_STATE_SIZE);
     printf("  against the effect: RMS error %.5f, SNR %.2f dB (pass-through: RMS %.5f, SNR %.2f dB)\n",
