@@ -1,5 +1,5 @@
 // Teaches GRU(1 -> 8) + Dense(8 -> 1) a distortion effect with memory (effect.h) from generated
-// input/output pairs, then streams a held-out second of audio through it one sample at a time
+// input/output pairs, then streams 4 s of held-out audio through it one sample at a time
 // (Model::step) and reports the error against the effect, beside what memoryless stand-ins get.
 //   usage: gru_effect [options]   (--help lists them)
 #include <algorithm>
@@ -69,6 +69,7 @@ std::vector<float> apply_effect(const std::vector<float>& signal) {
 
 // The best any memoryless map y = f(x) can do, estimated: the mean effect output per input bin
 // on the training audio (the conditional mean minimises the squared error), looked up per sample.
+// Bins the audio never reached fall back to the clipper's value at their centre.
 class memoryless_fit {
 public:
     memoryless_fit(const std::vector<float>& input, const std::vector<float>& output) {
@@ -77,7 +78,8 @@ public:
             means_[bin(input[n])] += output[n];
             count[bin(input[n])] += 1;
         }
-        for (std::size_t b = 0; b < bins; ++b) means_[b] = count[b] > 0 ? means_[b] / count[b] : double(fx_clip(centre(b)));
+        for (std::size_t b = 0; b < bins; ++b)
+            means_[b] = count[b] > 0 ? means_[b] / count[b] : double(fx_clip(centre(b)));
     }
     float operator()(float x) const { return float(means_[bin(x)]); }
 
@@ -132,7 +134,8 @@ bool write_reference(const std::string& path, const std::vector<float>& input, c
     std::FILE* file = std::fopen(path.c_str(), "wb");
     if (file == nullptr) return false;
     const std::uint32_t count = std::uint32_t(input.size());
-    bool ok = std::fwrite(GRU_EFFECT_REFERENCE_MAGIC, 1, 8, file) == 8 && std::fwrite(&count, sizeof count, 1, file) == 1 &&
+    bool ok = std::fwrite(GRU_EFFECT_REFERENCE_MAGIC, 1, 8, file) == 8 &&
+              std::fwrite(&count, sizeof count, 1, file) == 1 &&
               std::fwrite(input.data(), sizeof(float), count, file) == count &&
               std::fwrite(output.data(), sizeof(float), count, file) == count;
     ok = std::fclose(file) == 0 && ok;
@@ -248,7 +251,7 @@ int main(int argc, char** argv) {
     };
     row("GRU(8) + dense, streamed", gru);
     row("pass-through (y = x)", pass_through);
-    row("the clipper without its filter", clipper);
+    row("the clipper without its filters", clipper);
     row("best memoryless map (binned fit)", memoryless);
 
     if (!out.empty() && load.empty()) {
@@ -266,7 +269,8 @@ int main(int argc, char** argv) {
         std::printf("held-out input and stepped outputs written to %s\n", reference.c_str());
     }
     bool enough = true;
-    for (const auto& [name, baseline] : {std::pair{"pass-through", pass_through}, std::pair{"the best memoryless map", memoryless}})
+    for (const auto& [name, baseline] :
+         {std::pair{"pass-through", pass_through}, std::pair{"the best memoryless map", memoryless}})
         if (const double gain_db = gru.snr_db - baseline.snr_db; gain_db < min_gain_db) {
             std::fprintf(stderr, "gru_effect: the GRU beats %s by %.2f dB, less than the %.2f dB required\n", name,
                          gain_db, min_gain_db);
