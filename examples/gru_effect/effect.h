@@ -7,9 +7,9 @@
  *     c[n] = tanh(FX_DRIVE * (v[n] + FX_BIAS)) - tanh(FX_DRIVE * FX_BIAS)  (clipper)
  *     y[n] = y[n-1] + FX_POST_SMOOTHING * (c[n] - y[n-1])                (low-pass at 2 kHz)
  *
- * The filters give the effect memory (its output depends on ~10 past samples), so no function of
- * the current sample alone can imitate it; the bias makes the clipping asymmetric (even
- * harmonics, as a diode or tube stage), and the offset keeps silence silent.
+ * The filters give the effect memory (the first has a time constant of 5.6 samples), so no
+ * function of the current sample alone can imitate it; the bias makes the clipping asymmetric
+ * (even harmonics, as a diode or tube stage), and the offset keeps silence silent.
  * Single-precision arithmetic, as an audio callback would run it; both languages build it with
  * -ffp-contract=off, so they compute the same bits. Valid C99 and C++. */
 #ifndef GRU_EFFECT_EFFECT_H
