@@ -15,6 +15,7 @@
 #include <ctnn/layers/gru.hpp>
 #include <ctnn/layers/identity.hpp>
 #include <ctnn/layers/leaky_relu.hpp>
+#include <ctnn/layers/lstm.hpp>
 #include <ctnn/layers/max_pool2d.hpp>
 #include <ctnn/layers/relu.hpp>
 #include <ctnn/layers/reshape.hpp>

@@ -314,6 +314,8 @@ public:
     // its layers' memory (recurrent states, causal-convolution history) in a caller-owned
     // stream_state. Stepping through a sequence from a reset state gives forward's outputs.
     static constexpr bool is_sequence = input_shape::rank == 2;
+    // The same layers bound to one time step (void unless is_sequence); naming it binds nothing.
+    using step_model = typename detail::step_model<input_shape, Layers...>::type;
     // Layer positions start at 1; layer_count + 1 when every layer can stream.
     static constexpr std::size_t first_unstreamable_layer = detail::first_false(figures::streamable) + 1;
     static constexpr bool is_streamable = is_sequence && first_unstreamable_layer > layer_count;
@@ -336,7 +338,7 @@ public:
                       "ctnn: this stream_state belongs to another model: declare it as "
                       "ctnn::stream_state<Model, T> of the model you step");
         require_streamable();
-        using one_step = typename detail::step_model<input_shape, Layers...>::type;
+        using one_step = step_model;
         static_assert(one_step::state_offsets == state_offsets && one_step::param_offsets == param_offsets);
         inference_scratch<one_step, T> scratch;
         one_step::step_raw(params.data(), x.data(), y.data(), scratch.data(), state.data());

@@ -13,6 +13,8 @@
 #include <ctnn/layers/avg_pool2d.hpp>
 #include <ctnn/layers/batch_norm.hpp>
 #include <ctnn/layers/conv2d.hpp>
+#include <ctnn/layers/gru.hpp>
+#include <ctnn/layers/lstm.hpp>
 #include <ctnn/layers/dense.hpp>
 #include <ctnn/layers/depthwise_conv2d.hpp>
 #include <ctnn/layers/dropout.hpp>
@@ -56,6 +58,13 @@ using fixed_models = mp_list<
     // Several distributions per softmax; a rank-2 input.
     sequential<input<3, 4>, ctnn::tanh, softmax, leaky_fifth>,
     sequential<input<2, 3, 4>, softmax, identity, softmax>,
+    // Recurrent layers: sequences, streams, backpropagation through time.
+    sequential<input<6, 2>, gru<4>, dense<1>>,
+    sequential<input<5, 3>, gru<3>, ctnn::tanh, gru<2>, dense<2>, softmax>,
+    sequential<input<1, 1>, gru<1>>,
+    sequential<input<7, 2>, lstm<3>, dense<1>, sigmoid>,
+    sequential<input<4, 1>, lstm<2>, lstm<3>, gru<2>, relu, dense<2>>,
+    sequential<input<4, 3>, dense<4>, relu, gru<5>, flatten, dense<2>, sigmoid>,
     // Dense over a sequence: one output row per input row.
     sequential<input<4, 3>, dense<5>, ctnn::tanh, dense<2>, sigmoid>,
     sequential<input<3, 1>, relu, dense<1>>,

@@ -198,6 +198,17 @@ class Lambda(nn.Module):
         return self.function(x)
 
 
+class Recurrent(nn.Module):
+    """nn.GRU or nn.LSTM over (N, steps, features), giving every step's hidden state, as ctnn does."""
+
+    def __init__(self, cell):
+        super().__init__()
+        self.cell = cell
+
+    def forward(self, x):
+        return self.cell(x)[0]
+
+
 class Architecture:
     """The PyTorch equivalent of a case's ctnn model. Tensors stay in ctnn's channels-last layout
     between layers (so flatten and reshape keep ctnn's value order); convolutions and pooling
@@ -207,7 +218,9 @@ class Architecture:
       conv2d:           kernels [F][KH][KW][C], then b; nn.Conv2d's weight is [F][C][KH][KW];
       depthwise_conv2d: kernels [KH][KW][C], then b; nn.Conv2d(groups=C)'s weight is [C][1][KH][KW];
       batch_norm:       gamma [C], beta [C], running_mean [C], running_var [C]: BatchNorm's weight and
-                        bias (trained), then its two buffers (not trained).
+                        bias (trained), then its two buffers (not trained);
+      gru, lstm:        W_ih, W_hh, b_ih, b_hh: exactly nn.GRU's and nn.LSTM's layouts and gate orders.
+    A dense on a sequence (steps, features) applies to the last dimension, as nn.Linear does.
     """
 
     def __init__(self, case):
@@ -228,7 +241,7 @@ class Architecture:
                 raise ValueError(f"layer {index}: ctnn's {name} outputs {out_dims}, PyTorch's {expected_dims}")
             weights = None
             if name == "dense":
-                weights = ((out_dims[0], dims[0]), (0, 1), (out_dims[0], dims[0]))
+                weights = ((out_dims[-1], dims[-1]), (0, 1), (out_dims[-1], dims[-1]))
             elif name == "conv2d":
                 (kh, kw), channels, filters = layer["kernel"], dims[2], out_dims[2]
                 weights = ((filters, kh, kw, channels), (0, 3, 1, 2), (filters, channels, kh, kw))
@@ -236,6 +249,15 @@ class Architecture:
                 (kh, kw), channels = layer["kernel"], dims[2]
                 weights = ((kh, kw, channels), (2, 0, 1), (channels, 1, kh, kw))
             expected_count = 0
+            if name in ("gru", "lstm"):
+                gates = (3 if name == "gru" else 4) * out_dims[-1]
+                blocks = (("weight_ih", (gates, dims[-1])), ("weight_hh", (gates, out_dims[-1])), ("bias_ih", (gates,)),
+                          ("bias_hh", (gates,)))
+                for part, shape in blocks:
+                    order = tuple(range(len(shape)))
+                    self.slices.append((f"layer {index} {name} {part}", offset + expected_count, shape, order, shape,
+                                        True))
+                    expected_count += math.prod(shape)
             if weights:
                 weight_count = math.prod(weights[0])
                 biases = out_dims[-1]
@@ -266,9 +288,13 @@ class Architecture:
         """The output shape by PyTorch's and TensorFlow's rules, computed independently of ctnn."""
         name = layer["name"]
         if name == "dense":
-            if len(dims) != 1:
-                raise ValueError(f"dense needs a rank-1 input, got {dims}")
-            return list(layer["output_dims"])
+            if len(dims) not in (1, 2):
+                raise ValueError(f"dense needs a rank-1 or rank-2 input, got {dims}")
+            return [*dims[:-1], layer["output_dims"][-1]]
+        if name in ("gru", "lstm"):
+            if len(dims) != 2:
+                raise ValueError(f"{name} needs a (steps, features) input, got {dims}")
+            return [dims[0], layer["output_dims"][-1]]
         if name in ("conv2d", "depthwise_conv2d", "max_pool2d", "avg_pool2d"):
             (kh, kw), stride, padding = layer["kernel"], layer["stride"], layer["padding"]
             channels = layer["output_dims"][2] if name == "conv2d" else dims[2]
@@ -300,9 +326,14 @@ class Architecture:
         for layer in self.layers:
             name = layer["name"]
             if name == "dense":
-                linear = nn.Linear(dims[0], layer["output_dims"][0], dtype=dtype)
+                linear = nn.Linear(dims[-1], layer["output_dims"][-1], dtype=dtype)
                 modules.append(linear)
                 tensors += [linear.weight, linear.bias]
+            elif name in ("gru", "lstm"):
+                kind = nn.GRU if name == "gru" else nn.LSTM
+                cell = kind(dims[-1], layer["output_dims"][-1], batch_first=True, dtype=dtype)
+                modules.append(Recurrent(cell))
+                tensors += [cell.weight_ih_l0, cell.weight_hh_l0, cell.bias_ih_l0, cell.bias_hh_l0]
             elif name == "conv2d":
                 conv = nn.Conv2d(dims[2], layer["output_dims"][2], tuple(layer["kernel"]), layer["stride"], dtype=dtype)
                 modules.append(ChannelsLast(conv, self.pads(layer, dims)))

@@ -25,6 +25,8 @@
 #include <ctnn/layers/avg_pool2d.hpp>
 #include <ctnn/layers/batch_norm.hpp>
 #include <ctnn/layers/conv2d.hpp>
+#include <ctnn/layers/gru.hpp>
+#include <ctnn/layers/lstm.hpp>
 #include <ctnn/layers/dense.hpp>
 #include <ctnn/layers/depthwise_conv2d.hpp>
 #include <ctnn/layers/dropout.hpp>
@@ -257,6 +259,12 @@ void initialize_parameters(ctnn::parameters<Model>& params, std::uint64_t seed) 
         if (rows[i].param_count == 0) continue;
         const std::size_t end = Model::param_offsets[i] + rows[i].param_count;
         const std::size_t channels = rows[i].output_dims[rows[i].rank - 1];
+        if (rows[i].name == "gru" || rows[i].name == "lstm") {
+            // Both bias vectors (b_ih, b_hh: the last 2 * gates values), so that neither hides.
+            const std::size_t gates = (rows[i].name == "gru" ? 3 : 4) * channels;
+            for (std::size_t j = end - 2 * gates; j < end; ++j) params.values[j] = rng.uniform(-0.5f, 0.5f);
+            continue;
+        }
         if (rows[i].name == "batch_norm") {
             float* block = params.values.data() + Model::param_offsets[i];
             for (std::size_t c = 0; c < channels; ++c) {
@@ -597,6 +605,14 @@ using batch_norm_rows = ctnn::sequential<ctnn::input<3, 4>, ctnn::batch_norm<qua
 using dropout_mlp = ctnn::sequential<ctnn::input<6>, ctnn::dropout<>, ctnn::dense<5>, ctnn::tanh,
                                      ctnn::dropout<third>, ctnn::dense<2>, ctnn::identity>;
 
+// Recurrent models: backpropagation through time, a dense on every step, stacked recurrences.
+using gru_sequence = ctnn::sequential<ctnn::input<6, 3>, ctnn::gru<4>, ctnn::dense<2>, ctnn::tanh>;
+using lstm_sequence = ctnn::sequential<ctnn::input<5, 2>, ctnn::lstm<3>, ctnn::dense<1>, ctnn::sigmoid>;
+using stacked_recurrent = ctnn::sequential<ctnn::input<4, 2>, ctnn::dense<3>, ctnn::relu, ctnn::lstm<3>, ctnn::gru<2>,
+                                           ctnn::dense<3>, ctnn::softmax>;
+using last_state_classifier = ctnn::sequential<ctnn::input<8, 1>, ctnn::gru<3>, ctnn::flatten, ctnn::dense<2>,
+                                               ctnn::softmax>;
+
 using ctnn::binary_cross_entropy, ctnn::mse, ctnn::softmax_cross_entropy;
 
 bool write_all_cases(json_writer& out) {
@@ -624,6 +640,12 @@ bool write_all_cases(json_writer& out) {
                out, {"core", "single_sample_mse", 11, uniform_inputs, regression_targets}) &&
            write_case<grid_softmax, mse, 2>(
                out, {"core", "rank2_softmax_mse", 12, uniform_inputs, probability_targets}) &&
+           write_case<gru_sequence, mse, 3>(out, {"core", "gru_sequence_mse", 40, uniform_inputs, regression_targets}) &&
+           write_case<lstm_sequence, bce, 3>(out, {"core", "lstm_sequence_bce", 41, uniform_inputs, binary_targets}) &&
+           write_case<stacked_recurrent, cross_entropy, 2>(
+               out, {"core", "stacked_lstm_gru_cross_entropy", 42, uniform_inputs, soft_targets}) &&
+           write_case<last_state_classifier, cross_entropy, 4>(
+               out, {"core", "gru_flatten_cross_entropy", 43, uniform_inputs, one_hot_targets}) &&
            write_case<small_cnn, cross_entropy, 3>(
                out, {"core", "small_cnn_cross_entropy", 16, uniform_inputs, one_hot_targets}) &&
            write_case<same_padding_cnn, bce, 3>(

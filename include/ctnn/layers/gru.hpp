@@ -8,6 +8,7 @@
 #include <ctnn/emit/c.hpp>
 #include <ctnn/error.hpp>
 #include <ctnn/initializer.hpp>
+#include <ctnn/layers/recurrent.hpp>
 #include <ctnn/layers/sigmoid.hpp>
 #include <ctnn/layers/tanh.hpp>
 #include <ctnn/shape.hpp>
@@ -123,26 +124,12 @@ struct gru {
                         d_hidden_gates[Hidden + j] = dz_pre;
                         d_hidden_gates[2 * Hidden + j] = dn_pre * r;
                     }
-                    for (std::size_t k = 0; k < gates; ++k) {
-                        db_ih[k] += d_input_gates[k];
-                        for (std::size_t f = 0; f < features; ++f) dw_ih[k * features + f] += d_input_gates[k] * xt[f];
-                    }
-                    for (std::size_t k = 0; k < gates; ++k) {
-                        db_hh[k] += d_hidden_gates[k];
-                        for (std::size_t i = 0; i < Hidden; ++i) dw_hh[k * Hidden + i] += d_hidden_gates[k] * h[i];
-                    }
-                    if (dx != nullptr) {
-                        for (std::size_t f = 0; f < features; ++f) {
-                            T acc = T(0);
-                            for (std::size_t k = 0; k < gates; ++k) acc += w_ih[k * features + f] * d_input_gates[k];
-                            dx[s * In::size + t * features + f] = acc;
-                        }
-                    }
-                    for (std::size_t i = 0; i < Hidden; ++i) {
-                        T acc = dh_next[i];
-                        for (std::size_t k = 0; k < gates; ++k) acc += w_hh[k * Hidden + i] * d_hidden_gates[k];
-                        dh_next[i] = acc;
-                    }
+                    detail::accumulate_gate_gradients<gates, features>(d_input_gates.data(), xt, dw_ih, db_ih);
+                    detail::accumulate_gate_gradients<gates, Hidden>(d_hidden_gates.data(), h, dw_hh, db_hh);
+                    if (dx != nullptr)
+                        detail::transposed_products<gates, features>(w_ih, d_input_gates.data(), static_cast<const T*>(nullptr),
+                                                             dx + s * In::size + t * features);
+                    detail::transposed_products<gates, Hidden>(w_hh, d_hidden_gates.data(), dh_next.data(), dh_next.data());
                 }
             }
         }
@@ -160,7 +147,7 @@ struct gru {
             c.line("float *dst = ", b.y, ";");
             if (!b.saved.empty()) c.line("float *kept = ", b.saved, ";");
             if (b.state.empty()) {
-                c.line("const float zero[", Hidden, "] = {0.0f};");
+                c.line("static const float zero[", Hidden, "] = {0.0f};");
             }
             c.line("float input_gates[", gates, "], hidden_gates[", gates, "];");
             c.open("for (size_t t = 0; t < ", steps, "; ++t)");
@@ -168,16 +155,8 @@ struct gru {
             c.line("const float *h = t == 0 ? ", b.state.empty() ? std::string_view("zero") : b.state, " : dst + (t - 1) * ",
                    Hidden, ";");
             c.line("float *ht = dst + t * ", Hidden, ";");
-            c.open("for (size_t k = 0; k < ", gates, "; ++k)");
-            c.line("float acc = b_ih[k];");
-            c.line("for (size_t f = 0; f < ", features, "; ++f) acc += w_ih[k * ", features, " + f] * xt[f];");
-            c.line("input_gates[k] = acc;");
-            c.close();
-            c.open("for (size_t k = 0; k < ", gates, "; ++k)");
-            c.line("float acc = b_hh[k];");
-            c.line("for (size_t i = 0; i < ", Hidden, "; ++i) acc += w_hh[k * ", Hidden, " + i] * h[i];");
-            c.line("hidden_gates[k] = acc;");
-            c.close();
+            detail::emit_gate_products(c, gates, features, "w_ih", "b_ih", "xt", "input_gates");
+            detail::emit_gate_products(c, gates, Hidden, "w_hh", "b_hh", "h", "hidden_gates");
             c.open("for (size_t j = 0; j < ", Hidden, "; ++j)");
             c.put("const float r = ");
             sigmoid::emit_apply(c, "(input_gates[j] + hidden_gates[j])");
@@ -217,7 +196,7 @@ struct gru {
             c.line("const float *g_out = ", b.dy, ";");
             c.line("float *g_in = ", b.dx, ";");
             c.line("const float *kept = ", b.saved, ";");
-            c.line("const float zero[", Hidden, "] = {0.0f};");
+            c.line("static const float zero[", Hidden, "] = {0.0f};");
             c.line("float dh_next[", Hidden, "] = {0.0f};");
             c.line("float d_input_gates[", gates, "], d_hidden_gates[", gates, "];");
             c.open("for (size_t t = ", steps, "; t-- > 0;)");
@@ -241,26 +220,13 @@ struct gru {
             c.line("d_hidden_gates[", Hidden, " + j] = dz_pre;");
             c.line("d_hidden_gates[", 2 * Hidden, " + j] = dn_pre * r;");
             c.close();
-            c.open("for (size_t k = 0; k < ", gates, "; ++k)");
-            c.line("g_b_ih[k] += d_input_gates[k];");
-            c.line("for (size_t f = 0; f < ", features, "; ++f) g_w_ih[k * ", features, " + f] += d_input_gates[k] * xt[f];");
-            c.close();
-            c.open("for (size_t k = 0; k < ", gates, "; ++k)");
-            c.line("g_b_hh[k] += d_hidden_gates[k];");
-            c.line("for (size_t i = 0; i < ", Hidden, "; ++i) g_w_hh[k * ", Hidden, " + i] += d_hidden_gates[k] * h[i];");
-            c.close();
+            detail::emit_accumulate_gate_gradients(c, gates, features, "d_input_gates", "xt", "g_w_ih", "g_b_ih");
+            detail::emit_accumulate_gate_gradients(c, gates, Hidden, "d_hidden_gates", "h", "g_w_hh", "g_b_hh");
             if (b.dx_optional) c.open("if (g_in != NULL)");
-            c.open("for (size_t f = 0; f < ", features, "; ++f)");
-            c.line("float acc = 0.0f;");
-            c.line("for (size_t k = 0; k < ", gates, "; ++k) acc += w_ih[k * ", features, " + f] * d_input_gates[k];");
-            c.line("g_in[t * ", features, " + f] = acc;");
-            c.close();
+            c.line("float *g_in_t = g_in + t * ", features, ";");
+            detail::emit_transposed_products(c, gates, features, "w_ih", "d_input_gates", "", "g_in_t");
             if (b.dx_optional) c.close();
-            c.open("for (size_t i = 0; i < ", Hidden, "; ++i)");
-            c.line("float acc = dh_next[i];");
-            c.line("for (size_t k = 0; k < ", gates, "; ++k) acc += w_hh[k * ", Hidden, " + i] * d_hidden_gates[k];");
-            c.line("dh_next[i] = acc;");
-            c.close();
+            detail::emit_transposed_products(c, gates, Hidden, "w_hh", "d_hidden_gates", "dh_next", "dh_next");
             c.close();
         }
 
@@ -288,16 +254,8 @@ struct gru {
                 const T* xt = x + t * features;
                 const T* h = t == 0 ? h0 : y + (t - 1) * Hidden;
                 T* ht = y + t * Hidden;
-                for (std::size_t k = 0; k < gates; ++k) {
-                    T acc = b_ih[k];
-                    for (std::size_t f = 0; f < features; ++f) acc += w_ih[k * features + f] * xt[f];
-                    input_gates[k] = acc;
-                }
-                for (std::size_t k = 0; k < gates; ++k) {
-                    T acc = b_hh[k];
-                    for (std::size_t i = 0; i < Hidden; ++i) acc += w_hh[k * Hidden + i] * h[i];
-                    hidden_gates[k] = acc;
-                }
+                detail::gate_products<gates, features>(w_ih, b_ih, xt, input_gates.data());
+                detail::gate_products<gates, Hidden>(w_hh, b_hh, h, hidden_gates.data());
                 for (std::size_t j = 0; j < Hidden; ++j) {
                     const T r = sigmoid::apply(input_gates[j] + hidden_gates[j]);
                     const T z = sigmoid::apply(input_gates[Hidden + j] + hidden_gates[Hidden + j]);
