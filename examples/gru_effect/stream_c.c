@@ -16,6 +16,11 @@
 #include "gru_effect_model.h"
 #include "reference_file.h"
 
+/* One sample in, one sample out per step: the effect is mono. */
+#if GRU_EFFECT_MODEL_STEP_INPUT_SIZE != 1 || GRU_EFFECT_MODEL_STEP_OUTPUT_SIZE != 1
+#error "gru_effect_c streams one sample per step: effect_net must take and give one value per time step"
+#endif
+
 typedef struct {
     unsigned long count;
     float *input;
