@@ -59,12 +59,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: gru_effect_c REFERENCE_FILE   (written by gru_effect --reference)\n");
         return 2;
     }
-    if (!read_reference(argv[1], &ref)) {
+    output = read_reference(argv[1], &ref) ? (float *)malloc(ref.count * sizeof(float)) : NULL;
+    if (output == NULL) {
         fprintf(stderr, "gru_effect_c: %s is missing, truncated or not a gru_effect reference file\n", argv[1]);
+        free(ref.input);
+        free(ref.header_output);
         return 1;
     }
-    output = (float *)malloc(ref.count * sizeof(float));
-    if (output == NULL) return 1;
 
     /* The real-time part: one call per sample, state in a caller-owned struct, no allocation. */
     gru_effect_model_state_reset(&state);
