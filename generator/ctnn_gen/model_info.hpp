@@ -5,10 +5,12 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <ctnn/emit/c.hpp>
+#include <ctnn/emit/window.hpp>
 #include <ctnn/initializer.hpp>
 #include <ctnn/status.hpp>
 
@@ -18,13 +20,20 @@ namespace ctnn_gen {
 
 struct layer_info {
     std::string name;                      // the layer's `name`: "dense", "sigmoid", ...
+    std::vector<std::size_t> input_dims;   // input shape
     std::vector<std::size_t> output_dims;  // output shape
     std::size_t input_size = 0;
     std::size_t output_size = 0;
     std::size_t param_count = 0;
     std::size_t param_offset = 0;  // where this layer's slice starts in the flat parameters
     std::size_t flops = 0;
-    double epsilon = 0;  // the layer's `epsilon` (batch_norm), 0 for layers without one
+    double epsilon = 0;   // the layer's `epsilon` (batch_norm), 0 for layers without one
+    double momentum = 0;  // the layer's `momentum` (batch_norm), 0 for layers without one
+    double slope = 0;     // the layer's `slope` (leaky_relu), 0 for layers without one
+    // The window walk of conv2d, depthwise_conv2d and the 2-D pools along rows and columns
+    // (kernel, stride, leading padding, output extent); empty for other layers. Importers and
+    // exporters (ONNX) read the geometry from here.
+    std::optional<ctnn::emit::window_axis> rows, cols;
     ctnn::emit::layer_traits traits;
 
     // The layer's emitters, instantiated for ctnn_gen::writer. param_layout is null for layers
@@ -46,6 +55,8 @@ struct model_info {
 
     // ctnn::load_weights for this model, values copied out on success.
     ctnn::result (*load_weights)(const char* path, std::vector<float>& values) = nullptr;
+    // ctnn::save_weights for this model, from param_count values.
+    ctnn::result (*save_weights)(const char* path, const std::vector<float>& values) = nullptr;
     // ctnn::initialize for this model.
     void (*initialize)(std::uint64_t seed, ctnn::initializer scheme, std::vector<float>& values) = nullptr;
 };
