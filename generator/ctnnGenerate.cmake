@@ -51,10 +51,14 @@ function(_ctnn_generator_onnx dir)
         add_library(ctnn_gen_onnx STATIC
             ${dir}/onnx/activation_layout.cpp ${dir}/onnx/attributes.cpp ${dir}/onnx/tensor_values.cpp
             ${dir}/onnx/graph_chain.cpp ${dir}/onnx/layer_text.cpp ${dir}/onnx/import.cpp ${dir}/onnx/export.cpp)
-        foreach(imported onnx_proto protobuf::libprotobuf)
-            get_target_property(is_global ${imported} IMPORTED_GLOBAL)
-            if(NOT is_global)
-                set_target_properties(${imported} PROPERTIES IMPORTED_GLOBAL TRUE)
+        # Visible from every directory, all of ONNX's export set or none (its config file refuses
+        # to load a second time when only some of its targets exist).
+        foreach(imported onnx onnx_proto onnxifi onnxifi_dummy onnxifi_loader onnxifi_wrapper protobuf::libprotobuf)
+            if(TARGET ${imported})
+                get_target_property(is_global ${imported} IMPORTED_GLOBAL)
+                if(NOT is_global)
+                    set_target_properties(${imported} PROPERTIES IMPORTED_GLOBAL TRUE)
+                endif()
             endif()
         endforeach()
         target_link_libraries(ctnn_gen_onnx PRIVATE onnx_proto protobuf::libprotobuf)
@@ -69,6 +73,18 @@ function(_ctnn_generator_onnx dir)
     target_compile_options(ctnn_gen_onnx PRIVATE $<$<CXX_COMPILER_ID:GNU,Clang,AppleClang>:-fexceptions -frtti>)
     if(TARGET ctnn_strict)
         target_link_libraries(ctnn_gen_onnx PRIVATE ctnn_strict)
+    endif()
+endfunction()
+
+# ctnn_gen_has_onnx(<variable>): sets <variable> to ON when ctnn-gen is built with ONNX support
+# (ctnn_add_model's ONNX option, --onnx, --export-onnx), OFF otherwise.
+function(ctnn_gen_has_onnx variable)
+    _ctnn_generator_core()
+    get_property(has_onnx GLOBAL PROPERTY CTNN_GEN_HAS_ONNX)
+    if(has_onnx)
+        set(${variable} ON PARENT_SCOPE)
+    else()
+        set(${variable} OFF PARENT_SCOPE)
     endif()
 endfunction()
 
