@@ -164,6 +164,9 @@ private:
         } else if (name == "identity" || name == "dropout") {
             // nothing at inference
         } else if (name == "dense") {
+            if (layer.input_dims.size() != 1)
+                throw generation_error(fmt::format("{}: a dense layer over a sequence cannot be exported to ONNX yet",
+                                                   describe_layer(model_, layer_)));
             if (layout_.dims.size() != 1) reshape({layout_.size()});
             const std::size_t in = layer.input_size, units = layer.output_size;
             std::vector<float> w(units * in);

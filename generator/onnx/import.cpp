@@ -312,6 +312,9 @@ private:
     }
 
     void expect_flat(const ordered_node& n) const {
+        const layer_info& layer = model_.layers[layer_];
+        if (layer.input_dims.size() != 1)
+            mismatch(n, "a dense layer over a sequence (rank-2 input) is not imported from ONNX yet");
         if (layout_.dims.size() != 1)
             mismatch(n, fmt::format("the ONNX activation has shape {}, a dense layer reads a vector (add a Flatten "
                                     "before it)",
