@@ -222,8 +222,8 @@ private:
         if (int_attribute(*n.node, n.where, "allowzero", 0) != 0)
             throw generation_error(fmt::format("{}: allowzero=1 is not supported", n.where));
         const std::vector<long long> shape = int64_values(constant(n, 1, "shape"), n.where, 9);
-        if (shape.empty())
-            throw generation_error(fmt::format("{}: the shape must keep the batch dimension", n.where));
+        if (shape.size() < 2)
+            throw generation_error(fmt::format("{}: the shape must keep the batch dimension and at least one more", n.where));
         // shape[0] is the batch: 0 (copy), -1 (inferred) or a count; the rest describes one sample.
         std::vector<std::size_t> dims;
         std::size_t known = 1;

@@ -171,6 +171,34 @@ TEST_CASE("absurd dimensions and sizes") {
     }
 }
 
+TEST_CASE("hostile Reshape and Transpose") {
+    // The Flatten before the dense layer becomes a Reshape to `shape`.
+    const auto reshaped_to = [](const std::vector<long long>& shape) {
+        auto model = valid_model();
+        auto& node = node_of(model, "Flatten");
+        node.set_op_type("Reshape");
+        node.add_input("hostile_shape");
+        auto& tensor = *model.mutable_graph()->add_initializer();
+        tensor.set_name("hostile_shape");
+        tensor.set_data_type(onnx::TensorProto::INT64);
+        tensor.add_dims(static_cast<long long>(shape.size()));
+        for (const long long v : shape) tensor.add_int64_data(v);
+        return refusal(model);
+    };
+    CHECK_MENTIONS(reshaped_to({-1, 1LL << 62}), "does not fit the 36 values of one sample");
+    CHECK_MENTIONS(reshaped_to({0, -1, -1}), "infers more than one dimension");
+    CHECK_MENTIONS(reshaped_to({0, 5, 7}), "does not keep the 36 values");
+    CHECK_MENTIONS(reshaped_to({-1}), "must keep the batch dimension and at least one more");
+    CHECK_MENTIONS(reshaped_to({0, 0, 0, 0, 0, 0, 0, 0, 0, 0}), "has 10 values, at most 9 expected");
+    CHECK_MENTIONS(reshaped_to({0, -7}), "does not fit the 36 values");
+    CHECK_MENTIONS(reshaped_to({-5, 36}), "is not valid");
+
+    auto model = valid_model();
+    for (auto& a : *node_of(model, "Transpose").mutable_attribute())
+        if (a.name() == "perm") a.set_ints(0, 1);  // moves the batch
+    CHECK_MENTIONS(refusal(model), "must be a permutation of the 4 axes that keeps the batch first");
+}
+
 TEST_CASE("missing initializers and dangling inputs") {
     SUBCASE("a weight removed") {
         auto model = valid_model();
