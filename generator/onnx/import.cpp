@@ -3,6 +3,7 @@
 #include <climits>
 #include <cmath>
 #include <cstddef>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -123,6 +124,14 @@ private:
         else if (op == "Dropout") dropout(n);
         else if (op == "Pad") zero_pad(n);
         else {
+            static const char* const layers[] = {"Gemm", "MatMul", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
+                                                 "BatchNormalization", "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Softmax"};
+            if (std::find(std::begin(layers), std::end(layers), op) == std::end(layers))
+                throw generation_error(fmt::format(
+                    "{}: operator {} is not supported; ctnn-gen imports Gemm, MatMul (+ Add), Conv, MaxPool, "
+                    "AveragePool, GlobalAveragePool, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Softmax, "
+                    "Flatten, Reshape, Transpose, Identity, Dropout and a Pad of zeros",
+                    n.where, op));
             skip_passive_layers();
             if (layer_ >= model_.layers.size())
                 throw generation_error(fmt::format("{} has no counterpart: the ctnn model has no layer left ({} layers)",
@@ -138,13 +147,7 @@ private:
             else if (op == "GlobalAveragePool") global_average_pool(n, layer);
             else if (op == "BatchNormalization") batch_normalization(n, layer);
             else if (op == "Relu" || op == "Sigmoid" || op == "Tanh" || op == "LeakyRelu") elementwise(n, layer);
-            else if (op == "Softmax") softmax(n, layer);
-            else
-                throw generation_error(fmt::format(
-                    "{}: operator {} is not supported; ctnn-gen imports Gemm, MatMul (+ Add), Conv, MaxPool, "
-                    "AveragePool, GlobalAveragePool, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Softmax, "
-                    "Flatten, Reshape, Transpose, Identity, Dropout and a Pad of zeros",
-                    n.where, op));
+            else softmax(n, layer);
             ++layer_;
         }
         current_ = output;
