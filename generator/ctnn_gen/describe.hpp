@@ -49,6 +49,9 @@ layer_info describe_layer(std::size_t offset) {
     info.flops = Bound::flops;
     info.traits = Bound::emit_traits;
     if constexpr (requires { double(Bound::layer::epsilon); }) info.epsilon = double(Bound::layer::epsilon);
+    info.emit_forward = &Bound::template emit_forward<writer>;
+    info.emit_backward = &Bound::template emit_backward<writer>;
+    if constexpr (Bound::param_count > 0) info.emit_param_layout = &Bound::template emit_param_layout<writer>;
     if constexpr (requires { double(Bound::layer::momentum); }) info.momentum = double(Bound::layer::momentum);
     if constexpr (requires { double(Bound::layer::slope); }) info.slope = double(Bound::layer::slope);
     if constexpr (requires {
@@ -58,9 +61,6 @@ layer_info describe_layer(std::size_t offset) {
         info.rows = Bound::window::emit_rows();
         info.cols = Bound::window::emit_cols();
     }
-    info.emit_forward = &Bound::template emit_forward<writer>;
-    info.emit_backward = &Bound::template emit_backward<writer>;
-    if constexpr (Bound::param_count > 0) info.emit_param_layout = &Bound::template emit_param_layout<writer>;
     return info;
 }
 
@@ -105,8 +105,8 @@ model_info describe(std::string type_name) {
         (info.layers.push_back(detail::describe_layer<typename Model::template layer<I>>(Model::param_offsets[I])), ...);
     }(std::make_index_sequence<Model::layer_count>{});
     info.load_weights = &detail::load_weights<Model>;
-    info.save_weights = &detail::save_weights<Model>;
     info.initialize = &detail::initialize<Model>;
+    info.save_weights = &detail::save_weights<Model>;
     return info;
 }
 

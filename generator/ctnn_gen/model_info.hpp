@@ -27,13 +27,7 @@ struct layer_info {
     std::size_t param_count = 0;
     std::size_t param_offset = 0;  // where this layer's slice starts in the flat parameters
     std::size_t flops = 0;
-    double epsilon = 0;   // the layer's `epsilon` (batch_norm), 0 for layers without one
-    double momentum = 0;  // the layer's `momentum` (batch_norm), 0 for layers without one
-    double slope = 0;     // the layer's `slope` (leaky_relu), 0 for layers without one
-    // The window walk of conv2d, depthwise_conv2d and the 2-D pools along rows and columns
-    // (kernel, stride, leading padding, output extent); empty for other layers. Importers and
-    // exporters (ONNX) read the geometry from here.
-    std::optional<ctnn::emit::window_axis> rows, cols;
+    double epsilon = 0;  // the layer's `epsilon` (batch_norm), 0 for layers without one
     ctnn::emit::layer_traits traits;
 
     // The layer's emitters, instantiated for ctnn_gen::writer. param_layout is null for layers
@@ -41,6 +35,14 @@ struct layer_info {
     void (*emit_forward)(writer&, const ctnn::emit::forward_buffers&) = nullptr;
     void (*emit_backward)(writer&, const ctnn::emit::backward_buffers&) = nullptr;
     void (*emit_param_layout)(writer&, std::size_t) = nullptr;
+
+    // What importers and exporters (ONNX) compare and convert, beyond the shapes:
+    double momentum = 0;  // the layer's `momentum` (batch_norm), 0 for layers without one
+    double slope = 0;     // the layer's `slope` (leaky_relu), 0 for layers without one
+    // The window walk of conv2d, depthwise_conv2d and the 2-D pools along rows and columns
+    // (kernel, stride, leading padding, output extent); empty for other layers. Importers and
+    // exporters (ONNX) read the geometry from here.
+    std::optional<ctnn::emit::window_axis> rows, cols;
 };
 
 struct model_info {
