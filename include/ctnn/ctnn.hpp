@@ -12,6 +12,7 @@
 #include <ctnn/layers/dropout.hpp>
 #include <ctnn/layers/flatten.hpp>
 #include <ctnn/layers/global_avg_pool2d.hpp>
+#include <ctnn/layers/gru.hpp>
 #include <ctnn/layers/identity.hpp>
 #include <ctnn/layers/leaky_relu.hpp>
 #include <ctnn/layers/max_pool2d.hpp>
