@@ -1,5 +1,6 @@
 // ONNX export: a model and its parameters as an ONNX graph of opset export_opset
 // (see ctnn_gen/onnx.hpp).
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -224,12 +225,45 @@ private:
             add(name == "relu" ? "Relu" : name == "sigmoid" ? "Sigmoid" : "Tanh", {current_});
         } else if (name == "leaky_relu") {
             set_float(add("LeakyRelu", {current_}), "alpha", layer.slope);
+        } else if (name == "gru") {
+            gru(layer, p);
         } else if (name == "softmax") {
             to_ctnn_shape(layer.input_dims);
             set_int(add("Softmax", {current_}), "axis", -1);
         } else {
             throw generation_error(fmt::format("{} cannot be exported to ONNX yet", describe_layer(model_, layer_)));
         }
+    }
+
+    // ctnn gru (gates r, z, n) as ONNX GRU (gates z, r, h; linear_before_reset=1), between the two
+    // Transposes of batch and time a batch_first PyTorch model has, and the Squeeze of the
+    // direction axis: the same nodes PyTorch writes, without an initial state (zero).
+    void gru(const layer_info& layer, const float* p) {
+        to_ctnn_shape(layer.input_dims);
+        const std::size_t steps = layer.input_dims[0], features = layer.input_dims[1], hidden = layer.output_dims[1];
+        const std::size_t gates = 3 * hidden;
+        std::vector<float> w(gates * features), r(gates * hidden), b(2 * gates);
+        const std::size_t onnx_gate[3] = {1, 0, 2};  // ctnn r, z, n go to ONNX's blocks 1, 0, 2
+        for (std::size_t g = 0; g < 3; ++g)
+            for (std::size_t j = 0; j < hidden; ++j) {
+                const std::size_t row = g * hidden + j, to = onnx_gate[g] * hidden + j;
+                std::copy_n(p + row * features, features, w.begin() + std::ptrdiff_t(to * features));
+                std::copy_n(p + gates * features + row * hidden, hidden, r.begin() + std::ptrdiff_t(to * hidden));
+                b[to] = p[gates * (features + hidden) + row];
+                b[gates + to] = p[gates * (features + hidden + 1) + row];
+            }
+        set_ints(add("Transpose", {current_}), "perm", {1, 0, 2});
+        const std::string wn = initializer("W", {1, i64(gates), i64(features)}, w);
+        const std::string rn = initializer("R", {1, i64(gates), i64(hidden)}, r);
+        const std::string bn = initializer("B", {1, i64(2 * gates)}, b);
+        pb::NodeProto& node = add("GRU", {current_, wn, rn, bn});
+        set_int(node, "hidden_size", i64(hidden));
+        set_int(node, "linear_before_reset", 1);
+        const std::string axes = fmt::format("layer{}_axes", layer_ + 1);
+        set_int64_tensor(*graph_->add_initializer(), axes, {1});
+        add("Squeeze", {current_, axes});
+        set_ints(add("Transpose", {current_}), "perm", {1, 0, 2});
+        layout_ = activation_layout::in_order({steps, hidden});
     }
 
     static void window(pb::NodeProto& node, const layer_info& layer) {

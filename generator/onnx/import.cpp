@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstddef>
 #include <iterator>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,7 @@ public:
     }
 
     std::vector<float> run() {
+        find_zero_states();
         start_layout();
         for (std::size_t i = 0; i < chain_.nodes.size();) i += step(i);
         skip_passive_layers();
@@ -61,6 +64,14 @@ private:
     activation_layout layout_;
     std::string current_;   // the ONNX value holding the activation so far
     std::size_t layer_ = 0; // the next ctnn layer to match
+    // Recurrent layers: ONNX's GRU reads [T, N, F] and writes [T, 1, N, H]. PyTorch's batch_first
+    // models swap batch and time around it (Transpose [1,0,2]) and squeeze the direction axis.
+    bool time_major_ = false;
+    bool direction_axis_ = false;  // a GRU output's axis 1 still to be squeezed
+    // Nodes that compute a GRU's zero initial state from the input's shape (PyTorch writes
+    // Shape, Gather, Unsqueeze, Concat and Expand or ConstantOfShape for it), and those values.
+    std::set<std::size_t> state_nodes_;
+    std::set<std::string> zero_states_;
 
     // --- the data input -------------------------------------------------------------------
     void start_layout() {
@@ -105,6 +116,7 @@ private:
     std::size_t step(std::size_t i) {
         const ordered_node& n = chain_.nodes[i];
         const pb::NodeProto& node = *n.node;
+        if (state_nodes_.count(n.number) > 0) return 1;
         if (node.input_size() == 0 || node.input(0) != current_)
             throw generation_error(fmt::format("{} does not read the previous layer's output '{}': ctnn imports a "
                                                "chain of layers, each reading the one before",
@@ -117,7 +129,12 @@ private:
         const std::string& op = node.op_type();
         std::string output = node.output(0);
         std::size_t taken = 1;
-        if (op == "Flatten") flatten(n);
+        if ((time_major_ || direction_axis_) && op != "Transpose" && op != "Squeeze" && op != "GRU" && op != "Identity")
+            throw generation_error(fmt::format("{}: the activation is time-major here (after a GRU or a Transpose of "
+                                               "batch and time); ctnn imports {} only on batch-major activations",
+                                               n.where, op));
+        if (op == "Squeeze") squeeze(n);
+        else if (op == "Flatten") flatten(n);
         else if (op == "Reshape") reshape(n);
         else if (op == "Transpose") transpose(n);
         else if (op == "Identity") expect_only_attributes(node, n.where, {});
@@ -125,12 +142,13 @@ private:
         else if (op == "Pad") zero_pad(n);
         else {
             static const char* const layers[] = {"Gemm", "MatMul", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
-                                                 "BatchNormalization", "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Softmax"};
+                                                 "BatchNormalization", "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Softmax",
+                                                 "GRU"};
             if (std::find(std::begin(layers), std::end(layers), op) == std::end(layers))
                 throw generation_error(fmt::format(
                     "{}: operator {} is not supported; ctnn-gen imports Gemm, MatMul (+ Add), Conv, MaxPool, "
-                    "AveragePool, GlobalAveragePool, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Softmax, "
-                    "Flatten, Reshape, Transpose, Identity, Dropout and a Pad of zeros",
+                    "AveragePool, GlobalAveragePool, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Softmax, GRU, "
+                    "Flatten, Reshape, Transpose, Squeeze, Identity, Dropout and a Pad of zeros",
                     n.where, op));
             skip_passive_layers();
             if (layer_ >= model_.layers.size())
@@ -147,7 +165,8 @@ private:
             else if (op == "GlobalAveragePool") global_average_pool(n, layer);
             else if (op == "BatchNormalization") batch_normalization(n, layer);
             else if (op == "Relu" || op == "Sigmoid" || op == "Tanh" || op == "LeakyRelu") elementwise(n, layer);
-            else softmax(n, layer);
+            else if (op == "Softmax") softmax(n, layer);
+            else gru(n, layer);
             ++layer_;
         }
         current_ = output;
@@ -268,6 +287,13 @@ private:
     void transpose(const ordered_node& n) {
         expect_only_attributes(*n.node, n.where, {"perm"});
         const std::vector<long long> perm = ints_attribute(*n.node, n.where, "perm", {});
+        if (perm == std::vector<long long>{1, 0, 2} && layout_.dims.size() == 2 && !direction_axis_) {
+            time_major_ = !time_major_;  // batch and time swap places; one sample's elements stay put
+            return;
+        }
+        if (time_major_ || direction_axis_)
+            throw generation_error(fmt::format("{}: only the Transpose [1,0,2] of batch and time is supported on a "
+                                               "time-major activation", n.where));
         const std::size_t rank = layout_.dims.size() + 1;
         std::vector<bool> seen(rank, false);
         bool valid = perm.size() == rank && perm[0] == 0;
@@ -300,6 +326,89 @@ private:
             throw generation_error(fmt::format("{}: only a Pad that adds nothing is supported (pads [{}]); use the "
                                                "padding of the Conv or pool instead",
                                                n.where, fmt::join(pads, ",")));
+    }
+
+    // Only the direction axis a GRU adds (its output is [T, 1, N, H]).
+    void squeeze(const ordered_node& n) {
+        expect_only_attributes(*n.node, n.where, {"axes"});
+        const std::vector<long long> axes = chain_.opset >= 13 ? int64_values(constant(n, 1, "axes"), n.where, 4)
+                                                               : ints_attribute(*n.node, n.where, "axes", {});
+        if (!direction_axis_ || axes != std::vector<long long>{1})
+            throw generation_error(fmt::format("{}: only the Squeeze of a GRU's direction axis (axes [1]) is supported",
+                                               n.where));
+        direction_axis_ = false;
+    }
+
+    // PyTorch computes nn.GRU's zero initial state from the input's shape. Such a value is
+    // accepted as the GRU's initial_h when it is, provably, zeros: an Expand of a constant of
+    // zeros or a ConstantOfShape of 0, whose shape comes from Shape, Gather, Unsqueeze, Concat,
+    // Slice, Cast, Squeeze and constants. Those nodes are then not part of the chain.
+    void find_zero_states() {
+        std::map<std::string, std::size_t> producer;  // value -> index in chain_.nodes
+        for (std::size_t i = 0; i < chain_.nodes.size(); ++i)
+            for (const std::string& output : chain_.nodes[i].node->output()) producer[output] = i;
+        for (const ordered_node& n : chain_.nodes) {
+            if (n.node->op_type() != "GRU" || n.node->input_size() < 6 || n.node->input(5).empty()) continue;
+            const std::string& state = n.node->input(5);
+            if (chain_.constants.count(state) > 0) continue;  // checked by gru()
+            const auto found = producer.find(state);
+            if (found == producer.end()) continue;
+            const ordered_node& origin = chain_.nodes[found->second];
+            const pb::NodeProto& node = *origin.node;
+            std::string shape_value;
+            if (node.op_type() == "Expand" && node.input_size() == 2 && is_zero_constant(node.input(0), origin.where)) {
+                shape_value = node.input(1);
+            } else if (node.op_type() == "ConstantOfShape" && node.input_size() == 1 && is_zero_fill(origin)) {
+                shape_value = node.input(0);
+            } else {
+                continue;  // gru() refuses it
+            }
+            std::set<std::size_t> nodes{origin.number};
+            if (!shape_only(shape_value, producer, nodes)) continue;
+            state_nodes_.insert(nodes.begin(), nodes.end());
+            zero_states_.insert(state);
+        }
+    }
+
+    bool is_zero_constant(const std::string& name, const std::string& where) const {
+        const auto found = chain_.constants.find(name);
+        if (found == chain_.constants.end()) return false;
+        const std::vector<std::size_t> dims = tensor_dims(*found->second, where);
+        std::size_t count = 1;
+        for (const std::size_t d : dims) count *= d;
+        if (count > 1024) return false;
+        const std::vector<float> values = float_values(*found->second, where);
+        return std::all_of(values.begin(), values.end(), [](float v) { return v == 0.0f; });
+    }
+
+    bool is_zero_fill(const ordered_node& n) const {
+        for (const pb::AttributeProto& a : n.node->attribute()) {
+            if (a.name() != "value" || a.type() != pb::AttributeProto::TENSOR) return false;
+            const std::vector<float> values = float_values(a.t(), n.where);
+            if (values.size() != 1 || values[0] != 0.0f) return false;
+        }
+        return true;
+    }
+
+    // Does `value` depend on the activation only through its shape? Collects the nodes.
+    bool shape_only(const std::string& value, const std::map<std::string, std::size_t>& producer,
+                    std::set<std::size_t>& nodes) const {
+        static const std::set<std::string> shape_ops{"Shape", "Gather", "Unsqueeze", "Concat", "Slice", "Cast", "Squeeze"};
+        std::vector<std::string> pending{value};
+        std::set<std::string> seen;
+        while (!pending.empty()) {
+            const std::string v = pending.back();
+            pending.pop_back();
+            if (v.empty() || !seen.insert(v).second || chain_.constants.count(v) > 0) continue;
+            const auto found = producer.find(v);
+            if (found == producer.end()) return false;  // the graph input itself, not its shape
+            const ordered_node& n = chain_.nodes[found->second];
+            if (shape_ops.count(n.node->op_type()) == 0) return false;
+            nodes.insert(n.number);
+            if (n.node->op_type() == "Shape") continue;  // reads only the shape of its input
+            for (const std::string& input : n.node->input()) pending.push_back(input);
+        }
+        return true;
     }
 
     // --- layers with parameters -------------------------------------------------------------
@@ -520,6 +629,53 @@ private:
             const double alpha = float_attribute(*n.node, n.where, "alpha", 0.01f);
             if (!close(alpha, layer.slope)) mismatch(n, fmt::format("alpha {} vs slope {}", alpha, layer.slope));
         }
+    }
+
+    // ONNX GRU (gates z, r, h; linear_before_reset=1 is PyTorch's nn.GRU) -> ctnn gru (gates r, z,
+    // n; W_ih [3H][F], W_hh [3H][H], b_ih [3H], b_hh [3H]).
+    void gru(const ordered_node& n, const layer_info& layer) {
+        const pb::NodeProto& node = *n.node;
+        expect_layer(n, layer, "gru");
+        expect_only_attributes(node, n.where, {"hidden_size", "linear_before_reset", "direction", "activations", "layout"});
+        const std::size_t steps = layer.input_dims[0], features = layer.input_dims[1], hidden = layer.output_dims[1];
+        const long long hidden_size = int_attribute(node, n.where, "hidden_size", 0);
+        if (hidden_size != i64(hidden)) mismatch(n, fmt::format("hidden_size {} vs {}", hidden_size, hidden), fmt::format("hidden {}", hidden_size));
+        if (int_attribute(node, n.where, "linear_before_reset", 0) != 1)
+            throw generation_error(fmt::format("{}: linear_before_reset must be 1 (PyTorch's nn.GRU), as in ctnn::gru", n.where));
+        if (string_attribute(node, n.where, "direction", "forward") != "forward" || int_attribute(node, n.where, "layout", 0) != 0)
+            throw generation_error(fmt::format("{}: only a forward GRU with layout 0 ([T, N, F]) is supported", n.where));
+        for (const pb::AttributeProto& a : node.attribute())
+            if (a.name() == "activations" &&
+                (a.strings_size() != 2 || a.strings(0) != "Sigmoid" || a.strings(1) != "Tanh"))
+                throw generation_error(fmt::format("{}: only the activations Sigmoid, Tanh are supported", n.where));
+        if (!time_major_ || layout_.dims != layer.input_dims || !layout_.is_in_order())
+            mismatch(n, fmt::format("the GRU reads [T, N, F] = [{}, N, {}] (a batch_first model transposes batch and "
+                                    "time before it)",
+                                    steps, features));
+        if (node.input_size() > 4 && !node.input(4).empty())
+            throw generation_error(fmt::format("{}: sequence_lens is not supported (every sequence has {} steps)", n.where, steps));
+        if (node.input_size() > 5 && !node.input(5).empty() && zero_states_.count(node.input(5)) == 0) {
+            const std::vector<float> h0 = weights(n, constant(n, 5, "initial_h"), "initial_h", {1, 1, hidden});
+            if (std::any_of(h0.begin(), h0.end(), [](float v) { return v != 0.0f; }))
+                throw generation_error(fmt::format("{}: the initial state must be zero, as ctnn::gru starts", n.where));
+        }
+        const std::size_t gates = 3 * hidden;
+        const std::vector<float> w = weights(n, constant(n, 1, "W"), "W", {1, gates, features});
+        const std::vector<float> r = weights(n, constant(n, 2, "R"), "R", {1, gates, hidden});
+        std::vector<float> b(2 * gates, 0.0f);
+        if (const pb::TensorProto* tensor = optional_constant(n, 3, "B")) b = weights(n, *tensor, "B", {1, 2 * gates});
+        float* p = values_.data() + layer.param_offset;
+        const std::size_t onnx_gate[3] = {1, 0, 2};  // ctnn r, z, n are ONNX's blocks r (1), z (0), h (2)
+        for (std::size_t g = 0; g < 3; ++g)
+            for (std::size_t j = 0; j < hidden; ++j) {
+                const std::size_t row = g * hidden + j, from = onnx_gate[g] * hidden + j;
+                std::copy_n(w.begin() + std::ptrdiff_t(from * features), features, p + row * features);
+                std::copy_n(r.begin() + std::ptrdiff_t(from * hidden), hidden, p + gates * features + row * hidden);
+                p[gates * (features + hidden) + row] = b[from];
+                p[gates * (features + hidden + 1) + row] = b[gates + from];
+            }
+        layout_ = activation_layout::in_order({steps, hidden});
+        direction_axis_ = true;
     }
 
     void softmax(const ordered_node& n, const layer_info& layer) {

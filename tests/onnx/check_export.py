@@ -102,6 +102,39 @@ def run(model, x):
             y = ins[0].transpose(a["perm"])
         elif op == "Identity":
             y = ins[0]
+        elif op == "GRU":
+            assert a.get("linear_before_reset", 0) == 1
+            w, r, b = ins[1][0], ins[2][0], ins[3][0]
+            hidden = a["hidden_size"]
+            steps, batch = ins[0].shape[:2]
+            h = np.zeros((batch, hidden)) if len(ins) < 6 or ins[5] is None else ins[5][0]
+            ys = []
+            for t in range(steps):
+                gx = ins[0][t] @ w.T + b[:3 * hidden]
+                gh = h @ r.T + b[3 * hidden:]
+                z = 1 / (1 + np.exp(-(gx[:, :hidden] + gh[:, :hidden])))
+                rr = 1 / (1 + np.exp(-(gx[:, hidden:2 * hidden] + gh[:, hidden:2 * hidden])))
+                n = np.tanh(gx[:, 2 * hidden:] + rr * gh[:, 2 * hidden:])
+                h = (1 - z) * n + z * h
+                ys.append(h)
+            y = np.stack(ys)[:, None]
+            if len(node.output) > 1 and node.output[1]:
+                values[node.output[1]] = h[None]
+        elif op == "Squeeze":
+            y = np.squeeze(ins[0], axis=tuple(ins[1].tolist()) if len(ins) > 1 else tuple(a["axes"]))
+        elif op == "Shape":
+            y = np.array(ins[0].shape, dtype=np.int64)
+        elif op == "Gather":
+            y = np.take(ins[0], ins[1], axis=a.get("axis", 0))
+        elif op == "Unsqueeze":
+            y = np.expand_dims(ins[0], axis=tuple(ins[1].tolist()) if len(ins) > 1 else tuple(a["axes"]))
+        elif op == "Concat":
+            y = np.concatenate([np.atleast_1d(v) for v in ins], axis=a["axis"])
+        elif op == "Expand":
+            y = ins[0] * np.ones(tuple(ins[1].tolist()))
+        elif op == "ConstantOfShape":
+            fill = onnx.numpy_helper.to_array(a["value"]).item() if "value" in a else 0.0
+            y = np.full(tuple(ins[0].tolist()), fill)
         elif op == "Pad":
             assert not ins[1].any()
             y = ins[0]

@@ -14,4 +14,6 @@ using onnx_mixed = ctnn::sequential<ctnn::input<12, 12, 3>, ctnn::conv2d<8, 3, 3
                                     ctnn::avg_pool2d<2>, ctnn::conv2d<12, 3, 3, 2>, ctnn::sigmoid, ctnn::global_avg_pool2d,
                                     ctnn::dense<6>>;
 
+using onnx_gru = ctnn::sequential<ctnn::input<8, 3>, ctnn::gru<6>, ctnn::flatten, ctnn::dense<4>>;
+
 // The Fashion-MNIST example's network: fashion_net (examples/fashion_mnist/fashion_net.hpp).

@@ -19,6 +19,7 @@
 
 #include "models.hpp"
 #include "onnx_fashion.h"
+#include "onnx_gru.h"
 #include "onnx_mixed.h"
 #include "onnx_mlp.h"
 
@@ -42,6 +43,7 @@ struct generated;
 CTNN_ONNX_MODEL(onnx_mlp, onnx_mlp, ONNX_MLP)
 CTNN_ONNX_MODEL(fashion_net, onnx_fashion, ONNX_FASHION)
 CTNN_ONNX_MODEL(onnx_mixed, onnx_mixed, ONNX_MIXED)
+CTNN_ONNX_MODEL(onnx_gru, onnx_gru, ONNX_GRU)
 #undef CTNN_ONNX_MODEL
 
 std::vector<float> read_floats(const std::string& path) {
@@ -121,4 +123,8 @@ TEST_CASE("the Fashion-MNIST CNN exported by PyTorch (Conv, MaxPool, Flatten of 
 TEST_CASE("a mixed CNN exported by PyTorch (depthwise Conv, strides, BatchNormalization, AveragePool, "
           "GlobalAveragePool; opset 17)") {
     check<onnx_mixed>("mixed");
+}
+
+TEST_CASE("a GRU exported by PyTorch (nn.GRU batch_first, zero initial state from the input's shape; opset 14)") {
+    check<onnx_gru>("gru");
 }

@@ -49,11 +49,25 @@ def mixed():
                          nn.Linear(12, 6))
 
 
+class Recurrent(nn.Module):
+    """ctnn: input<8,3>, gru<6>, flatten, dense<4>: every step's hidden state, flattened, into a Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(3, 6, batch_first=True)
+        self.out = nn.Linear(8 * 6, 4)
+
+    def forward(self, x):
+        states, _ = self.gru(x)
+        return self.out(torch.flatten(states, 1))
+
+
 # name: (builder, input shape as PyTorch takes it, samples, opset); the opsets span what ctnn-gen reads.
 MODELS = {
     "mlp": (mlp, (20,), 200, 11),
     "fashion": (fashion, (1, 28, 28), 100, 14),
     "mixed": (mixed, (3, 12, 12), 100, 17),
+    "gru": (Recurrent, (8, 3), 200, 14),
 }
 
 
