@@ -296,3 +296,47 @@ TEST_CASE("another architecture: the message names the ONNX node and the ctnn la
     CHECK_MENTIONS(shorter, "ONNX node 6 (Softmax 'Softmax_6') has no counterpart: the ctnn model has no layer left "
                             "(5 layers)");
 }
+
+TEST_CASE("GRU: only PyTorch's semantics and a zero initial state") {
+    using recurrent = ctnn::sequential<ctnn::input<4, 2>, ctnn::gru<3>, ctnn::flatten, ctnn::dense<2>>;
+    using wider = ctnn::sequential<ctnn::input<4, 2>, ctnn::gru<5>, ctnn::flatten, ctnn::dense<2>>;
+    static const auto info = ctnn_gen::describe<recurrent>("recurrent");
+    const auto exported = [&] {
+        onnx::ModelProto model;
+        REQUIRE(model.ParseFromString(ctnn_gen::onnx::export_model(info, some_values(info))));
+        return model;
+    };
+    {
+        std::string bytes;
+        REQUIRE(exported().SerializeToString(&bytes));
+        CHECK(ctnn_gen::onnx::import_model(info, bytes) == some_values(info));
+    }
+    SUBCASE("linear_before_reset = 0 is another GRU") {
+        auto model = exported();
+        for (auto& a : *node_of(model, "GRU").mutable_attribute())
+            if (a.name() == "linear_before_reset") a.set_i(0);
+        CHECK_MENTIONS(refusal(model, info), "linear_before_reset must be 1");
+    }
+    SUBCASE("another hidden size") {
+        CHECK_MENTIONS(refusal(exported(), ctnn_gen::describe<wider>("wider")), "hidden_size 3 vs 5");
+    }
+    SUBCASE("a non-zero initial state") {
+        auto model = exported();
+        auto& h0 = *model.mutable_graph()->add_initializer();
+        const std::vector<float> state{0.0f, 0.5f, 0.0f};
+        h0.set_name("h0");
+        h0.set_data_type(onnx::TensorProto::FLOAT);
+        for (const long long d : {1, 1, 3}) h0.add_dims(d);
+        h0.set_raw_data(std::string(reinterpret_cast<const char*>(state.data()), state.size() * sizeof(float)));
+        auto& gru = node_of(model, "GRU");
+        gru.add_input("");
+        gru.add_input("h0");
+        CHECK_MENTIONS(refusal(model, info), "the initial state must be zero");
+    }
+    SUBCASE("a batch-major input straight into the GRU") {
+        auto model = exported();
+        auto& transpose = node_of(model, "Transpose");
+        for (auto& a : *transpose.mutable_attribute()) a.set_ints(0, 0), a.set_ints(1, 1);  // perm [0,1,2]
+        CHECK_MENTIONS(refusal(model, info), "the GRU reads [T, N, F] = [4, N, 2]");
+    }
+}
