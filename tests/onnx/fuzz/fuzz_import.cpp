@@ -10,14 +10,27 @@
 
 #include "models.hpp"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    static const ctnn_gen::model_info model = ctnn_gen::describe<onnx_mixed>("onnx_mixed");
+namespace {
+
+void import_into(const ctnn_gen::model_info& model, std::string_view bytes) {
     try {
-        const auto values = ctnn_gen::onnx::import_model(model, std::string_view(reinterpret_cast<const char*>(data), size));
+        const auto values = ctnn_gen::onnx::import_model(model, bytes);
         // An accepted file must give exactly the model's parameters, which export again.
         if (values.size() != model.param_count) __builtin_trap();
         (void)ctnn_gen::onnx::export_model(model, values);
     } catch (const ctnn_gen::generation_error&) {
     }
+}
+
+}  // namespace
+
+// Each input is imported into two models: a CNN with every layer kind but dense-from-MatMul, and
+// a GRU model (tests/onnx/models.hpp).
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static const ctnn_gen::model_info mixed = ctnn_gen::describe<onnx_mixed>("onnx_mixed");
+    static const ctnn_gen::model_info recurrent = ctnn_gen::describe<onnx_gru>("onnx_gru");
+    const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+    import_into(mixed, bytes);
+    import_into(recurrent, bytes);
     return 0;
 }
