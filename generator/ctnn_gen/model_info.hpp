@@ -57,7 +57,7 @@ struct model_info {
 
     // ctnn::load_weights for this model, values copied out on success.
     ctnn::result (*load_weights)(const char* path, std::vector<float>& values) = nullptr;
-    // ctnn::save_weights for this model, from param_count values.
+    // ctnn::save_weights for this model, from param_count values; set by ctnn_gen::main only.
     ctnn::result (*save_weights)(const char* path, const std::vector<float>& values) = nullptr;
     // ctnn::initialize for this model.
     void (*initialize)(std::uint64_t seed, ctnn::initializer scheme, std::vector<float>& values) = nullptr;

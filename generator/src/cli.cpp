@@ -176,6 +176,7 @@ int run(const model_info& model, int argc, char** argv) {
             origin = fmt::format("the parameters imported from the ONNX model {}", fs::path(onnx_model).filename().string());
         }
         if (!write_weights.empty()) {
+            if (model.save_weights == nullptr) throw generation_error("internal: this model_info cannot save weights");
             const ctnn::result saved = model.save_weights(write_weights.c_str(), values);
             if (!saved)
                 throw generation_error(fmt::format("cannot write the weights file '{}': {} ({})", write_weights,
