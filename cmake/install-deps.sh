@@ -5,7 +5,8 @@
 set -euo pipefail
 demo=(cmake make g++ gcc libboost-dev zlib1g-dev libcli11-dev libfmt-dev)
 test=("${demo[@]}" clang doctest-dev python3-torch gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib
-      libnewlib-arm-none-eabi dataset-fashion-mnist gnuplot-nox qemu-system-arm)
+      libnewlib-arm-none-eabi dataset-fashion-mnist gnuplot-nox qemu-system-arm
+      libonnx-dev libprotobuf-dev protobuf-compiler python3-onnx libclang-rt-14-dev)
 case "${1:-}" in
     demo) wanted=("${demo[@]}") ;;
     test) wanted=("${test[@]}") ;;

@@ -5,8 +5,10 @@
 #       TYPE <type>              the model type, e.g. xor_net or my::nets::classifier
 #       [NAME <prefix>]          C prefix and file stem; default <target>. Letters, digits and '_'.
 #       [WEIGHTS <file> |        ctnn weights file: becomes the const table <prefix>_weights
-#        INIT_SEED <n> [INITIALIZER xavier_uniform|he_uniform]]
+#        INIT_SEED <n> [INITIALIZER xavier_uniform|he_uniform] |
 #                                or the initial parameters ctnn::initialize draws from seed <n>
+#        ONNX <file>]            or the parameters imported from an ONNX model of the same
+#                                architecture (e.g. exported by PyTorch); needs libonnx-dev
 #       [FOLD_BATCH_NORM]        fold each batch_norm after dense/conv2d/depthwise_conv2d into that layer
 #                                for <prefix>_infer, which then takes <prefix>_infer_weights (needs
 #                                WEIGHTS or INIT_SEED)
@@ -31,6 +33,61 @@ include_guard(GLOBAL)
 # sources are (beside this file, in the source tree and once installed) in a global property.
 set_property(GLOBAL PROPERTY CTNN_GENERATOR_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
+# ONNX import and export (--onnx, --export-onnx): with Debian's libonnx-dev and libprotobuf-dev
+# when found, otherwise a stand-in whose entry points say that ONNX support was not built.
+# CTNN_GEN_ONNX=OFF leaves it out on purpose.
+option(CTNN_GEN_ONNX "Build ctnn-gen's ONNX import and export when libonnx-dev is found" ON)
+function(_ctnn_generator_onnx dir)
+    if(TARGET ctnn_gen_onnx)
+        return()
+    endif()
+    if(CTNN_GEN_ONNX)
+        find_package(Protobuf QUIET)
+        if(Protobuf_FOUND)
+            find_package(ONNX QUIET)
+        endif()
+    endif()
+    if(CTNN_GEN_ONNX AND Protobuf_FOUND AND ONNX_FOUND AND TARGET onnx_proto)
+        add_library(ctnn_gen_onnx STATIC
+            ${dir}/onnx/activation_layout.cpp ${dir}/onnx/attributes.cpp ${dir}/onnx/tensor_values.cpp
+            ${dir}/onnx/graph_chain.cpp ${dir}/onnx/layer_text.cpp ${dir}/onnx/import.cpp ${dir}/onnx/export.cpp)
+        # Visible from every directory, all of ONNX's export set or none (its config file refuses
+        # to load a second time when only some of its targets exist).
+        foreach(imported onnx onnx_proto onnxifi onnxifi_dummy onnxifi_loader onnxifi_wrapper protobuf::libprotobuf)
+            if(TARGET ${imported})
+                get_target_property(is_global ${imported} IMPORTED_GLOBAL)
+                if(NOT is_global)
+                    set_target_properties(${imported} PROPERTIES IMPORTED_GLOBAL TRUE)
+                endif()
+            endif()
+        endforeach()
+        target_link_libraries(ctnn_gen_onnx PRIVATE onnx_proto protobuf::libprotobuf)
+        set_property(GLOBAL PROPERTY CTNN_GEN_HAS_ONNX ON)
+    else()
+        add_library(ctnn_gen_onnx STATIC ${dir}/onnx/unavailable.cpp)
+        message(STATUS "ctnn-gen: ONNX import/export not built (libonnx-dev and libprotobuf-dev not found)")
+    endif()
+    target_include_directories(ctnn_gen_onnx PUBLIC ${dir})
+    target_compile_features(ctnn_gen_onnx PUBLIC cxx_std_20)
+    target_link_libraries(ctnn_gen_onnx PUBLIC ctnn::ctnn PRIVATE fmt::fmt)
+    target_compile_options(ctnn_gen_onnx PRIVATE $<$<CXX_COMPILER_ID:GNU,Clang,AppleClang>:-fexceptions -frtti>)
+    if(TARGET ctnn_strict)
+        target_link_libraries(ctnn_gen_onnx PRIVATE ctnn_strict)
+    endif()
+endfunction()
+
+# ctnn_gen_has_onnx(<variable>): sets <variable> to ON when ctnn-gen is built with ONNX support
+# (ctnn_add_model's ONNX option, --onnx, --export-onnx), OFF otherwise.
+function(ctnn_gen_has_onnx variable)
+    _ctnn_generator_core()
+    get_property(has_onnx GLOBAL PROPERTY CTNN_GEN_HAS_ONNX)
+    if(has_onnx)
+        set(${variable} ON PARENT_SCOPE)
+    else()
+        set(${variable} OFF PARENT_SCOPE)
+    endif()
+endfunction()
+
 # The generator's model-independent part, compiled once per build tree.
 function(_ctnn_generator_core)
     if(TARGET ctnn_gen_core)
@@ -49,10 +106,13 @@ function(_ctnn_generator_core)
         endif()
     endforeach()
     add_library(ctnn_gen_core STATIC
-        ${dir}/src/writer.cpp ${dir}/src/plan.cpp ${dir}/src/generate.cpp ${dir}/src/cli.cpp)
+        ${dir}/src/writer.cpp ${dir}/src/plan.cpp ${dir}/src/generate.cpp ${dir}/src/cli.cpp
+        ${dir}/src/onnx_files.cpp)
     target_include_directories(ctnn_gen_core PUBLIC ${dir})
     target_compile_features(ctnn_gen_core PUBLIC cxx_std_20)
     target_link_libraries(ctnn_gen_core PUBLIC ctnn::ctnn PRIVATE fmt::fmt CLI11::CLI11)
+    _ctnn_generator_onnx("${dir}")
+    target_link_libraries(ctnn_gen_core PUBLIC ctnn_gen_onnx)
     # A firmware project may build everything with -fno-exceptions; this host tool needs them.
     target_compile_options(ctnn_gen_core PRIVATE $<$<CXX_COMPILER_ID:GNU,Clang,AppleClang>:-fexceptions -frtti>)
     if(TARGET ctnn_strict)
@@ -62,7 +122,7 @@ endfunction()
 
 function(ctnn_add_model target)
     cmake_parse_arguments(PARSE_ARGV 1 arg "TRAINING;FOLD_BATCH_NORM"
-        "HEADER;TYPE;NAME;WEIGHTS;INIT_SEED;INITIALIZER;LOSS;OUTPUT_DIR" "INCLUDE_DIRECTORIES;DEPENDS")
+        "HEADER;TYPE;NAME;WEIGHTS;INIT_SEED;INITIALIZER;ONNX;LOSS;OUTPUT_DIR" "INCLUDE_DIRECTORIES;DEPENDS")
     if(arg_UNPARSED_ARGUMENTS)
         message(FATAL_ERROR "ctnn_add_model(${target}): unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
     endif()
@@ -79,14 +139,20 @@ function(ctnn_add_model target)
         message(FATAL_ERROR "ctnn_add_model(${target}): NAME '${arg_NAME}' must start with a letter and hold "
                             "letters, digits and '_' only (e.g. NAME ${suggestion})")
     endif()
-    if(arg_WEIGHTS AND DEFINED arg_INIT_SEED)
-        message(FATAL_ERROR "ctnn_add_model(${target}): give WEIGHTS or INIT_SEED, not both")
+    set(sources 0)
+    foreach(source WEIGHTS INIT_SEED ONNX)
+        if(DEFINED arg_${source})
+            math(EXPR sources "${sources} + 1")
+        endif()
+    endforeach()
+    if(sources GREATER 1)
+        message(FATAL_ERROR "ctnn_add_model(${target}): give one of WEIGHTS, INIT_SEED and ONNX")
     endif()
     if(arg_LOSS AND NOT arg_TRAINING)
         message(FATAL_ERROR "ctnn_add_model(${target}): LOSS needs TRAINING")
     endif()
-    if(arg_FOLD_BATCH_NORM AND NOT arg_WEIGHTS AND NOT DEFINED arg_INIT_SEED)
-        message(FATAL_ERROR "ctnn_add_model(${target}): FOLD_BATCH_NORM needs WEIGHTS or INIT_SEED (the folded "
+    if(arg_FOLD_BATCH_NORM AND sources EQUAL 0)
+        message(FATAL_ERROR "ctnn_add_model(${target}): FOLD_BATCH_NORM needs WEIGHTS, INIT_SEED or ONNX (the folded "
                             "parameters are computed when the C is generated)")
     endif()
     if(NOT TARGET ctnn::ctnn)
@@ -159,6 +225,10 @@ int main(int argc, char** argv) { return ctnn_gen::main<${arg_TYPE}>(argc, argv,
         get_filename_component(weights "${arg_WEIGHTS}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
         list(APPEND command --weights "${weights}")
         list(APPEND depends "${weights}")
+    elseif(arg_ONNX)
+        get_filename_component(onnx_model "${arg_ONNX}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+        list(APPEND command --onnx "${onnx_model}")
+        list(APPEND depends "${onnx_model}")
     elseif(DEFINED arg_INIT_SEED)
         list(APPEND command --init-seed ${arg_INIT_SEED})
         if(arg_INITIALIZER)

@@ -1,6 +1,7 @@
 // ctnn_gen/describe.hpp: turns a model type into a ctnn_gen::model_info; the only part of the
 // generator compiled once per model (by the small driver ctnn_add_model writes).
 #pragma once
+#include <algorithm>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -39,6 +40,7 @@ layer_info describe_layer(std::size_t offset) {
     layer_info info;
     info.name = std::string(Bound::layer::name);
     using out = typename Bound::output_shape;
+    info.input_dims.assign(Bound::input_shape::dims.begin(), Bound::input_shape::dims.end());
     info.output_dims.assign(out::dims.begin(), out::dims.end());
     info.input_size = Bound::input_shape::size;
     info.output_size = out::size;
@@ -52,6 +54,15 @@ layer_info describe_layer(std::size_t offset) {
     info.emit_forward = &Bound::template emit_forward<writer>;
     info.emit_backward = &Bound::template emit_backward<writer>;
     if constexpr (Bound::param_count > 0) info.emit_param_layout = &Bound::template emit_param_layout<writer>;
+    if constexpr (requires { double(Bound::layer::momentum); }) info.momentum = double(Bound::layer::momentum);
+    if constexpr (requires { double(Bound::layer::slope); }) info.slope = double(Bound::layer::slope);
+    if constexpr (requires {
+                      { Bound::window::emit_rows() } -> std::convertible_to<ctnn::emit::window_axis>;
+                      { Bound::window::emit_cols() } -> std::convertible_to<ctnn::emit::window_axis>;
+                  }) {
+        info.rows = Bound::window::emit_rows();
+        info.cols = Bound::window::emit_cols();
+    }
     return info;
 }
 
@@ -62,6 +73,14 @@ ctnn::result load_weights(const char* path, std::vector<float>& values) {
     const ctnn::result loaded = ctnn::load_weights(path, *params);
     if (loaded) values.assign(params->values.begin(), params->values.end());
     return loaded;
+}
+
+template <class Model>
+ctnn::result save_weights(const char* path, const std::vector<float>& values) {
+    auto params = std::make_unique<ctnn::parameters<Model, float>>();
+    if (values.size() != params->values.size()) return ctnn::result{ctnn::status::invalid_argument, "not the model's parameter count"};
+    std::copy(values.begin(), values.end(), params->values.begin());
+    return ctnn::save_weights(path, *params);
 }
 
 template <class Model>
@@ -104,7 +123,12 @@ model_info describe(std::string type_name) {
 // The whole driver: `int main(int argc, char** argv) { return ctnn_gen::main<net>(argc, argv, "net"); }`
 template <class Model>
 int main(int argc, char** argv, const char* type_name) {
-    return run(describe<Model>(type_name), argc, argv);
+    model_info info = describe<Model>(type_name);
+    // Set here, not in describe(): programs that describe many models (the generator's property
+    // test) then do not instantiate ctnn::save_weights for each, inside which g++ 12 -O3 reports a
+    // false -Wstringop-overflow for some parameter counts (68, for one).
+    info.save_weights = &detail::save_weights<Model>;
+    return run(info, argc, argv);
 }
 
 }  // namespace ctnn_gen

@@ -5,10 +5,12 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <ctnn/emit/c.hpp>
+#include <ctnn/emit/window.hpp>
 #include <ctnn/initializer.hpp>
 #include <ctnn/status.hpp>
 
@@ -18,6 +20,7 @@ namespace ctnn_gen {
 
 struct layer_info {
     std::string name;                      // the layer's `name`: "dense", "sigmoid", ...
+    std::vector<std::size_t> input_dims;   // input shape
     std::vector<std::size_t> output_dims;  // output shape
     std::size_t input_size = 0;
     std::size_t output_size = 0;
@@ -34,6 +37,14 @@ struct layer_info {
     void (*emit_forward)(writer&, const ctnn::emit::forward_buffers&) = nullptr;
     void (*emit_backward)(writer&, const ctnn::emit::backward_buffers&) = nullptr;
     void (*emit_param_layout)(writer&, std::size_t) = nullptr;
+
+    // What importers and exporters (ONNX) compare and convert, beyond the shapes:
+    double momentum = 0;  // the layer's `momentum` (batch_norm), 0 for layers without one
+    double slope = 0;     // the layer's `slope` (leaky_relu), 0 for layers without one
+    // The window walk of conv2d, depthwise_conv2d and the 2-D pools along rows and columns
+    // (kernel, stride, leading padding, output extent); empty for other layers. Importers and
+    // exporters (ONNX) read the geometry from here.
+    std::optional<ctnn::emit::window_axis> rows, cols;
 };
 
 struct model_info {
@@ -53,6 +64,8 @@ struct model_info {
 
     // ctnn::load_weights for this model, values copied out on success.
     ctnn::result (*load_weights)(const char* path, std::vector<float>& values) = nullptr;
+    // ctnn::save_weights for this model, from param_count values; set by ctnn_gen::main only.
+    ctnn::result (*save_weights)(const char* path, const std::vector<float>& values) = nullptr;
     // ctnn::initialize for this model.
     void (*initialize)(std::uint64_t seed, ctnn::initializer scheme, std::vector<float>& values) = nullptr;
 };

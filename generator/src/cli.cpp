@@ -24,6 +24,7 @@
 #include <ctnn/status.hpp>
 
 #include <ctnn_gen/generate.hpp>
+#include <ctnn_gen/onnx.hpp>
 
 namespace ctnn_gen {
 
@@ -82,8 +83,8 @@ int run(const model_info& model, int argc, char** argv) {
     std::string loss = "none";
     app.add_option("-n,--name", opts.name,
                    "C prefix of every generated name (functions, types, macros in upper case) and the file stem; "
-                   "characters other than letters, digits and '_' become '_'")
-        ->required();
+                   "characters other than letters, digits and '_' become '_'; required unless only "
+                   "--write-weights or --export-onnx is wanted");
     app.add_option("-o,--output-dir", opts.output_dir,
                    "existing folder that receives <name>.h and <name>.c; both are written to temporary files "
                    "first and renamed only when complete")
@@ -96,6 +97,20 @@ int run(const model_info& model, int argc, char** argv) {
                                 "instead of --weights: <name>_weights holds the initial parameters "
                                 "ctnn::initialize draws from this seed (the header path's starting point)");
     init->excludes(weights);
+    std::string onnx_model, write_weights, export_onnx;
+    auto* onnx = app.add_option("--onnx", onnx_model,
+                                fmt::format("instead of --weights: import the parameters from this ONNX model (opset {} to "
+                                            "{}, e.g. torch.onnx.export of the same architecture); every node is "
+                                            "matched against the model's layers and a mismatch is refused",
+                                            onnx::min_opset, onnx::max_opset));
+    onnx->excludes(weights)->excludes(init);
+    auto* write = app.add_option("--write-weights", write_weights,
+                                 "also save the parameters (from --weights, --init-seed or --onnx) as a ctnn weights "
+                                 "file, which ctnn::load_weights reads for the header path");
+    auto* exported = app.add_option("--export-onnx", export_onnx,
+                                    fmt::format("also write the model with its parameters (from --weights, --init-seed "
+                                                "or --onnx) as ONNX, opset {}",
+                                                onnx::export_opset));
     app.add_option("--initializer", scheme, "scheme for --init-seed")
         ->check(CLI::IsMember({"xavier_uniform", "he_uniform"}))
         ->capture_default_str()
@@ -135,9 +150,15 @@ int run(const model_info& model, int argc, char** argv) {
 
     const std::string program = app.get_name();
     try {
-        if (opts.fold_batch_norm && opts.weights.empty() && !opts.init_seed)
+        const bool has_values = !opts.weights.empty() || opts.init_seed.has_value() || !onnx_model.empty();
+        if (opts.name.empty() && write->count() == 0 && exported->count() == 0)
+            throw generation_error("--name is required (or give only --write-weights or --export-onnx)");
+        if ((write->count() > 0 || exported->count() > 0) && !has_values)
+            throw generation_error("--write-weights and --export-onnx need the parameters: give --weights, --init-seed "
+                                   "or --onnx");
+        if (opts.fold_batch_norm && !has_values)
             throw generation_error("--fold-batch-norm computes the folded parameters at generation time: give the "
-                                   "weights with --weights or --init-seed");
+                                   "weights with --weights, --init-seed or --onnx");
         std::vector<float> values;
         std::string origin;
         if (!opts.weights.empty()) {
@@ -150,8 +171,23 @@ int run(const model_info& model, int argc, char** argv) {
             model.initialize(*opts.init_seed, opts.scheme, values);
             origin = fmt::format("the initial parameters ctnn::initialize draws with seed {} and {}", *opts.init_seed,
                                  scheme);
+        } else if (!onnx_model.empty()) {
+            values = onnx::import_file(model, onnx_model);
+            origin = fmt::format("the parameters imported from the ONNX model {}", fs::path(onnx_model).filename().string());
         }
-        const bool has_values = !opts.weights.empty() || opts.init_seed.has_value();
+        if (!write_weights.empty()) {
+            if (model.save_weights == nullptr) throw generation_error("internal: this model_info cannot save weights");
+            const ctnn::result saved = model.save_weights(write_weights.c_str(), values);
+            if (!saved)
+                throw generation_error(fmt::format("cannot write the weights file '{}': {} ({})", write_weights,
+                                                   saved.message(), saved.detail));
+            std::printf("%s: wrote %s\n", program.c_str(), write_weights.c_str());
+        }
+        if (!export_onnx.empty()) {
+            onnx::export_file(model, values, export_onnx);
+            std::printf("%s: wrote %s\n", program.c_str(), export_onnx.c_str());
+        }
+        if (opts.name.empty()) return 0;
         const generated_files files = generate(model, opts, has_values ? &values : nullptr, origin);
         write_files_atomically(opts.output_dir,
                                {{files.stem + ".h", files.header}, {files.stem + ".c", files.source}});
