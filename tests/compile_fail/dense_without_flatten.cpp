@@ -1,6 +1,6 @@
 // A dense layer after a rank-3 input with no flatten between them. The dense is layer 2 (the relu
 // is layer 1), so the message must say where it stands, which shape it got and what to insert.
-// expect-error: ctnn::dense needs a rank-1 input: insert ctnn::flatten before it
+// expect-error: ctnn::dense needs a rank-1 input, or rank 2 for a sequence of rows: insert ctnn::flatten before it
 // expect: at_layer<2>
 // expect: expects_rank<1>
 // expect: got_shape<ctnn::shape<28, 28, 1> ?>

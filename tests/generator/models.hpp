@@ -56,6 +56,9 @@ using fixed_models = mp_list<
     // Several distributions per softmax; a rank-2 input.
     sequential<input<3, 4>, ctnn::tanh, softmax, leaky_fifth>,
     sequential<input<2, 3, 4>, softmax, identity, softmax>,
+    // Dense over a sequence: one output row per input row.
+    sequential<input<4, 3>, dense<5>, ctnn::tanh, dense<2>, sigmoid>,
+    sequential<input<3, 1>, relu, dense<1>>,
     // Convolutions and pools, valid and same padding, odd sizes, strides.
     sequential<input<8, 8, 1>, conv2d<4, 3, 3>, relu, max_pool2d<2>, flatten, dense<10>, softmax>,
     sequential<input<7, 5, 2>, conv2d<3, 3, 2, 2, same>, ctnn::tanh, avg_pool2d<3, 2, same>, global_avg_pool2d, dense<2>>,

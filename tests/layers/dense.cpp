@@ -51,3 +51,22 @@ TEST_CASE("dense: parameter gradients accumulate and a null dx is skipped") {
     CHECK(dparams[0] == 13.0);  // += dy * x
     CHECK(dparams[1] == 21.0);  // += dy
 }
+
+TEST_CASE("dense: a sequence (steps, features) applies the same W and b to every row") {
+    using bound = ctnn::dense<2>::bind<shape<3, 2>, 1>;
+    static_assert(std::is_same_v<bound::output_shape, shape<3, 2>>);
+    static_assert(bound::param_count == 2 * 2 + 2);
+    static_assert(bound::flops == 3 * 2 * 2 * 2);
+    using row = ctnn::dense<2>::bind<shape<2>, 1>;
+    const float params[] = {0.5f, -1, 2, 0.25f, 0.1f, -0.2f};
+    const float x[] = {1, 2, -3, 4, 0.5f, -0.25f, 7, 8, 9, 10, 11, 12};  // two samples of 3 rows
+    float sequence[12], rows[12];
+    bound::forward(params, x, sequence, 2);
+    for (int r = 0; r < 6; ++r) row::forward(params, x + 2 * r, rows + 2 * r, 1);
+    for (int i = 0; i < 12; ++i) CHECK(sequence[i] == rows[i]);
+}
+
+TEST_CASE("dense: sequence gradients match central finite differences") {
+    ctnn_test::check_layer_gradients<ctnn::dense<3>::bind<shape<4, 2>, 1>>(1, 4);
+    ctnn_test::check_layer_gradients<ctnn::dense<2>::bind<shape<3, 5>, 1>>(2, 5);
+}

@@ -1,7 +1,13 @@
 // ctnn/layers/dense.hpp: fully connected layer, y = W x + b.
+//
+// A rank-2 input (steps, features) is a sequence: the same W and b apply to every row, as
+// PyTorch's nn.Linear does over its last dimension, giving (steps, units). That is how a
+// recurrent layer's hidden states become one output per time step.
 #pragma once
 #include <cstddef>
+#include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <ctnn/emit/c.hpp>
 #include <ctnn/error.hpp>
@@ -21,17 +27,20 @@ struct dense {
         struct requirements {
             static_assert(error::check<Units != 0, error::at_layer<Position>>,
                           "ctnn::dense<0> has no outputs: give it at least one unit");
-            static_assert(error::check<In::rank == 1, error::at_layer<Position>, error::expects_rank<1>,
-                                       error::got_shape<In>>,
-                          "ctnn::dense needs a rank-1 input: insert ctnn::flatten before it");
+            static_assert(error::check<In::rank == 1 || In::rank == 2, error::at_layer<Position>,
+                                       error::expects_rank<1>, error::got_shape<In>>,
+                          "ctnn::dense needs a rank-1 input, or rank 2 for a sequence of rows: insert ctnn::flatten "
+                          "before it");
         };
 
         using layer = dense;
         using input_shape = In;
-        using output_shape = shape<Units>;
-        static constexpr std::size_t inputs = In::size;
+        static constexpr bool sequence = In::rank == 2;
+        using output_shape = std::conditional_t<sequence, shape<In::dims[0], Units>, shape<Units>>;
+        static constexpr std::size_t inputs = sequence ? In::dims[In::rank - 1] : In::size;
+        static constexpr std::size_t rows = In::size / inputs;  // time steps of a sequence, else 1
         static constexpr std::size_t param_count = inputs * Units + Units;
-        static constexpr std::size_t flops = 2 * inputs * Units;
+        static constexpr std::size_t flops = 2 * inputs * Units * rows;
 
         template <class T>
         static void initialize(T* params, random_generator& rng, initializer scheme) {
@@ -44,7 +53,7 @@ struct dense {
         static void forward(const T* params, const T* x, T* y, std::size_t batch) {
             const T* w = params;
             const T* b = params + inputs * Units;
-            for (std::size_t s = 0; s < batch; ++s, x += inputs, y += Units) {
+            for (std::size_t s = 0; s < batch * rows; ++s, x += inputs, y += Units) {
                 for (std::size_t j = 0; j < Units; ++j) {
                     T acc = b[j];
                     for (std::size_t i = 0; i < inputs; ++i) acc += w[j * inputs + i] * x[i];
@@ -53,8 +62,8 @@ struct dense {
             }
         }
 
-        // Parameter gradients accumulate (+=), sample after sample, so a batch gives the same sums
-        // as one call per sample. dx is overwritten, and skipped when null (the first layer has
+        // Parameter gradients accumulate (+=), row after row, so a batch gives the same sums as one
+        // call per sample. dx is overwritten, and skipped when null (the first layer has
         // nobody to pass it to).
         template <class T>
         static void backward(const T* params, const T* x, const T* /*y*/, const T* dy, T* dx, T* dparams,
@@ -62,7 +71,7 @@ struct dense {
             T* dw = dparams;
             T* db = dparams + inputs * Units;
             const T* w = params;
-            for (std::size_t s = 0; s < batch; ++s, x += inputs, dy += Units) {
+            for (std::size_t s = 0; s < batch * rows; ++s, x += inputs, dy += Units) {
                 for (std::size_t j = 0; j < Units; ++j) {
                     db[j] += dy[j];
                     for (std::size_t i = 0; i < inputs; ++i) dw[j * inputs + i] += dy[j] * x[i];
@@ -78,11 +87,50 @@ struct dense {
         }
 
         // Generated C (ctnn-gen), one sample: the loops of forward and backward above, in the same
-        // order, so both paths give the same bits.
+        // order, so both paths give the same bits. A sequence repeats the one-row code per row.
         static constexpr emit::layer_traits emit_traits{.backward_reads_input = true};
 
         template <emit::writer W>
         static void emit_forward(W& c, const emit::forward_buffers& b) {
+            if constexpr (rows == 1) {
+                emit_row_forward(c, b);
+            } else {
+                c.open("for (size_t t = 0; t < ", rows, "; ++t)");
+                const std::string x = row(b.x, inputs), y = row(b.y, Units);
+                emit_row_forward(c, {b.params, x, y});
+                c.close();
+            }
+        }
+
+        // A sequence: the parameter gradients of every row, then dL/dx of every row (under one
+        // test when dx may be NULL). The two sets of sums are independent, so the bits are the
+        // header path's, which interleaves them row by row.
+        template <emit::writer W>
+        static void emit_backward(W& c, const emit::backward_buffers& b) {
+            if constexpr (rows == 1) {
+                emit_row_parameter_gradients(c, b.x, b.dy, b.dparams);
+                if (b.dx_optional) c.open("if (", b.dx, " != NULL)");
+                emit_row_input_gradient(c, b.params, {}, b.dx);
+                if (b.dx_optional) c.close();
+            } else {
+                c.open("for (size_t t = 0; t < ", rows, "; ++t)");
+                emit_row_parameter_gradients(c, row(b.x, inputs), row(b.dy, Units), b.dparams);
+                c.close();
+                if (b.dx_optional) c.open("if (", b.dx, " != NULL)");
+                c.open("for (size_t t = 0; t < ", rows, "; ++t)");
+                emit_row_input_gradient(c, b.params, row(b.dy, Units), row(b.dx, inputs));
+                c.close();
+                if (b.dx_optional) c.close();
+            }
+        }
+
+        // Row t of a buffer whose rows hold `length` values, inside the loop over rows.
+        static std::string row(std::string_view buffer, std::size_t length) {
+            return std::string(buffer).append(" + t * ").append(std::to_string(length));
+        }
+
+        template <emit::writer W>
+        static void emit_row_forward(W& c, const emit::forward_buffers& b) {
             c.line("const float *w = ", b.params, ";");
             c.line("const float *bias = w + ", inputs * Units, ";");
             c.line("const float *src = ", b.x, ";");
@@ -94,25 +142,31 @@ struct dense {
             c.close();
         }
 
+        // Declares g_out, which the input gradient reuses when it follows in the same block.
         template <emit::writer W>
-        static void emit_backward(W& c, const emit::backward_buffers& b) {
-            c.line("const float *src = ", b.x, ";");
-            c.line("const float *g_out = ", b.dy, ";");
-            c.line("float *g_w = ", b.dparams, ";");
+        static void emit_row_parameter_gradients(W& c, std::string_view x, std::string_view dy,
+                                                 std::string_view dparams) {
+            c.line("const float *src = ", x, ";");
+            c.line("const float *g_out = ", dy, ";");
+            c.line("float *g_w = ", dparams, ";");
             c.line("float *g_b = g_w + ", inputs * Units, ";");
             c.open("for (size_t j = 0; j < ", Units, "; ++j)");
             c.line("g_b[j] += g_out[j];");
             c.line("for (size_t i = 0; i < ", inputs, "; ++i) g_w[j * ", inputs, " + i] += g_out[j] * src[i];");
             c.close();
-            if (b.dx_optional) c.open("if (", b.dx, " != NULL)");
-            c.line("const float *w = ", b.params, ";");
-            c.line("float *g_in = ", b.dx, ";");
+        }
+
+        // dy empty: g_out is already declared.
+        template <emit::writer W>
+        static void emit_row_input_gradient(W& c, std::string_view params, std::string_view dy, std::string_view dx) {
+            c.line("const float *w = ", params, ";");
+            if (!dy.empty()) c.line("const float *g_out = ", dy, ";");
+            c.line("float *g_in = ", dx, ";");
             c.open("for (size_t i = 0; i < ", inputs, "; ++i)");
             c.line("float acc = 0.0f;");
             c.line("for (size_t j = 0; j < ", Units, "; ++j) acc += w[j * ", inputs, " + i] * g_out[j];");
             c.line("g_in[i] = acc;");
             c.close();
-            if (b.dx_optional) c.close();
         }
 
         // One line per parameter block, for the generated header's documentation.
