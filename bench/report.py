@@ -58,14 +58,15 @@ def run_benchmark(binary, repetitions, min_time, json_out):
 
 
 def medians(data):
-    """Median real time (ns) per benchmark name over the repetitions, and each one's FLOPs."""
+    """Median process CPU time (ns) per benchmark name over the repetitions, and each one's FLOPs.
+    CPU time, not wall time: the machine is shared, and every library runs on one thread."""
     times, flops = {}, {}
     for run in data["benchmarks"]:
         if run.get("run_type") != "iteration":
             continue
-        name = run.get("run_name", run["name"])
+        name = run.get("run_name", run["name"]).removesuffix("/process_time")
         scale = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[run["time_unit"]]
-        times.setdefault(name, []).append(run["real_time"] * scale)
+        times.setdefault(name, []).append(run["cpu_time"] * scale)
         flops[name] = run.get("flops_per_iteration", 0)
     return {name: statistics.median(v) for name, v in times.items()}, flops
 
@@ -120,7 +121,7 @@ def main():
     peak = flops["peak_fma"] / time_ns["peak_fma"]  # GFLOP/s (FLOPs per ns)
 
     print(f"Machine: {machine()}. Peak FP32 FMA measured in this run: {peak:.0f} GFLOP/s. "
-          f"Medians of {args.repetitions} interleaved repetitions; ratio = time / ctnn header path time "
+          f"Medians of {args.repetitions} interleaved repetitions (process CPU time); ratio = time / ctnn header path time "
           f"(above 1: slower than ctnn).\n")
     print("| case | implementation | median time | ratio to ctnn | GFLOP/s | % of peak |")
     print("|---|---|---:|---:|---:|---:|")
