@@ -137,17 +137,25 @@ struct conv2d {
                 for (std::size_t f = 0; f < Filters; ++f)
                     for (std::size_t k = 0; k < kernel_size; ++k) dparams[f * kernel_size + k] = dkernels[k][f];
                 if (dx == nullptr) return;
+                // One output pixel reaches an input value through one tap only, so adding the
+                // filters innermost per tap keeps each dx's terms in the order above.
                 for (std::size_t s = 0; s < batch; ++s, dy += output_shape::size, dx += In::size) {
                     std::fill(dx, dx + In::size, T(0));
                     for (std::size_t oh = 0; oh < out_height; ++oh)
-                        for (std::size_t ow = 0; ow < out_width; ++ow)
-                            for (std::size_t f = 0; f < Filters; ++f) {
-                                const T g = dy[(oh * out_width + ow) * Filters + f];
-                                const T* w = params + f * kernel_size;
-                                window::for_each_tap(oh, ow, [&](std::size_t tap, std::size_t xo) {
-                                    for (std::size_t c = 0; c < channels; ++c) dx[xo + c] += g * w[tap * channels + c];
-                                });
-                            }
+                        for (std::size_t ow = 0; ow < out_width; ++ow) {
+                            const T* g = dy + (oh * out_width + ow) * Filters;
+                            window::for_each_tap(oh, ow, [&](std::size_t tap, std::size_t xo) {
+                                T acc[channels];
+                                for (std::size_t c = 0; c < channels; ++c) acc[c] = dx[xo + c];
+                                for (std::size_t f = 0; f < Filters; ++f) {
+                                    const T gf = g[f];
+                                    const T* w = params + f * kernel_size + tap * channels;
+#pragma GCC unroll 1
+                                    for (std::size_t c = 0; c < channels; ++c) acc[c] += gf * w[c];
+                                }
+                                for (std::size_t c = 0; c < channels; ++c) dx[xo + c] = acc[c];
+                            });
+                        }
                 }
                 return;
             }

@@ -56,8 +56,7 @@ struct dense {
         static void forward(const T* params, const T* x, T* y, std::size_t batch) {
             const T* w = params;
             const T* b = params + inputs * Units;
-            for (std::size_t s = 0; s < batch * rows; ++s, x += inputs, y += Units)
-                detail::dense_forward_row<inputs, Units>(w, b, x, y);
+            detail::dense_forward_rows<inputs, Units>(w, b, x, y, batch * rows);
         }
 
         // Parameter gradients accumulate (+=), row after row in order, so a batch gives the same sums
@@ -129,9 +128,11 @@ struct dense {
             } else {
                 // dense_kernels.hpp's split sum: lanes filled in input order, halved, then the bias.
                 constexpr std::size_t lanes = detail::dense_lanes, full = inputs / lanes * lanes;
-                c.line("float lanes[", lanes, "] = {0.0f};");
-                if constexpr (full > 0) {
-                    c.open("for (size_t i0 = 0; i0 < ", full, "; i0 += ", lanes, ")");
+                // Each lane starts with its first product (no zero fill: that would call memset).
+                c.line("float lanes[", lanes, "];");
+                c.line("for (size_t l = 0; l < ", lanes, "; ++l) lanes[l] = w[j * ", inputs, " + l] * src[l];");
+                if constexpr (full > lanes) {
+                    c.open("for (size_t i0 = ", lanes, "; i0 < ", full, "; i0 += ", lanes, ")");
                     c.line("for (size_t l = 0; l < ", lanes, "; ++l) lanes[l] += w[j * ", inputs,
                            " + i0 + l] * src[i0 + l];");
                     c.close();
