@@ -44,13 +44,15 @@ double check_layer_gradients(std::size_t batch, std::uint64_t seed, double input
 
     const ctnn::training_context context{seed * 7919};
     std::vector<double> y(batch * out), dx(batch * in), dparams(np, 0.0);
-    ctnn::detail::forward_training<Bound>(params.data(), x.data(), y.data(), batch, context);
+    std::vector<double> saved(batch * ctnn::detail::saved_size_of<Bound>() + 1);
+    ctnn::detail::forward_training<Bound>(params.data(), x.data(), y.data(), batch, context, saved.data());
     ctnn::detail::backward_training<Bound>(params.data(), x.data(), y.data(), upstream.data(), dx.data(),
-                                           dparams.data(), batch, context);
+                                           dparams.data(), batch, context, saved.data());
 
     const auto loss = [&] {
-        std::vector<double> probe(batch * out);
-        ctnn::detail::forward_training<Bound>(params.data(), x.data(), probe.data(), batch, context);
+        std::vector<double> probe(batch * out), probe_saved(saved.size());
+        ctnn::detail::forward_training<Bound>(params.data(), x.data(), probe.data(), batch, context,
+                                              probe_saved.data());
         double total = 0;
         for (std::size_t i = 0; i < probe.size(); ++i) total += upstream[i] * probe[i];
         return total;

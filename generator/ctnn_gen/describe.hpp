@@ -47,6 +47,8 @@ layer_info describe_layer(std::size_t offset) {
     info.flops = Bound::flops;
     info.traits = Bound::emit_traits;
     if constexpr (requires { double(Bound::layer::epsilon); }) info.epsilon = double(Bound::layer::epsilon);
+    info.saved_size = ctnn::detail::saved_size_of<Bound>();
+    info.state_size = ctnn::detail::state_size_of<Bound>();
     info.emit_forward = &Bound::template emit_forward<writer>;
     info.emit_backward = &Bound::template emit_backward<writer>;
     if constexpr (Bound::param_count > 0) info.emit_param_layout = &Bound::template emit_param_layout<writer>;
@@ -85,6 +87,15 @@ model_info describe(std::string type_name) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (info.layers.push_back(detail::describe_layer<typename Model::template layer<I>>(Model::param_offsets[I])), ...);
     }(std::make_index_sequence<Model::layer_count>{});
+    if constexpr (Model::is_streamable) {
+        using step = typename Model::step_model;
+        info.step_input_size = step::input_shape::size;
+        info.step_output_size = step::output_shape::size;
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (info.step_layers.push_back(detail::describe_layer<typename step::template layer<I>>(step::param_offsets[I])),
+             ...);
+        }(std::make_index_sequence<step::layer_count>{});
+    }
     info.load_weights = &detail::load_weights<Model>;
     info.initialize = &detail::initialize<Model>;
     return info;

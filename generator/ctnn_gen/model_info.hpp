@@ -25,6 +25,8 @@ struct layer_info {
     std::size_t param_offset = 0;  // where this layer's slice starts in the flat parameters
     std::size_t flops = 0;
     double epsilon = 0;  // the layer's `epsilon` (batch_norm), 0 for layers without one
+    std::size_t saved_size = 0;  // values its training forward keeps for its backward
+    std::size_t state_size = 0;  // values a stream carries between its time steps
     ctnn::emit::layer_traits traits;
 
     // The layer's emitters, instantiated for ctnn_gen::writer. param_layout is null for layers
@@ -43,6 +45,11 @@ struct model_info {
     std::size_t flops = 0;
     std::uint64_t signature = 0;  // ctnn::architecture_signature
     std::vector<layer_info> layers;
+    // A model over a sequence whose every layer can stream: the same layers bound to one time
+    // step, for <name>_step. Empty otherwise.
+    std::vector<layer_info> step_layers;
+    std::size_t step_input_size = 0;
+    std::size_t step_output_size = 0;
 
     // ctnn::load_weights for this model, values copied out on success.
     ctnn::result (*load_weights)(const char* path, std::vector<float>& values) = nullptr;

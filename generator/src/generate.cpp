@@ -158,7 +158,7 @@ std::string_view loss_name(loss_kind loss) {
 
 // Everything decided before any text is written.
 struct signatures {
-    signature infer, forward, backprop, backward, loss, train_sample, sgd_step, adam_step;
+    signature infer, forward, backprop, backward, loss, train_sample, sgd_step, adam_step, state_reset, step;
 };
 
 constexpr std::size_t none = std::size_t(-1);
@@ -257,8 +257,25 @@ struct layout {
     std::size_t top = 0;           // the tensor whose gradient backprop starts from: n, or n-1 when fused
     activation_plan activations;
     chain_plan gradients;          // over layers top-1 .. 0, tensors in processing order top .. 0
+    std::vector<std::size_t> saved_offset;  // per layer: what it saves for backward, in the workspace
     std::size_t gradient_base = 0; // the gradient arena's offset in the workspace
     std::size_t workspace = 0;
+
+    bool streams = false;             // <name>_step and <name>_state exist
+    chain_plan step;                  // over the step model's layers
+    std::vector<std::size_t> step_sizes;
+    std::vector<std::size_t> state_offset;  // per layer, in <name>_state.values
+    std::size_t state_size = 0;
+
+    std::string step_tensor(std::size_t t) const {
+        const int g = step.group[t];
+        if (g == chain_plan::source) return "x";
+        if (g == chain_plan::destination) return "y";
+        return at("scratch", step.group_offset[std::size_t(g)]);
+    }
+    std::string saved(std::size_t i, std::size_t size) const {
+        return size == 0 ? std::string() : at("workspace", saved_offset[i]);
+    }
 
     std::string infer_tensor(std::size_t t) const {
         const int g = infer.group[t];
@@ -316,6 +333,9 @@ struct layout {
         s.sgd_step = {"void", p + "_sgd_step", {{p + "_sgd *", "state"}, {"float *", "params"}, {"const float *", "grads"}}};
         s.adam_step = {"void", p + "_adam_step",
                        {{p + "_adam *", "state"}, {"float *", "params"}, {"const float *", "grads"}}};
+        s.state_reset = {"void", p + "_state_reset", {{p + "_state *", "state"}}};
+        s.step = {"void", p + "_step",
+                  {{"const float *", "params"}, {"const float *", "x"}, {"float *", "y"}, {p + "_state *", "state"}}};
         return s;
     }
 };
@@ -351,6 +371,20 @@ layout plan(const model_info& model, const options& opts, const inference& inf) 
     l.infer = plan_chain(l.infer_sizes, forward, true);
     l.infer_scratch = std::max<std::size_t>(l.infer.arena, 1);
 
+    l.streams = !model.step_layers.empty();
+    if (l.streams) {
+        std::vector<sharing> step_sharing;
+        l.step_sizes.push_back(model.step_input_size);
+        for (const layer_info& layer : model.step_layers) {
+            // A stateful layer reads its input row and its state together: never in place.
+            step_sharing.push_back(layer.state_size > 0 ? sharing::none : forward_sharing(layer.traits));
+            l.step_sizes.push_back(layer.output_size);
+            l.state_offset.push_back(l.state_size);
+            l.state_size += layer.state_size;
+        }
+        l.step = plan_chain(l.step_sizes, step_sharing, true);
+    }
+
     l.training = opts.training;
     if (!l.training) return l;
     for (std::size_t i = 0; i < l.n; ++i)
@@ -384,8 +418,13 @@ layout plan(const model_info& model, const options& opts, const inference& inf) 
     for (std::size_t i = l.top; i-- > 0;) backward.push_back(backward_sharing(model.layers[i].traits));
     const bool has_top_slot = opts.loss != loss_kind::none;
     l.gradients = plan_chain(sizes, backward, false, has_top_slot ? l.sizes[l.top] : 0);
-    l.gradient_base = l.activations.size;
-    l.workspace = l.activations.size + l.gradients.arena;
+    std::size_t saved_end = l.activations.size;
+    for (const layer_info& layer : model.layers) {
+        l.saved_offset.push_back(saved_end);
+        saved_end += layer.saved_size;
+    }
+    l.gradient_base = saved_end;
+    l.workspace = l.gradient_base + l.gradients.arena;
     return l;
 }
 
@@ -510,6 +549,11 @@ void document(writer& doc, const model_info& model, const options& opts, const l
             doc.line(fmt::format("  {:<28} {}{}", layer_label(model, i), where,
                                  !shared ? "" : l.activations.emits[i] ? " (in place)" : " (shares its input)"));
         }
+        for (std::size_t i = 0; i < l.n; ++i)
+            if (model.layers[i].saved_size > 0)
+                doc.line(fmt::format("  {:<28} workspace{}: what its backward reads (gates of every step)",
+                                     layer_label(model, i) + " saves",
+                                     range(l.saved_offset[i], l.saved_offset[i] + model.layers[i].saved_size)));
         if (l.gradients.arena > 0)
             doc.line(fmt::format("  {:<28} workspace{}: dL/d(outputs) while backward runs", "gradients",
                                  range(l.gradient_base, l.workspace)));
@@ -518,7 +562,8 @@ void document(writer& doc, const model_info& model, const options& opts, const l
     }
 
     doc.line("FUNCTIONS. Each works on one sample and keeps no state between calls; the buffers given to one");
-    doc.line("call must not overlap. Sizes are in floats.");
+    doc.line(l.streams ? "call must not overlap. Sizes are in floats. A stream's memory is the caller's state object."
+                       : "call must not overlap. Sizes are in floats.");
     doc.end_line();
     const signatures fn = l.functions();
     declare(doc, fn.infer, "", 96);
@@ -529,6 +574,16 @@ void document(writer& doc, const model_info& model, const options& opts, const l
     } else {
         doc.line(fmt::format("    y[{0}_OUTPUT_SIZE] = model(x[{0}_INPUT_SIZE]) with params[{0}_PARAM_COUNT]; scratch", m));
         doc.line(fmt::format("    holds {}_INFER_SCRATCH_SIZE floats, whose content is not needed before or after.", m));
+    }
+    if (l.streams) {
+        declare(doc, fn.state_reset, "", 96);
+        doc.line(fmt::format("    Starts a new stream: every recurrent state and history is zero, as at the start of a"));
+        doc.line("    sequence.");
+        declare(doc, fn.step, "", 96);
+        doc.line(fmt::format("    One time step: y[{0}_STEP_OUTPUT_SIZE] from x[{0}_STEP_INPUT_SIZE] (one row of the", m));
+        doc.line("    sequence input) and the stream's state, which it updates. Stepping through a sequence from a");
+        doc.line(fmt::format("    reset state gives {}_infer's rows bit for bit. Its scratch ({} floats) is on the stack.", p,
+                             l.step.arena));
     }
     if (l.training) {
         declare(doc, fn.forward, "", 96);
@@ -633,6 +688,11 @@ std::string header_text(const model_info& model, const options& opts, const layo
     } else {
         define(h, m + "_TRAINING", "0", "only infer is defined");
     }
+    if (l.streams) {
+        define(h, m + "_STEP_INPUT_SIZE", std::to_string(model.step_input_size), "floats in one input row (time step)");
+        define(h, m + "_STEP_OUTPUT_SIZE", std::to_string(model.step_output_size), "floats in one output row");
+        define(h, m + "_STATE_SIZE", std::to_string(l.state_size), "floats a stream carries between steps");
+    }
     h.end_line();
     h.line("#ifdef __cplusplus");
     h.line("extern \"C\" {");
@@ -648,6 +708,14 @@ std::string header_text(const model_info& model, const options& opts, const layo
         h.open("typedef struct ", p, "_adam");
         ctnn::emit::optimizer_emitter<ctnn::adam>::fields(h, m + "_PARAM_COUNT");
         h.close(" " + p + "_adam;");
+        h.end_line();
+    }
+    if (l.streams) {
+        h.line("/* The memory of one stream (recurrent states, convolution histories): copy it to save or");
+        h.line(" * restore a stream; ", p, "_state_reset starts a new one. */");
+        h.open("typedef struct ", p, "_state");
+        h.line("float values[", l.state_size > 0 ? m + "_STATE_SIZE" : std::string("1"), "];");
+        h.close(" " + p + "_state;");
         h.end_line();
     }
     if (has_weights) {
@@ -666,6 +734,12 @@ std::string header_text(const model_info& model, const options& opts, const layo
     }
     const signatures fn = l.functions();
     declare(h, fn.infer);
+    if (l.streams) {
+        h.end_line();
+        h.line("/* One time step: y[", m, "_STEP_OUTPUT_SIZE] from x[", m, "_STEP_INPUT_SIZE] and the stream's state. */");
+        declare(h, fn.state_reset);
+        declare(h, fn.step);
+    }
     if (l.training) {
         h.end_line();
         h.line("/* Keeps what backward needs in workspace (", m, "_TRAIN_WORKSPACE_SIZE floats); returns the output. */");
@@ -719,6 +793,24 @@ void emit_infer_body(writer& c, const model_info& model, const layout& l, const 
     }
 }
 
+// The step model's layers on one row; layers with a state continue from state->values.
+void emit_step_body(writer& c, const model_info& model, const layout& l) {
+    if (l.step.arena > 0) c.line("float scratch[", l.step.arena, "];");
+    if (l.state_size == 0) c.line("(void)state;");
+    for (std::size_t i = 0; i < model.step_layers.size(); ++i) {
+        if (!l.step.emits[i]) continue;
+        const layer_info& layer = model.step_layers[i];
+        const std::string params = at("params", layer.param_offset);
+        const std::string x = l.step_tensor(i);
+        const std::string y = l.step_tensor(i + 1);
+        const std::string state = layer.state_size > 0 ? at("state->values", l.state_offset[i]) : std::string();
+        layer_comment(c, model, i, layer.state_size > 0 ? ", one step" : x == y ? ", in place" : "");
+        c.open();
+        layer.emit_forward(c, {layer.param_count > 0 ? std::string_view(params) : std::string_view(), x, y, state});
+        c.close();
+    }
+}
+
 void emit_forward_body(writer& c, const model_info& model, const layout& l) {
     for (std::size_t i = 0; i < l.n; ++i) {
         if (!l.activations.emits[i]) continue;
@@ -726,9 +818,10 @@ void emit_forward_body(writer& c, const model_info& model, const layout& l) {
         const std::string params = at("params", layer.param_offset);
         const std::string x = l.activation(i);
         const std::string y = l.activation(i + 1);
+        const std::string saved = l.saved(i, layer.saved_size);
         layer_comment(c, model, i, x == y ? ", in place" : "");
         c.open();
-        layer.emit_forward(c, {layer.param_count > 0 ? std::string_view(params) : std::string_view(), x, y});
+        layer.emit_forward(c, {layer.param_count > 0 ? std::string_view(params) : std::string_view(), x, y, {}, saved});
         c.close();
     }
     c.line("return ", l.activation(l.n), ";");
@@ -744,8 +837,9 @@ void emit_layer_backward(writer& c, const model_info& model, const layout& l, st
     layer_comment(c, model, i, dx == dy ? ", backward in place" : ", backward");
     c.open();
     const bool has_params = layer.param_count > 0;
+    const std::string saved = l.saved(i, layer.saved_size);
     layer.emit_backward(c, {has_params ? std::string_view(params) : std::string_view(), x, y, dy, dx,
-                            has_params ? std::string_view(dparams) : std::string_view(), i == 0});
+                            has_params ? std::string_view(dparams) : std::string_view(), i == 0, saved});
     c.close();
 }
 
@@ -801,6 +895,15 @@ std::string source_text(const model_info& model, const options& opts, const layo
 
     const signatures fn = l.functions();
     function(c, fn.infer, [&](writer& body) { emit_infer_body(body, model, l, inf); });
+    if (l.streams) {
+        c.end_line();
+        function(c, fn.state_reset, [&](writer& body) {
+            body.line("size_t i;");
+            body.line("for (i = 0; i < sizeof state->values / sizeof state->values[0]; ++i) state->values[i] = 0.0f;");
+        });
+        c.end_line();
+        function(c, fn.step, [&](writer& body) { emit_step_body(body, model, l); });
+    }
 
     if (l.training) {
         c.end_line();

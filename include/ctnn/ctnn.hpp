@@ -6,14 +6,17 @@
 #include <ctnn/io/weights.hpp>
 #include <ctnn/layers/avg_pool2d.hpp>
 #include <ctnn/layers/batch_norm.hpp>
+#include <ctnn/layers/conv1d.hpp>
 #include <ctnn/layers/conv2d.hpp>
 #include <ctnn/layers/dense.hpp>
 #include <ctnn/layers/depthwise_conv2d.hpp>
 #include <ctnn/layers/dropout.hpp>
 #include <ctnn/layers/flatten.hpp>
 #include <ctnn/layers/global_avg_pool2d.hpp>
+#include <ctnn/layers/gru.hpp>
 #include <ctnn/layers/identity.hpp>
 #include <ctnn/layers/leaky_relu.hpp>
+#include <ctnn/layers/lstm.hpp>
 #include <ctnn/layers/max_pool2d.hpp>
 #include <ctnn/layers/relu.hpp>
 #include <ctnn/layers/reshape.hpp>

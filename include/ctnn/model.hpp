@@ -65,6 +65,25 @@ template <class... Bound>
 inline constexpr boost::mp11::mp_list<decltype(sizeof(decltype(requirements_type<Bound>(0))))...>
     requirements_checked<boost::mp11::mp_list<Bound...>>{};
 
+template <class Bound>
+constexpr bool streamable_layer() {
+    if constexpr (requires { Bound::streamable; })
+        return Bound::streamable;
+    else if constexpr (state_size_of<Bound>() > 0)
+        return true;
+    else if constexpr (requires { Bound::time_local; })
+        return Bound::time_local;
+    else
+        return false;
+}
+
+template <std::size_t N>
+constexpr std::size_t first_false(const std::array<bool, N>& values) {
+    for (std::size_t i = 0; i < N; ++i)
+        if (!values[i]) return i;
+    return N;
+}
+
 template <class BoundLayers>
 struct layer_figures;
 
@@ -73,6 +92,11 @@ struct layer_figures<boost::mp11::mp_list<Bound...>> {
     static constexpr std::array<std::size_t, sizeof...(Bound)> param_counts{Bound::param_count...};
     static constexpr std::array<std::size_t, sizeof...(Bound)> output_sizes{Bound::output_shape::size...};
     static constexpr std::array<std::size_t, sizeof...(Bound)> flops{Bound::flops...};
+    static constexpr std::array<std::size_t, sizeof...(Bound)> saved_sizes{saved_size_of<Bound>()...};
+    static constexpr std::array<std::size_t, sizeof...(Bound)> state_sizes{state_size_of<Bound>()...};
+    // Can the layer run one time step at a time? It carries a state (and does not say it cannot),
+    // or each output row depends on its input row only.
+    static constexpr std::array<bool, sizeof...(Bound)> streamable{streamable_layer<Bound>()...};
 };
 
 template <std::size_t N>
@@ -117,6 +141,22 @@ constexpr std::size_t largest(const std::array<std::size_t, N>& values) {
 }  // namespace detail
 
 template <class Input, class... Layers>
+struct sequential;
+
+namespace detail {
+// Streaming runs the same layers bound to one time step: input (1, features) instead of
+// (steps, features). Only a sequence input has a step model.
+template <class Shape, class... Layers>
+struct step_model {
+    using type = void;
+};
+template <std::size_t Steps, std::size_t Features, class... Layers>
+struct step_model<shape<Steps, Features>, Layers...> {
+    using type = sequential<input<1, Features>, Layers...>;
+};
+}  // namespace detail
+
+template <class Input, class... Layers>
 struct sequential {
     // Lets ctnn::parameters<> of this model be declared, so that the message below stays the only
     // error for the usual first line of a program. It comes first: clang adds no members to a
@@ -131,6 +171,8 @@ template <class Model, class T>
 struct inference_scratch;
 template <class Model, class T, std::size_t Capacity>
 struct training_workspace;
+template <class Model, class T>
+struct stream_state;
 
 template <std::size_t... Dims, class... Layers>
 struct sequential<input<Dims...>, Layers...> {
@@ -158,12 +200,17 @@ public:
 
     // Sizes in values; the *_bytes templates give bytes for a value type.
     static constexpr std::size_t inference_scratch_size = detail::inference_arena_size(figures::output_sizes);
-    // Training keeps every layer's output for backward, plus two gradient buffers that alternate;
-    // all of it once per sample of the largest batch.
+    // Training keeps every layer's output for backward, plus two gradient buffers that alternate,
+    // plus what layers save for their own backward (recurrent gates); all of it once per sample of
+    // the largest batch.
     static constexpr std::size_t activations_size = detail::sum(figures::output_sizes);
     static constexpr std::size_t gradient_buffer_size =
         std::max(detail::largest(figures::output_sizes), input_shape::size);
-    static constexpr std::size_t training_workspace_size_per_sample = activations_size + 2 * gradient_buffer_size;
+    static constexpr std::array<std::size_t, layer_count> saved_sizes = figures::saved_sizes;
+    static constexpr std::array<std::size_t, layer_count> saved_offsets =
+        detail::exclusive_prefix_sum(figures::saved_sizes);
+    static constexpr std::size_t saved_base = activations_size + 2 * gradient_buffer_size;
+    static constexpr std::size_t training_workspace_size_per_sample = saved_base + detail::sum(figures::saved_sizes);
     static constexpr std::size_t training_workspace_size = training_workspace_size_per_sample;
     template <class T = float>
     static constexpr std::size_t parameter_bytes = param_count * sizeof(T);
@@ -209,7 +256,8 @@ public:
         require_same_model<M>();
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             (detail::forward_training<layer<I>>(params.data() + param_offsets[I], train_input<I>(x, ws),
-                                                ws.template activation<I>(), batch, layer_context<I>(ws)),
+                                                ws.template activation<I>(), batch, layer_context<I>(ws),
+                                                ws.template saved<I>()),
              ...);
         }(std::make_index_sequence<layer_count>{});
     }
@@ -260,6 +308,60 @@ public:
         [&]<std::size_t... R>(std::index_sequence<R...>) {
             (backward_layer<Last - R>(params.data(), x, batch, ws, grads.data(), dx), ...);
         }(std::make_index_sequence<Last + 1>{});
+    }
+
+    // Streaming: a model over a sequence (steps, features) also runs one time step per call, with
+    // its layers' memory (recurrent states, causal-convolution history) in a caller-owned
+    // stream_state. Stepping through a sequence from a reset state gives forward's outputs.
+    static constexpr bool is_sequence = input_shape::rank == 2;
+    // The same layers bound to one time step (void unless is_sequence); naming it binds nothing.
+    using step_model = typename detail::step_model<input_shape, Layers...>::type;
+    // Layer positions start at 1; layer_count + 1 when every layer can stream.
+    static constexpr std::size_t first_unstreamable_layer = detail::first_false(figures::streamable) + 1;
+    static constexpr bool is_streamable = is_sequence && first_unstreamable_layer > layer_count;
+    // The layers' state sizes do not depend on the number of steps, so the sequence model
+    // knows them without binding its step model.
+    static constexpr std::array<std::size_t, layer_count> state_sizes = figures::state_sizes;
+    static constexpr std::array<std::size_t, layer_count> state_offsets =
+        detail::exclusive_prefix_sum(figures::state_sizes);
+    static constexpr std::size_t state_size = detail::sum(figures::state_sizes);
+    using step_input_shape = shape<input_shape::dims[input_shape::rank - 1]>;
+    using step_output_shape = shape<output_shape::dims[output_shape::rank - 1]>;
+
+    // One time step: x is one input row (features), y receives one output row.
+    template <class M, class T, class SM>
+    static void step(const parameters<M, T>& params, const tensor<T, step_input_shape>& x,
+                     tensor<T, step_output_shape>& y, stream_state<SM, T>& state) {
+        require_same_model<M>();
+        static_assert(error::check<std::is_same_v<SM, sequential>, error::expected_model<sequential>,
+                                   error::got_model<SM>>,
+                      "ctnn: this stream_state belongs to another model: declare it as "
+                      "ctnn::stream_state<Model, T> of the model you step");
+        require_streamable();
+        using one_step = step_model;
+        static_assert(one_step::state_offsets == state_offsets && one_step::param_offsets == param_offsets);
+        inference_scratch<one_step, T> scratch;
+        one_step::step_raw(params.data(), x.data(), y.data(), scratch.data(), state.data());
+    }
+
+    // The raw-pointer core of step(), run on the step model (these layers bound to one time step):
+    // every layer once over its one-row input, stateful layers continuing from their state.
+    template <class T>
+    static void step_raw(const T* params, const T* x, T* y, T* scratch, T* state) {
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            (detail::step<layer<I>>(params + param_offsets[I], infer_input<I>(x, scratch), infer_output<I>(y, scratch),
+                                    state + state_offsets[I]),
+             ...);
+        }(std::make_index_sequence<layer_count>{});
+    }
+
+    static constexpr void require_streamable() {
+        static_assert(error::check<is_sequence, error::expects_rank<2>, error::got_shape<input_shape>>,
+                      "ctnn: only a model over a sequence streams: declare its input as ctnn::input<Steps, Features>");
+        static_assert(error::check<!is_sequence || is_streamable, error::at_layer<first_unstreamable_layer>>,
+                      "ctnn: this layer mixes time steps (flatten, a non-causal or strided conv1d, ...), so the "
+                      "model cannot run one step at a time: stream models of gru, lstm, causal conv1d (stride 1) "
+                      "and layers that work row by row");
     }
 
     // After the members: clang adds no members to a class after a failed static_assert, and each
@@ -319,7 +421,7 @@ private:
             layer_dx = ws.template output_gradient<I - 1>();
         detail::backward_training<layer<I>>(params + param_offsets[I], train_input<I>(x, ws), ws.template activation<I>(),
                                             ws.template output_gradient<I>(), layer_dx, grads + param_offsets[I], batch,
-                                            layer_context<I>(ws));
+                                            layer_context<I>(ws), ws.template saved<I>());
     }
 };
 
@@ -328,6 +430,21 @@ template <class Model, class T = float>
 struct inference_scratch {
     alignas(tensor_alignment) T values[Model::inference_scratch_size > 0 ? Model::inference_scratch_size : 1];
     T* data() { return values; }
+};
+
+// The memory of one stream of a sequence model (Model::step): recurrent states and convolution
+// histories, Model::state_size values. reset() starts a new stream; copying saves and restores
+// one (it is a plain aggregate of values).
+template <class Model, class T = float>
+struct stream_state {
+    static_assert((Model::require_streamable(), true));
+    alignas(tensor_alignment) T values[Model::state_size > 0 ? Model::state_size : 1] = {};  // a new stream
+
+    void reset() {
+        for (T& v : values) v = T(0);
+    }
+    T* data() { return values; }
+    const T* data() const { return values; }
 };
 
 // Everything a training step keeps between forward and backward, for up to `Capacity` samples
@@ -352,6 +469,11 @@ struct training_workspace {
     template <std::size_t I>
     const T* activation() const {
         return values + Capacity * Model::activation_offsets[I];
+    }
+    // What layer I saved in the training forward for its backward (batch * saved_size values).
+    template <std::size_t I>
+    T* saved() {
+        return values + Capacity * (Model::saved_base + Model::saved_offsets[I]);
     }
     // dL/d(outputs of layer I) for the whole batch; two buffers alternate down the layers.
     template <std::size_t I>

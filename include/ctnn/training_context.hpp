@@ -23,13 +23,36 @@ constexpr std::uint64_t mix64(std::uint64_t key, std::uint64_t index) {
     return z ^ (z >> 31);
 }
 
+// Values a bound layer keeps per sample from its training forward for its backward (a
+// recurrent layer's gates), and per stream between time steps (its hidden state); 0 for most.
+template <class Bound>
+constexpr std::size_t saved_size_of() {
+    if constexpr (requires { Bound::saved_size; })
+        return Bound::saved_size;
+    else
+        return 0;
+}
+template <class Bound>
+constexpr std::size_t state_size_of() {
+    if constexpr (requires { Bound::state_size; })
+        return Bound::state_size;
+    else
+        return 0;
+}
+
 // Layers may provide training-only variants, detected here:
 //   forward_training(params, x, y, batch, context)        instead of forward() while training
+//   forward_training(params, x, y, batch, saved)          for layers with a saved_size
 //   backward(params, x, y, dy, dx, dparams, batch, context) when backward needs the context
+//   backward(params, x, y, dy, dx, dparams, batch, saved)   for layers with a saved_size
 //   update_state(params, x, batch)                        after a training forward (running statistics)
+// `saved` holds batch * saved_size values.
 template <class Bound, class T>
-void forward_training(const T* params, const T* x, T* y, std::size_t batch, const training_context& context) {
-    if constexpr (requires { Bound::forward_training(params, x, y, batch, context); })
+void forward_training(const T* params, const T* x, T* y, std::size_t batch, const training_context& context,
+                      T* saved) {
+    if constexpr (saved_size_of<Bound>() > 0)
+        Bound::forward_training(params, x, y, batch, saved);
+    else if constexpr (requires { Bound::forward_training(params, x, y, batch, context); })
         Bound::forward_training(params, x, y, batch, context);
     else
         Bound::forward(params, x, y, batch);
@@ -37,11 +60,23 @@ void forward_training(const T* params, const T* x, T* y, std::size_t batch, cons
 
 template <class Bound, class T>
 void backward_training(const T* params, const T* x, const T* y, const T* dy, T* dx, T* dparams, std::size_t batch,
-                       const training_context& context) {
-    if constexpr (requires { Bound::backward(params, x, y, dy, dx, dparams, batch, context); })
+                       const training_context& context, const T* saved) {
+    if constexpr (saved_size_of<Bound>() > 0)
+        Bound::backward(params, x, y, dy, dx, dparams, batch, saved);
+    else if constexpr (requires { Bound::backward(params, x, y, dy, dx, dparams, batch, context); })
         Bound::backward(params, x, y, dy, dx, dparams, batch, context);
     else
         Bound::backward(params, x, y, dy, dx, dparams, batch);
+}
+
+// One stretch of a stream: layers with a state continue from it (and update it); the others have
+// no memory, so their forward over the stretch is the same thing.
+template <class Bound, class T>
+void step(const T* params, const T* x, T* y, T* state) {
+    if constexpr (state_size_of<Bound>() > 0)
+        Bound::step(params, x, y, state);
+    else
+        Bound::forward(params, x, y, 1);
 }
 
 template <class Bound, class T>

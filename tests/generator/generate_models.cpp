@@ -38,6 +38,8 @@ std::string generate_one(const std::string& folder) {
     std::string entry = "CTNN_PROPERTY_MODEL(" + std::to_string(K) + ", " + name + ", PROP_" + std::to_string(K) + ")\n";
     if (model::param_count > 0)
         entry += "CTNN_PROPERTY_OPTIMIZERS(" + std::to_string(K) + ", " + name + ", PROP_" + std::to_string(K) + ")\n";
+    if constexpr (model::is_streamable)
+        entry += "CTNN_PROPERTY_STREAM(" + std::to_string(K) + ", " + name + ", PROP_" + std::to_string(K) + ")\n";
     return entry;
 }
 

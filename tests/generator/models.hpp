@@ -12,7 +12,10 @@
 
 #include <ctnn/layers/avg_pool2d.hpp>
 #include <ctnn/layers/batch_norm.hpp>
+#include <ctnn/layers/conv1d.hpp>
 #include <ctnn/layers/conv2d.hpp>
+#include <ctnn/layers/gru.hpp>
+#include <ctnn/layers/lstm.hpp>
 #include <ctnn/layers/dense.hpp>
 #include <ctnn/layers/depthwise_conv2d.hpp>
 #include <ctnn/layers/dropout.hpp>
@@ -38,6 +41,7 @@ using boost::mp11::mp_list;
 using leaky_fifth = leaky_relu<std::ratio<1, 5>>;
 constexpr padding same = padding::same;
 constexpr padding valid = padding::valid;
+constexpr padding causal = padding::causal;
 
 using fixed_models = mp_list<
     // The README's XOR network and the MLP whose sizes the issue quotes.
@@ -56,6 +60,13 @@ using fixed_models = mp_list<
     // Several distributions per softmax; a rank-2 input.
     sequential<input<3, 4>, ctnn::tanh, softmax, leaky_fifth>,
     sequential<input<2, 3, 4>, softmax, identity, softmax>,
+    // Recurrent layers: sequences, streams, backpropagation through time.
+    sequential<input<6, 2>, gru<4>, dense<1>>,
+    sequential<input<5, 3>, gru<3>, ctnn::tanh, gru<2>, dense<2>, softmax>,
+    sequential<input<1, 1>, gru<1>>,
+    sequential<input<7, 2>, lstm<3>, dense<1>, sigmoid>,
+    sequential<input<4, 1>, lstm<2>, lstm<3>, gru<2>, relu, dense<2>>,
+    sequential<input<4, 3>, dense<4>, relu, gru<5>, flatten, dense<2>, sigmoid>,
     // Dense over a sequence: one output row per input row.
     sequential<input<4, 3>, dense<5>, ctnn::tanh, dense<2>, sigmoid>,
     sequential<input<3, 1>, relu, dense<1>>,
@@ -67,7 +78,15 @@ using fixed_models = mp_list<
     sequential<input<4, 4, 2>, conv2d<3, 2, 2, 1, same>, reshape<48>, dense<3>, reshape<1, 1, 3>, max_pool2d<1>>,
     sequential<input<12>, reshape<2, 3, 2>, conv2d<2, 2, 2>, flatten, leaky_fifth>,
     sequential<input<6, 6, 1>, flatten, softmax>,
-    sequential<input<2, 2, 2>, global_avg_pool2d>>;
+    sequential<input<2, 2, 2>, global_avg_pool2d>,
+    // 1-D convolutions over (steps, channels): causal with dilation, strides, same padding,
+    // a kernel as long as the input, one-tap kernels, and a sequence dense after them.
+    sequential<input<16, 2>, conv1d<4, 3, 1, 2, causal>, relu, conv1d<2, 2, 2>, flatten, dense<3>>,
+    sequential<input<9, 3>, conv1d<3, 4, 2, 1, same>, ctnn::tanh, conv1d<2, 2, 1, 3, same>, softmax>,
+    sequential<input<11, 1>, conv1d<2, 3, 3, 2>, sigmoid, conv1d<1, 1, 1, 1, causal>, flatten, sigmoid>,
+    sequential<input<10, 2>, conv1d<3, 3, 3, 1, causal>, leaky_fifth, dense<2>>,
+    sequential<input<5, 2>, conv1d<3, 5>, conv1d<2, 1>>,
+    sequential<input<7, 2>, conv1d<2, 2, 1, 3, causal>, conv1d<2, 3, 2, 2, same>, identity>>;
 
 // ---------------------------------------------------------------------------------------------
 // Random architectures

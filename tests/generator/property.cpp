@@ -33,6 +33,8 @@ template <std::size_t K>
 struct c_optimizers;
 template <std::size_t K>
 struct c_inference_model;
+template <std::size_t K>
+struct c_stream;
 
 #define CTNN_PROPERTY_MODEL(K, p, P)                                     \
     template <>                                                          \
@@ -69,7 +71,18 @@ struct c_inference_model;
         static constexpr std::size_t scratch_size = P##_INFER_SCRATCH_SIZE; \
         static_assert(P##_TRAINING == 0, "generated for inference only");   \
     };
+#define CTNN_PROPERTY_STREAM(K, p, P)                                      \
+    template <>                                                            \
+    struct c_stream<K> {                                                   \
+        using state = p##_state;                                           \
+        static constexpr auto reset = &p##_state_reset;                    \
+        static constexpr auto step = &p##_step;                            \
+        static constexpr std::size_t state_size = P##_STATE_SIZE;          \
+        static constexpr std::size_t step_input_size = P##_STEP_INPUT_SIZE;   \
+        static constexpr std::size_t step_output_size = P##_STEP_OUTPUT_SIZE; \
+    };
 #include "models.inc"
+#undef CTNN_PROPERTY_STREAM
 #undef CTNN_PROPERTY_MODEL
 #undef CTNN_PROPERTY_OPTIMIZERS
 #undef CTNN_PROPERTY_INFERENCE_MODEL
@@ -289,7 +302,57 @@ void check_inference_model(tally& total) {
     ++total.models;
 }
 
+// A streaming model, stepped through its sequence by the header path and the generated C: every
+// output row bit for bit equal, and equal to the rows of inference over the whole sequence.
+template <std::size_t K>
+void check_stream(tally& total) {
+    using M = property::model<K>;
+    if constexpr (M::is_streamable) {
+        using C = c_stream<K>;
+        static_assert(C::state_size == M::state_size && C::step_input_size == M::step_input_shape::size &&
+                      C::step_output_size == M::step_output_shape::size);
+        constexpr std::size_t steps = M::input_shape::dims[0];
+        INFO("model ", K, " streamed (see models.hpp; its C is prop_", K, ".c)");
+        ctnn::random_generator rng(property::mix(K, 79));
+        auto params = std::make_unique<ctnn::parameters<M, float>>();
+        draw_parameters(*params, rng);
+        ctnn::tensor<float, typename M::input_shape> x;
+        ctnn::tensor<float, typename M::step_input_shape> row;
+        ctnn::tensor<float, typename M::step_output_shape> y_h;
+        std::vector<float> y_c(M::step_output_shape::size);
+        for (std::size_t trial = 0; trial < trials / 10; ++trial) {
+            for (float& v : x) v = draw_input(rng);
+            const auto whole = M::infer(*params, x);
+            ctnn::stream_state<M> state_h;
+            typename C::state state_c;
+            C::reset(&state_c);
+            for (std::size_t t = 0; t < steps; ++t) {
+                std::memcpy(row.data(), x.data() + t * row.size, sizeof row);
+                M::step(*params, row, y_h, state_h);
+                C::step(params->data(), row.data(), y_c.data(), &state_c);
+                CHECK_MESSAGE(same_bits(y_h.data(), y_c.data(), y_h.size), "step differs");
+                CHECK_MESSAGE(same_bits(y_h.data(), whole.data() + t * y_h.size, y_h.size),
+                              "step differs from infer");
+                total.comparisons += 2;
+            }
+            CHECK_MESSAGE(same_bits(state_h.data(), state_c.values, M::state_size), "states differ");
+            total.inputs += steps;
+        }
+        ++total.models;
+    }
+}
+
 }  // namespace
+
+TEST_CASE("generated streaming steps give the header path's bits and infer's rows") {
+    tally total;
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+        (check_stream<K>(total), ...);
+    }(std::make_index_sequence<property::model_count>{});
+    CHECK(total.models > 0);
+    MESSAGE(total.models << " streaming architectures, " << total.inputs << " time steps: " << total.comparisons
+                         << " bit-for-bit comparisons");
+}
 
 TEST_CASE("generated inference gives the header path's bits for models with batch_norm and dropout") {
     tally total;

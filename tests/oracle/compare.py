@@ -103,27 +103,28 @@ def same_padding(size, window, stride):
 
 
 def window_output(size, window, stride, padding):
-    if padding == "same":
+    if padding in ("same", "causal"):
         return -(-size // stride)
     return (size - window) // stride + 1
 
 
 class ChannelsLast(nn.Module):
-    """Runs a PyTorch (N, C, H, W) operation on ctnn's channels-last (N, H, W, C) tensors, after
-    padding the borders with `pad_value` (TensorFlow-style "same" padding may be asymmetric, which
-    PyTorch's own padding arguments cannot express)."""
+    """Runs a PyTorch (N, C, H, W) or (N, C, L) operation on ctnn's channels-last (N, H, W, C) or
+    (N, L, C) tensors, after padding the borders with `pad_value` (TensorFlow-style "same" padding
+    may be asymmetric, and causal padding is all before the start, which PyTorch's own padding
+    arguments cannot express)."""
 
     def __init__(self, operation, pads, pad_value=0.0):
         super().__init__()
         self.operation = operation
-        self.pads = pads  # (left, right, top, bottom), as F.pad takes them
+        self.pads = pads  # (left, right, top, bottom), or (before, after) in 1-D, as F.pad takes them
         self.pad_value = pad_value
 
     def forward(self, x):
-        x = x.permute(0, 3, 1, 2)
+        x = x.movedim(-1, 1)
         if any(self.pads):
             x = F.pad(x, self.pads, value=self.pad_value)
-        return self.operation(x).permute(0, 2, 3, 1)
+        return self.operation(x).movedim(1, -1)
 
 
 class AveragePool(nn.Module):
@@ -198,16 +199,30 @@ class Lambda(nn.Module):
         return self.function(x)
 
 
+class Recurrent(nn.Module):
+    """nn.GRU or nn.LSTM over (N, steps, features), giving every step's hidden state, as ctnn does."""
+
+    def __init__(self, cell):
+        super().__init__()
+        self.cell = cell
+
+    def forward(self, x):
+        return self.cell(x)[0]
+
+
 class Architecture:
     """The PyTorch equivalent of a case's ctnn model. Tensors stay in ctnn's channels-last layout
     between layers (so flatten and reshape keep ctnn's value order); convolutions and pooling
     permute to PyTorch's (N, C, H, W) and back. Also knows where each PyTorch parameter sits in
     ctnn's flat parameter array:
       dense:            W [out][in] row-major, then b: exactly nn.Linear's layout;
+      conv1d:           kernels [F][K][C], then b; nn.Conv1d's weight is [F][C][K];
       conv2d:           kernels [F][KH][KW][C], then b; nn.Conv2d's weight is [F][C][KH][KW];
       depthwise_conv2d: kernels [KH][KW][C], then b; nn.Conv2d(groups=C)'s weight is [C][1][KH][KW];
       batch_norm:       gamma [C], beta [C], running_mean [C], running_var [C]: BatchNorm's weight and
-                        bias (trained), then its two buffers (not trained).
+                        bias (trained), then its two buffers (not trained);
+      gru, lstm:        W_ih, W_hh, b_ih, b_hh: exactly nn.GRU's and nn.LSTM's layouts and gate orders.
+    A dense on a sequence (steps, features) applies to the last dimension, as nn.Linear does.
     """
 
     def __init__(self, case):
@@ -228,7 +243,10 @@ class Architecture:
                 raise ValueError(f"layer {index}: ctnn's {name} outputs {out_dims}, PyTorch's {expected_dims}")
             weights = None
             if name == "dense":
-                weights = ((out_dims[0], dims[0]), (0, 1), (out_dims[0], dims[0]))
+                weights = ((out_dims[-1], dims[-1]), (0, 1), (out_dims[-1], dims[-1]))
+            elif name == "conv1d":
+                kernel, channels, filters = layer["kernel"], dims[1], out_dims[1]
+                weights = ((filters, kernel, channels), (0, 2, 1), (filters, channels, kernel))
             elif name == "conv2d":
                 (kh, kw), channels, filters = layer["kernel"], dims[2], out_dims[2]
                 weights = ((filters, kh, kw, channels), (0, 3, 1, 2), (filters, channels, kh, kw))
@@ -236,6 +254,15 @@ class Architecture:
                 (kh, kw), channels = layer["kernel"], dims[2]
                 weights = ((kh, kw, channels), (2, 0, 1), (channels, 1, kh, kw))
             expected_count = 0
+            if name in ("gru", "lstm"):
+                gates = (3 if name == "gru" else 4) * out_dims[-1]
+                blocks = (("weight_ih", (gates, dims[-1])), ("weight_hh", (gates, out_dims[-1])), ("bias_ih", (gates,)),
+                          ("bias_hh", (gates,)))
+                for part, shape in blocks:
+                    order = tuple(range(len(shape)))
+                    self.slices.append((f"layer {index} {name} {part}", offset + expected_count, shape, order, shape,
+                                        True))
+                    expected_count += math.prod(shape)
             if weights:
                 weight_count = math.prod(weights[0])
                 biases = out_dims[-1]
@@ -250,7 +277,7 @@ class Architecture:
                                         (channels,), block < 2))
                 expected_count = 4 * channels
                 before = self.layers[index - 2]["name"] if index > 1 else None
-                if before in ("dense", "conv2d", "depthwise_conv2d"):
+                if before in ("dense", "conv1d", "conv2d", "depthwise_conv2d"):
                     self.cancelled[f"layer {index - 1} {before} bias"] = f"layer {index - 1} {before} weight"
             if layer["param_count"] != expected_count:
                 raise ValueError(f"layer {index}: {name} has {layer['param_count']} parameters, "
@@ -266,9 +293,18 @@ class Architecture:
         """The output shape by PyTorch's and TensorFlow's rules, computed independently of ctnn."""
         name = layer["name"]
         if name == "dense":
-            if len(dims) != 1:
-                raise ValueError(f"dense needs a rank-1 input, got {dims}")
-            return list(layer["output_dims"])
+            if len(dims) not in (1, 2):
+                raise ValueError(f"dense needs a rank-1 or rank-2 input, got {dims}")
+            return [*dims[:-1], layer["output_dims"][-1]]
+        if name in ("gru", "lstm"):
+            if len(dims) != 2:
+                raise ValueError(f"{name} needs a (steps, features) input, got {dims}")
+            return [dims[0], layer["output_dims"][-1]]
+        if name == "conv1d":
+            if len(dims) != 2:
+                raise ValueError(f"conv1d needs a (steps, channels) input, got {dims}")
+            return [window_output(dims[0], Architecture.dilated_kernel(layer), layer["stride"], layer["padding"]),
+                    layer["output_dims"][1]]
         if name in ("conv2d", "depthwise_conv2d", "max_pool2d", "avg_pool2d"):
             (kh, kw), stride, padding = layer["kernel"], layer["stride"], layer["padding"]
             channels = layer["output_dims"][2] if name == "conv2d" else dims[2]
@@ -283,6 +319,21 @@ class Architecture:
                 raise ValueError(f"reshape {dims} -> {layer['output_dims']} changes the size")
             return list(layer["output_dims"])
         return list(dims)
+
+    @staticmethod
+    def dilated_kernel(layer):
+        """The input rows a conv1d window spans: `kernel` taps, `dilation` rows apart."""
+        return (layer["kernel"] - 1) * layer["dilation"] + 1
+
+    @staticmethod
+    def pads_1d(layer, dims):
+        """(before, after) for conv1d: causal puts all of it before the start."""
+        span = Architecture.dilated_kernel(layer)
+        if layer["padding"] == "causal":
+            return (span - 1, 0)
+        if layer["padding"] == "same":
+            return same_padding(dims[0], span, layer["stride"])
+        return (0, 0)
 
     @staticmethod
     def pads(layer, dims):
@@ -300,9 +351,19 @@ class Architecture:
         for layer in self.layers:
             name = layer["name"]
             if name == "dense":
-                linear = nn.Linear(dims[0], layer["output_dims"][0], dtype=dtype)
+                linear = nn.Linear(dims[-1], layer["output_dims"][-1], dtype=dtype)
                 modules.append(linear)
                 tensors += [linear.weight, linear.bias]
+            elif name in ("gru", "lstm"):
+                kind = nn.GRU if name == "gru" else nn.LSTM
+                cell = kind(dims[-1], layer["output_dims"][-1], batch_first=True, dtype=dtype)
+                modules.append(Recurrent(cell))
+                tensors += [cell.weight_ih_l0, cell.weight_hh_l0, cell.bias_ih_l0, cell.bias_hh_l0]
+            elif name == "conv1d":
+                conv = nn.Conv1d(dims[1], layer["output_dims"][1], layer["kernel"], layer["stride"],
+                                 dilation=layer["dilation"], dtype=dtype)
+                modules.append(ChannelsLast(conv, self.pads_1d(layer, dims)))
+                tensors += [conv.weight, conv.bias]
             elif name == "conv2d":
                 conv = nn.Conv2d(dims[2], layer["output_dims"][2], tuple(layer["kernel"]), layer["stride"], dtype=dtype)
                 modules.append(ChannelsLast(conv, self.pads(layer, dims)))
@@ -728,6 +789,17 @@ def self_test(cases):
                       lambda case: layer_of(case, "dropout").update(rate=0.5 if layer_of(case, "dropout")["rate"] != 0.5
                                                                     else 0.25),
                       ("training output",))
+
+    # conv1d: PyTorch must get ctnn's dilation and padding (causal and stride 1 keep the output's
+    # shape for any dilation, and so does same instead of causal).
+    def first_causal_dilated(case):
+        return next((layer for layer in case["layers"] if layer["name"] == "conv1d" and layer["padding"] == "causal"
+                     and layer["dilation"] > 1 and layer["stride"] == 1), None)
+
+    alteration_caught("a conv1d dilation of 1 instead of 2", first_causal_dilated,
+                      lambda case: first_causal_dilated(case).update(dilation=1), ("inference output",))
+    alteration_caught("conv1d same padding instead of causal", first_causal_dilated,
+                      lambda case: first_causal_dilated(case).update(padding="same"), ("inference output",))
 
     def drop_one(records):
         record = records[0]

@@ -24,7 +24,10 @@
 #include <ctnn/init.hpp>
 #include <ctnn/layers/avg_pool2d.hpp>
 #include <ctnn/layers/batch_norm.hpp>
+#include <ctnn/layers/conv1d.hpp>
 #include <ctnn/layers/conv2d.hpp>
+#include <ctnn/layers/gru.hpp>
+#include <ctnn/layers/lstm.hpp>
 #include <ctnn/layers/dense.hpp>
 #include <ctnn/layers/depthwise_conv2d.hpp>
 #include <ctnn/layers/dropout.hpp>
@@ -203,6 +206,21 @@ template <std::size_t Filters, std::size_t KH, std::size_t KW, std::size_t Strid
 struct layer_options<ctnn::conv2d<Filters, KH, KW, Stride, Pad>> {
     static void write(json_writer& out) { write_window(out, KH, KW, Stride, Pad); }
 };
+template <std::size_t Filters, std::size_t Kernel, std::size_t Stride, std::size_t Dilation, ctnn::padding Pad>
+struct layer_options<ctnn::conv1d<Filters, Kernel, Stride, Dilation, Pad>> {
+    static void write(json_writer& out) {
+        out.key("kernel");
+        out.value(Kernel);
+        out.key("stride");
+        out.value(Stride);
+        out.key("dilation");
+        out.value(Dilation);
+        out.key("padding");
+        out.value(Pad == ctnn::padding::same     ? std::string_view("same")
+                  : Pad == ctnn::padding::causal ? std::string_view("causal")
+                                                 : std::string_view("valid"));
+    }
+};
 template <std::size_t KH, std::size_t KW, std::size_t Stride, ctnn::padding Pad>
 struct layer_options<ctnn::depthwise_conv2d<KH, KW, Stride, Pad>> {
     static void write(json_writer& out) { write_window(out, KH, KW, Stride, Pad); }
@@ -257,6 +275,12 @@ void initialize_parameters(ctnn::parameters<Model>& params, std::uint64_t seed) 
         if (rows[i].param_count == 0) continue;
         const std::size_t end = Model::param_offsets[i] + rows[i].param_count;
         const std::size_t channels = rows[i].output_dims[rows[i].rank - 1];
+        if (rows[i].name == "gru" || rows[i].name == "lstm") {
+            // Both bias vectors (b_ih, b_hh: the last 2 * gates values), so that neither hides.
+            const std::size_t gates = (rows[i].name == "gru" ? 3 : 4) * channels;
+            for (std::size_t j = end - 2 * gates; j < end; ++j) params.values[j] = rng.uniform(-0.5f, 0.5f);
+            continue;
+        }
         if (rows[i].name == "batch_norm") {
             float* block = params.values.data() + Model::param_offsets[i];
             for (std::size_t c = 0; c < channels; ++c) {
@@ -576,6 +600,18 @@ using strided_cnn = ctnn::sequential<ctnn::input<8, 5, 1>, ctnn::conv2d<2, 3, 1,
 using tied_pooling = ctnn::sequential<ctnn::input<4, 4, 2>, ctnn::max_pool2d<2>, ctnn::max_pool2d<2, 1, padding::same>,
                                       ctnn::flatten, ctnn::dense<3>, ctnn::tanh>;
 
+// 1-D convolutions over (steps, channels): nn.Conv1d with dilation and stride; same padding split as
+// TensorFlow does, causal padding as (Kernel - 1) * Dilation zeros before the start (F.pad).
+using causal_dilated_conv1d =
+    ctnn::sequential<ctnn::input<12, 3>, ctnn::conv1d<4, 3, 1, 2, padding::causal>, ctnn::tanh, ctnn::conv1d<2, 2, 2>,
+                     ctnn::flatten, ctnn::dense<3>, ctnn::softmax>;
+using same_strided_conv1d =
+    ctnn::sequential<ctnn::input<9, 2>, ctnn::conv1d<3, 4, 2, 1, padding::same>, ctnn::leaky_relu<fifth>,
+                     ctnn::conv1d<2, 2, 1, 3, padding::same>, ctnn::sigmoid>;
+using valid_dilated_strided_conv1d =
+    ctnn::sequential<ctnn::input<16, 1>, ctnn::conv1d<3, 3, 2, 3>, ctnn::relu, ctnn::conv1d<2, 3, 3, 1, padding::causal>,
+                     ctnn::flatten, ctnn::dense<2>, ctnn::identity>;
+
 // Layers that behave differently while training. batch_norm normalises with the batch's statistics
 // in training and with its running statistics at inference; dropout drops at random in training
 // and is the identity at inference.
@@ -596,6 +632,14 @@ using batch_norm_rows = ctnn::sequential<ctnn::input<3, 4>, ctnn::batch_norm<qua
 // mask and rate, on a hidden layer.
 using dropout_mlp = ctnn::sequential<ctnn::input<6>, ctnn::dropout<>, ctnn::dense<5>, ctnn::tanh,
                                      ctnn::dropout<third>, ctnn::dense<2>, ctnn::identity>;
+
+// Recurrent models: backpropagation through time, a dense on every step, stacked recurrences.
+using gru_sequence = ctnn::sequential<ctnn::input<6, 3>, ctnn::gru<4>, ctnn::dense<2>, ctnn::tanh>;
+using lstm_sequence = ctnn::sequential<ctnn::input<5, 2>, ctnn::lstm<3>, ctnn::dense<1>, ctnn::sigmoid>;
+using stacked_recurrent = ctnn::sequential<ctnn::input<4, 2>, ctnn::dense<3>, ctnn::relu, ctnn::lstm<3>, ctnn::gru<2>,
+                                           ctnn::dense<3>, ctnn::softmax>;
+using last_state_classifier = ctnn::sequential<ctnn::input<8, 1>, ctnn::gru<3>, ctnn::flatten, ctnn::dense<2>,
+                                               ctnn::softmax>;
 
 using ctnn::binary_cross_entropy, ctnn::mse, ctnn::softmax_cross_entropy;
 
@@ -624,6 +668,12 @@ bool write_all_cases(json_writer& out) {
                out, {"core", "single_sample_mse", 11, uniform_inputs, regression_targets}) &&
            write_case<grid_softmax, mse, 2>(
                out, {"core", "rank2_softmax_mse", 12, uniform_inputs, probability_targets}) &&
+           write_case<gru_sequence, mse, 3>(out, {"core", "gru_sequence_mse", 40, uniform_inputs, regression_targets}) &&
+           write_case<lstm_sequence, bce, 3>(out, {"core", "lstm_sequence_bce", 41, uniform_inputs, binary_targets}) &&
+           write_case<stacked_recurrent, cross_entropy, 2>(
+               out, {"core", "stacked_lstm_gru_cross_entropy", 42, uniform_inputs, soft_targets}) &&
+           write_case<last_state_classifier, cross_entropy, 4>(
+               out, {"core", "gru_flatten_cross_entropy", 43, uniform_inputs, one_hot_targets}) &&
            write_case<small_cnn, cross_entropy, 3>(
                out, {"core", "small_cnn_cross_entropy", 16, uniform_inputs, one_hot_targets}) &&
            write_case<same_padding_cnn, bce, 3>(
@@ -640,6 +690,12 @@ bool write_all_cases(json_writer& out) {
            write_case<batch_norm_rows, mse, 3>(
                out, {"core", "batch_norm_rank2_mse", 23, uniform_inputs, regression_targets}) &&
            write_case<dropout_mlp, mse, 4>(out, {"core", "dropout_mlp_mse", 24, uniform_inputs, regression_targets}) &&
+           write_case<causal_dilated_conv1d, cross_entropy, 3>(
+               out, {"core", "causal_dilated_conv1d_cross_entropy", 40, uniform_inputs, one_hot_targets}) &&
+           write_case<same_strided_conv1d, bce, 2>(
+               out, {"core", "same_strided_conv1d_bce", 41, uniform_inputs, binary_targets}) &&
+           write_case<valid_dilated_strided_conv1d, mse, 3>(
+               out, {"core", "valid_dilated_strided_conv1d_mse", 42, uniform_inputs, regression_targets}) &&
            write_case<logits_only, cross_entropy, 4>(
                out, {"edge", "close_large_logits_cross_entropy", 13, close_large_logits, mixed_class_targets}) &&
            write_case<logits_sigmoid, bce, 4>(out, {"edge", "confident_bce", 14, confident_logits, confident_targets}) &&

@@ -45,6 +45,8 @@ struct forward_buffers {
     std::string_view params;  // this layer's parameter slice
     std::string_view x;       // its input
     std::string_view y;       // its output (may equal x when the layer is forward_in_place)
+    std::string_view state = {};  // stream state (layers with state_size), empty: start from zeros
+    std::string_view saved = {};  // training: what backward needs (layers with saved_size), else empty
 };
 
 struct backward_buffers {
@@ -57,6 +59,7 @@ struct backward_buffers {
     // dx is the caller's pointer and may be NULL at run time: skip computing it then, as the
     // header path does for the first layer.
     bool dx_optional = false;
+    std::string_view saved = {};  // what the training forward saved (layers with saved_size)
 };
 
 // The parameters of the generated functions. A layer declares its locals inside its own block, and

@@ -36,7 +36,10 @@ struct conv2d {
                           "ctnn::conv2d needs at least one filter and a kernel of at least 1x1");
             static_assert(error::check<Stride != 0, error::at_layer<Position>, error::got_shape<In>>,
                           "ctnn::conv2d: stride must be at least 1");
-            static_assert(error::check<Pad == padding::same || (KH <= In::dims[0] && KW <= In::dims[In::rank > 1 ? 1 : 0]),
+            static_assert(error::check<Pad != padding::causal, error::at_layer<Position>, error::got_shape<In>>,
+                          "ctnn::conv2d: padding::causal is for sequences (ctnn::conv1d): use padding::valid or "
+                          "padding::same");
+            static_assert(error::check<Pad != padding::valid || (KH <= In::dims[0] && KW <= In::dims[In::rank > 1 ? 1 : 0]),
                                        error::at_layer<Position>, error::got_shape<In>>,
                           "ctnn::conv2d: the kernel is larger than the input: use a smaller kernel or "
                           "ctnn::padding::same");

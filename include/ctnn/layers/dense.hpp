@@ -42,6 +42,7 @@ struct dense {
         static constexpr std::size_t rows = In::size / inputs;  // time steps of a sequence, else 1
         static constexpr std::size_t param_count = inputs * Units + Units;
         static constexpr std::size_t flops = 2 * inputs * Units * rows;
+        static constexpr bool time_local = sequence;  // row by row: it streams
 
         template <class T>
         static void initialize(T* params, random_generator& rng, initializer scheme) {

@@ -38,7 +38,10 @@ struct depthwise_conv2d {
                           "ctnn::depthwise_conv2d needs a kernel of at least 1x1");
             static_assert(error::check<Stride != 0, error::at_layer<Position>, error::got_shape<In>>,
                           "ctnn::depthwise_conv2d: stride must be at least 1");
-            static_assert(error::check<Pad == padding::same || (KH <= height && KW <= width), error::at_layer<Position>,
+            static_assert(error::check<Pad != padding::causal, error::at_layer<Position>, error::got_shape<In>>,
+                          "ctnn::depthwise_conv2d: padding::causal is for sequences (ctnn::conv1d): use "
+                          "padding::valid or padding::same");
+            static_assert(error::check<Pad != padding::valid || (KH <= height && KW <= width), error::at_layer<Position>,
                                        error::got_shape<In>>,
                           "ctnn::depthwise_conv2d: the kernel is larger than the input: use a smaller kernel or "
                           "ctnn::padding::same");

@@ -28,7 +28,10 @@ struct pool2d_geometry {
                       "dimension");
         static_assert(error::check<(Size != 0 && Stride != 0), error::at_layer<Position>, error::got_shape<In>>,
                       "ctnn pooling: window size and stride must be at least 1");
-        static_assert(error::check<Pad == padding::same || (Size <= height && Size <= width), error::at_layer<Position>,
+        static_assert(error::check<Pad != padding::causal, error::at_layer<Position>, error::got_shape<In>>,
+                      "ctnn pooling: padding::causal is for sequences (ctnn::conv1d): use padding::valid or "
+                      "padding::same");
+        static_assert(error::check<Pad != padding::valid || (Size <= height && Size <= width), error::at_layer<Position>,
                                    error::got_shape<In>>,
                       "ctnn pooling: the window is larger than the input");
         static_assert(error::check<rows::covers_input && cols::covers_input, error::at_layer<Position>,

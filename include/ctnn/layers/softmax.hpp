@@ -22,6 +22,8 @@ struct softmax {
         static constexpr std::size_t classes = In::dims[In::rank - 1];
         static constexpr std::size_t groups = In::size / classes;
         static constexpr std::size_t flops = 6 * In::size;
+        // Over a sequence (steps, classes) each row is its own distribution: it streams.
+        static constexpr bool time_local = In::rank == 2;
 
         // Subtracting the maximum keeps exp() finite for any finite input.
         template <class T>
