@@ -64,10 +64,39 @@ struct conv2d {
             std::fill(params + Filters * kernel_size, params + param_count, T(0));
         }
 
+        // Kernels transposed to [tap][channel][filter] (a stack copy of at most this many values)
+        // put the filters innermost and contiguous, so one output pixel is a vector of sums over the
+        // filters. Every sum keeps its order; larger layers run the same loops on the kernels as stored.
+        static constexpr std::size_t transposed_limit = 2048;
+        static constexpr bool filters_innermost = Filters * kernel_size <= transposed_limit;
+
         // Bias first, then kernel rows, columns and channels in order; taps in the padding are skipped.
         template <class T>
         static void forward(const T* params, const T* x, T* y, std::size_t batch) {
             const T* bias = params + Filters * kernel_size;
+            if constexpr (filters_innermost) {
+                T kernels[kernel_size][Filters];
+                for (std::size_t f = 0; f < Filters; ++f)
+                    for (std::size_t k = 0; k < kernel_size; ++k) kernels[k][f] = params[f * kernel_size + k];
+                for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size)
+                    for (std::size_t oh = 0; oh < out_height; ++oh)
+                        for (std::size_t ow = 0; ow < out_width; ++ow) {
+                            T acc[Filters];
+                            for (std::size_t f = 0; f < Filters; ++f) acc[f] = bias[f];
+                            window::for_each_tap(oh, ow, [&](std::size_t tap, std::size_t xo) {
+                                for (std::size_t c = 0; c < channels; ++c) {
+                                    const T* wc = kernels[tap * channels + c];
+                                    const T xc = x[xo + c];
+                                    // Unrolled first, GCC 12 no longer sees this loop as one vector.
+#pragma GCC unroll 1
+                                    for (std::size_t f = 0; f < Filters; ++f) acc[f] += wc[f] * xc;
+                                }
+                            });
+                            T* out = y + (oh * out_width + ow) * Filters;
+                            for (std::size_t f = 0; f < Filters; ++f) out[f] = acc[f];
+                        }
+                return;
+            }
             for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size) {
                 for (std::size_t oh = 0; oh < out_height; ++oh)
                     for (std::size_t ow = 0; ow < out_width; ++ow)
@@ -83,9 +112,56 @@ struct conv2d {
             }
         }
 
+        // Each gradient adds its terms in the order of the loop over samples, output pixels,
+        // filters, taps and channels; the kernel gradients and dL/dx are separate nests.
         template <class T>
         static void backward(const T* params, const T* x, const T*, const T* dy, T* dx, T* dparams, std::size_t batch) {
             T* dbias = dparams + Filters * kernel_size;
+            if constexpr (filters_innermost) {
+                T dkernels[kernel_size][Filters];
+                for (std::size_t f = 0; f < Filters; ++f)
+                    for (std::size_t k = 0; k < kernel_size; ++k) dkernels[k][f] = dparams[f * kernel_size + k];
+                const T* xs = x;
+                const T* dys = dy;
+                for (std::size_t s = 0; s < batch; ++s, xs += In::size, dys += output_shape::size)
+                    for (std::size_t oh = 0; oh < out_height; ++oh)
+                        for (std::size_t ow = 0; ow < out_width; ++ow) {
+                            const T* g = dys + (oh * out_width + ow) * Filters;
+                            for (std::size_t f = 0; f < Filters; ++f) dbias[f] += g[f];
+                            window::for_each_tap(oh, ow, [&](std::size_t tap, std::size_t xo) {
+                                for (std::size_t c = 0; c < channels; ++c) {
+                                    T* dk = dkernels[tap * channels + c];
+                                    const T xc = xs[xo + c];
+#pragma GCC unroll 1
+                                    for (std::size_t f = 0; f < Filters; ++f) dk[f] += g[f] * xc;
+                                }
+                            });
+                        }
+                for (std::size_t f = 0; f < Filters; ++f)
+                    for (std::size_t k = 0; k < kernel_size; ++k) dparams[f * kernel_size + k] = dkernels[k][f];
+                if (dx == nullptr) return;
+                // One output pixel reaches an input value through one tap only, so adding the
+                // filters innermost per tap keeps each dx's terms in the order above.
+                for (std::size_t s = 0; s < batch; ++s, dy += output_shape::size, dx += In::size) {
+                    std::fill(dx, dx + In::size, T(0));
+                    for (std::size_t oh = 0; oh < out_height; ++oh)
+                        for (std::size_t ow = 0; ow < out_width; ++ow) {
+                            const T* g = dy + (oh * out_width + ow) * Filters;
+                            window::for_each_tap(oh, ow, [&](std::size_t tap, std::size_t xo) {
+                                T acc[channels];
+                                for (std::size_t c = 0; c < channels; ++c) acc[c] = dx[xo + c];
+                                for (std::size_t f = 0; f < Filters; ++f) {
+                                    const T gf = g[f];
+                                    const T* w = params + f * kernel_size + tap * channels;
+#pragma GCC unroll 1
+                                    for (std::size_t c = 0; c < channels; ++c) acc[c] += gf * w[c];
+                                }
+                                for (std::size_t c = 0; c < channels; ++c) dx[xo + c] = acc[c];
+                            });
+                        }
+                }
+                return;
+            }
             for (std::size_t s = 0; s < batch; ++s, x += In::size, dy += output_shape::size) {
                 if (dx != nullptr) std::fill(dx, dx + In::size, T(0));
                 for (std::size_t oh = 0; oh < out_height; ++oh)

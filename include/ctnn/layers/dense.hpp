@@ -12,6 +12,7 @@
 #include <ctnn/emit/c.hpp>
 #include <ctnn/error.hpp>
 #include <ctnn/initializer.hpp>
+#include <ctnn/layers/dense_kernels.hpp>
 #include <ctnn/shape.hpp>
 
 namespace ctnn {
@@ -49,42 +50,26 @@ struct dense {
             for (std::size_t j = 0; j < Units; ++j) params[inputs * Units + j] = T(0);
         }
 
-        // The bias starts the sum, then products are added in input order; generated C keeps this order.
+        // The order of every sum is dense_kernels.hpp's (the generated C keeps it): for 16 or more
+        // inputs, 16 partial sums added by halving, then the bias; for fewer, the bias, then the
+        // products in input order.
         template <class T>
         static void forward(const T* params, const T* x, T* y, std::size_t batch) {
             const T* w = params;
             const T* b = params + inputs * Units;
-            for (std::size_t s = 0; s < batch * rows; ++s, x += inputs, y += Units) {
-                for (std::size_t j = 0; j < Units; ++j) {
-                    T acc = b[j];
-                    for (std::size_t i = 0; i < inputs; ++i) acc += w[j * inputs + i] * x[i];
-                    y[j] = acc;
-                }
-            }
+            detail::dense_forward_rows<inputs, Units>(w, b, x, y, batch * rows);
         }
 
-        // Parameter gradients accumulate (+=), row after row, so a batch gives the same sums as one
-        // call per sample. dx is overwritten, and skipped when null (the first layer has
+        // Parameter gradients accumulate (+=), row after row in order, so a batch gives the same sums
+        // as one call per sample. dx is overwritten, and skipped when null (the first layer has
         // nobody to pass it to).
         template <class T>
         static void backward(const T* params, const T* x, const T* /*y*/, const T* dy, T* dx, T* dparams,
                              std::size_t batch) {
-            T* dw = dparams;
-            T* db = dparams + inputs * Units;
-            const T* w = params;
-            for (std::size_t s = 0; s < batch * rows; ++s, x += inputs, dy += Units) {
-                for (std::size_t j = 0; j < Units; ++j) {
-                    db[j] += dy[j];
-                    for (std::size_t i = 0; i < inputs; ++i) dw[j * inputs + i] += dy[j] * x[i];
-                }
-                if (dx == nullptr) continue;
-                for (std::size_t i = 0; i < inputs; ++i) {
-                    T acc = T(0);
-                    for (std::size_t j = 0; j < Units; ++j) acc += w[j * inputs + i] * dy[j];
-                    dx[i] = acc;
-                }
-                dx += inputs;
-            }
+            detail::dense_parameter_gradients<inputs, Units>(x, dy, dparams, dparams + inputs * Units, batch * rows);
+            if (dx == nullptr) return;
+            for (std::size_t s = 0; s < batch * rows; ++s, dy += Units, dx += inputs)
+                detail::dense_input_gradient_row<inputs, Units>(params, dy, dx);
         }
 
         // Generated C (ctnn-gen), one sample: the loops of forward and backward above, in the same
@@ -137,9 +122,30 @@ struct dense {
             c.line("const float *src = ", b.x, ";");
             c.line("float *dst = ", b.y, ";");
             c.open("for (size_t j = 0; j < ", Units, "; ++j)");
-            c.line("float acc = bias[j];");
-            c.line("for (size_t i = 0; i < ", inputs, "; ++i) acc += w[j * ", inputs, " + i] * src[i];");
-            c.line("dst[j] = acc;");
+            if constexpr (!detail::dense_splits(inputs)) {
+                c.line("float acc = bias[j];");
+                c.line("for (size_t i = 0; i < ", inputs, "; ++i) acc += w[j * ", inputs, " + i] * src[i];");
+                c.line("dst[j] = acc;");
+            } else {
+                // dense_kernels.hpp's split sum: lanes filled in input order, halved, then the bias.
+                constexpr std::size_t lanes = detail::dense_lanes, full = inputs / lanes * lanes;
+                // Each lane starts with its first product (no zero fill: that would call memset).
+                c.line("float lanes[", lanes, "];");
+                c.line("for (size_t l = 0; l < ", lanes, "; ++l) lanes[l] = w[j * ", inputs, " + l] * src[l];");
+                if constexpr (full > lanes) {
+                    c.open("for (size_t i0 = ", lanes, "; i0 < ", full, "; i0 += ", lanes, ")");
+                    c.line("for (size_t l = 0; l < ", lanes, "; ++l) lanes[l] += w[j * ", inputs,
+                           " + i0 + l] * src[i0 + l];");
+                    c.close();
+                }
+                if constexpr (inputs > full)
+                    c.line("for (size_t l = 0; l < ", inputs - full, "; ++l) lanes[l] += w[j * ", inputs, " + ", full,
+                           " + l] * src[", full, " + l];");
+                c.open("for (size_t half = ", lanes / 2, "; half > 0; half /= 2)");
+                c.line("for (size_t l = 0; l < half; ++l) lanes[l] += lanes[l + half];");
+                c.close();
+                c.line("dst[j] = bias[j] + lanes[0];");
+            }
             c.close();
         }
 
