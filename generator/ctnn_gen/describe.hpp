@@ -54,6 +54,8 @@ layer_info describe_layer(std::size_t offset) {
     info.emit_forward = &Bound::template emit_forward<writer>;
     info.emit_backward = &Bound::template emit_backward<writer>;
     if constexpr (Bound::param_count > 0) info.emit_param_layout = &Bound::template emit_param_layout<writer>;
+    if constexpr (requires(writer& c) { Bound::template emit_prelude<writer>(c); })
+        info.emit_prelude = &Bound::template emit_prelude<writer>;
     if constexpr (requires { double(Bound::layer::momentum); }) info.momentum = double(Bound::layer::momentum);
     if constexpr (requires { double(Bound::layer::slope); }) info.slope = double(Bound::layer::slope);
     if constexpr (requires {

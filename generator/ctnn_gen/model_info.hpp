@@ -37,6 +37,8 @@ struct layer_info {
     void (*emit_forward)(writer&, const ctnn::emit::forward_buffers&) = nullptr;
     void (*emit_backward)(writer&, const ctnn::emit::backward_buffers&) = nullptr;
     void (*emit_param_layout)(writer&, std::size_t) = nullptr;
+    // C the layer's code calls (static helper functions), written once before the functions; null: none.
+    void (*emit_prelude)(writer&) = nullptr;
 
     // What importers and exporters (ONNX) compare and convert, beyond the shapes:
     double momentum = 0;  // the layer's `momentum` (batch_norm), 0 for layers without one

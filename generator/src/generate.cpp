@@ -884,6 +884,19 @@ std::string source_text(const model_info& model, const options& opts, const layo
     c.line("/* The parameters are IEEE 754 binary32 values; the macros count 4 bytes per float. */");
     c.line(fmt::format("typedef char {}_float_is_32_bits[sizeof(float) == 4 ? 1 : -1];", p));
     c.end_line();
+    // Helpers layers call (gru's and lstm's gate functions), each distinct text once.
+    std::vector<std::string> preludes;
+    for (const auto* layers : {&model.layers, &model.step_layers})
+        for (const layer_info& layer : *layers) {
+            if (layer.emit_prelude == nullptr) continue;
+            writer prelude;
+            layer.emit_prelude(prelude);
+            std::string text = prelude.take();
+            if (std::find(preludes.begin(), preludes.end(), text) != preludes.end()) continue;
+            preludes.push_back(text);
+            layer.emit_prelude(c);
+            c.end_line();
+        }
     if (weights != nullptr) {
         emit_weights(c, *weights, l);
         c.end_line();

@@ -9,8 +9,6 @@
 #include <ctnn/error.hpp>
 #include <ctnn/initializer.hpp>
 #include <ctnn/layers/recurrent.hpp>
-#include <ctnn/layers/sigmoid.hpp>
-#include <ctnn/layers/tanh.hpp>
 #include <ctnn/shape.hpp>
 
 namespace ctnn {
@@ -110,7 +108,7 @@ struct lstm {
                     for (std::size_t j = 0; j < Hidden; ++j) {
                         const T dh = dys[t * Hidden + j] + dh_next[j];
                         const T i = kept[j], f = kept[Hidden + j], g = kept[2 * Hidden + j], o = kept[3 * Hidden + j];
-                        const T cell_out = tanh::apply(kept[4 * Hidden + j]);
+                        const T cell_out = detail::gate_tanh(kept[4 * Hidden + j]);
                         const T dc = dc_next[j] + dh * o * (T(1) - cell_out * cell_out);
                         dc_next[j] = dc * f;
                         d_gates[j] = dc * g * (i * (T(1) - i));
@@ -159,9 +157,9 @@ struct lstm {
                 const std::string sum = "(input_gates[" + k + " + j] + hidden_gates[" + k + " + j])";
                 c.put("const float ", var, " = ");
                 if (squash_with_tanh)
-                    tanh::emit_apply(c, sum);
+                    detail::emit_gate_tanh(c, sum);
                 else
-                    sigmoid::emit_apply(c, sum);
+                    detail::emit_gate_sigmoid(c, sum);
                 c.line(";");
             };
             gate("i", 0, false);
@@ -179,7 +177,7 @@ struct lstm {
             }
             c.line("cell[j] = cell_new;");
             c.put("ht[j] = o * ");
-            tanh::emit_apply(c, "cell_new");
+            detail::emit_gate_tanh(c, "cell_new");
             c.line(";");
             c.close();
             c.close();
@@ -213,7 +211,7 @@ struct lstm {
             c.line("const float i = kept_t[j], f = kept_t[", Hidden, " + j], g = kept_t[", 2 * Hidden,
                    " + j], o = kept_t[", 3 * Hidden, " + j];");
             c.put("const float cell_out = ");
-            tanh::emit_apply(c, "kept_t[" + std::to_string(4 * Hidden) + " + j]");
+            detail::emit_gate_tanh(c, "kept_t[" + std::to_string(4 * Hidden) + " + j]");
             c.line(";");
             c.line("const float dc = dc_next[j] + dh * o * (1.0f - cell_out * cell_out);");
             c.line("dc_next[j] = dc * f;");
@@ -230,6 +228,11 @@ struct lstm {
             if (b.dx_optional) c.close();
             detail::emit_transposed_products(c, gates, Hidden, "w_hh", "d_gates", "", "dh_next");
             c.close();
+        }
+
+        template <emit::writer W>
+        static void emit_prelude(W& c) {
+            detail::emit_gate_math(c);
         }
 
         template <emit::writer W>
@@ -260,10 +263,10 @@ struct lstm {
                 detail::gate_products<gates, features>(w_ih, b_ih, xt, input_gates.data());
                 detail::gate_products<gates, Hidden>(w_hh, b_hh, h, hidden_gates.data());
                 for (std::size_t j = 0; j < Hidden; ++j) {
-                    const T i = sigmoid::apply(input_gates[j] + hidden_gates[j]);
-                    const T f = sigmoid::apply(input_gates[Hidden + j] + hidden_gates[Hidden + j]);
-                    const T g = tanh::apply(input_gates[2 * Hidden + j] + hidden_gates[2 * Hidden + j]);
-                    const T o = sigmoid::apply(input_gates[3 * Hidden + j] + hidden_gates[3 * Hidden + j]);
+                    const T i = detail::gate_sigmoid(input_gates[j] + hidden_gates[j]);
+                    const T f = detail::gate_sigmoid(input_gates[Hidden + j] + hidden_gates[Hidden + j]);
+                    const T g = detail::gate_tanh(input_gates[2 * Hidden + j] + hidden_gates[2 * Hidden + j]);
+                    const T o = detail::gate_sigmoid(input_gates[3 * Hidden + j] + hidden_gates[3 * Hidden + j]);
                     const T cell_new = f * cell[j] + i * g;
                     if (saved != nullptr) {
                         T* kept = saved + t * saved_per_step;
@@ -274,7 +277,7 @@ struct lstm {
                         kept[4 * Hidden + j] = cell_new;
                     }
                     cell[j] = cell_new;
-                    ht[j] = o * tanh::apply(cell_new);
+                    ht[j] = o * detail::gate_tanh(cell_new);
                 }
             }
             for (std::size_t j = 0; j < Hidden; ++j) memory[j] = y[(steps - 1) * Hidden + j];
