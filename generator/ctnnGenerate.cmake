@@ -50,7 +50,8 @@ function(_ctnn_generator_onnx dir)
     if(CTNN_GEN_ONNX AND Protobuf_FOUND AND ONNX_FOUND AND TARGET onnx_proto)
         add_library(ctnn_gen_onnx STATIC
             ${dir}/onnx/activation_layout.cpp ${dir}/onnx/attributes.cpp ${dir}/onnx/tensor_values.cpp
-            ${dir}/onnx/graph_chain.cpp ${dir}/onnx/layer_text.cpp ${dir}/onnx/import.cpp ${dir}/onnx/export.cpp)
+            ${dir}/onnx/graph_chain.cpp ${dir}/onnx/layer_text.cpp ${dir}/onnx/recurrent_gates.cpp ${dir}/onnx/import.cpp
+            ${dir}/onnx/export.cpp)
         # Visible from every directory, all of ONNX's export set or none (its config file refuses
         # to load a second time when only some of its targets exist).
         foreach(imported onnx onnx_proto onnxifi onnxifi_dummy onnxifi_loader onnxifi_wrapper protobuf::libprotobuf)

@@ -12,6 +12,7 @@
 
 #include "activation_layout.hpp"
 #include "layer_text.hpp"
+#include "recurrent_gates.hpp"
 #include "window_of.hpp"
 #include "proto.hpp"
 #include "tensor_values.hpp"
@@ -225,8 +226,8 @@ private:
             add(name == "relu" ? "Relu" : name == "sigmoid" ? "Sigmoid" : "Tanh", {current_});
         } else if (name == "leaky_relu") {
             set_float(add("LeakyRelu", {current_}), "alpha", layer.slope);
-        } else if (name == "gru") {
-            gru(layer, p);
+        } else if (const recurrent_op* op = recurrent_op_of_layer(name)) {
+            recurrent(layer, p, *op);
         } else if (name == "softmax") {
             to_ctnn_shape(layer.input_dims);
             set_int(add("Softmax", {current_}), "axis", -1);
@@ -235,30 +236,21 @@ private:
         }
     }
 
-    // ctnn gru (gates r, z, n) as ONNX GRU (gates z, r, h; linear_before_reset=1), between the two
-    // Transposes of batch and time a batch_first PyTorch model has, and the Squeeze of the
-    // direction axis: the same nodes PyTorch writes, without an initial state (zero).
-    void gru(const layer_info& layer, const float* p) {
+    // ctnn gru or lstm as ONNX GRU (linear_before_reset=1) or LSTM, between the two Transposes of
+    // batch and time a batch_first PyTorch model has, and the Squeeze of the direction axis: the
+    // same nodes PyTorch writes, without an initial state (zero).
+    void recurrent(const layer_info& layer, const float* p, const recurrent_op& op) {
         to_ctnn_shape(layer.input_dims);
         const std::size_t steps = layer.input_dims[0], features = layer.input_dims[1], hidden = layer.output_dims[1];
-        const std::size_t gates = 3 * hidden;
-        std::vector<float> w(gates * features), r(gates * hidden), b(2 * gates);
-        const std::size_t onnx_gate[3] = {1, 0, 2};  // ctnn r, z, n go to ONNX's blocks 1, 0, 2
-        for (std::size_t g = 0; g < 3; ++g)
-            for (std::size_t j = 0; j < hidden; ++j) {
-                const std::size_t row = g * hidden + j, to = onnx_gate[g] * hidden + j;
-                std::copy_n(p + row * features, features, w.begin() + std::ptrdiff_t(to * features));
-                std::copy_n(p + gates * features + row * hidden, hidden, r.begin() + std::ptrdiff_t(to * hidden));
-                b[to] = p[gates * (features + hidden) + row];
-                b[gates + to] = p[gates * (features + hidden + 1) + row];
-            }
+        const i64 rows = i64(op.gates * hidden);
+        const onnx_recurrent_weights onnx_weights = to_onnx_gates(op, features, hidden, p);
         set_ints(add("Transpose", {current_}), "perm", {1, 0, 2});
-        const std::string wn = initializer("W", {1, i64(gates), i64(features)}, w);
-        const std::string rn = initializer("R", {1, i64(gates), i64(hidden)}, r);
-        const std::string bn = initializer("B", {1, i64(2 * gates)}, b);
-        pb::NodeProto& node = add("GRU", {current_, wn, rn, bn});
+        const std::string wn = initializer("W", {1, rows, i64(features)}, onnx_weights.w);
+        const std::string rn = initializer("R", {1, rows, i64(hidden)}, onnx_weights.r);
+        const std::string bn = initializer("B", {1, 2 * rows}, onnx_weights.b);
+        pb::NodeProto& node = add(op.onnx, {current_, wn, rn, bn});
         set_int(node, "hidden_size", i64(hidden));
-        set_int(node, "linear_before_reset", 1);
+        if (op.ctnn == "gru") set_int(node, "linear_before_reset", 1);
         const std::string axes = fmt::format("layer{}_axes", layer_ + 1);
         set_int64_tensor(*graph_->add_initializer(), axes, {1});
         add("Squeeze", {current_, axes});

@@ -19,6 +19,7 @@
 #include "attributes.hpp"
 #include "graph_chain.hpp"
 #include "layer_text.hpp"
+#include "recurrent_gates.hpp"
 #include "window_of.hpp"
 #include "proto.hpp"
 #include "tensor_values.hpp"
@@ -64,12 +65,13 @@ private:
     activation_layout layout_;
     std::string current_;   // the ONNX value holding the activation so far
     std::size_t layer_ = 0; // the next ctnn layer to match
-    // Recurrent layers: ONNX's GRU reads [T, N, F] and writes [T, 1, N, H]. PyTorch's batch_first
-    // models swap batch and time around it (Transpose [1,0,2]) and squeeze the direction axis.
+    // Recurrent layers: ONNX's GRU and LSTM read [T, N, F] and write [T, 1, N, H]. PyTorch's
+    // batch_first models swap batch and time around them (Transpose [1,0,2]) and squeeze the
+    // direction axis.
     bool time_major_ = false;
-    bool direction_axis_ = false;  // a GRU output's axis 1 still to be squeezed
-    // Nodes that compute a GRU's zero initial state from the input's shape (PyTorch writes
-    // Shape, Gather, Unsqueeze, Concat and Expand or ConstantOfShape for it), and those values.
+    bool direction_axis_ = false;  // a GRU or LSTM output's axis 1 still to be squeezed
+    // Nodes that compute a zero initial state (h, and an LSTM's c) from the input's shape (PyTorch
+    // writes Shape, Gather, Unsqueeze, Concat and Expand or ConstantOfShape for it), and those values.
     std::set<std::size_t> state_nodes_;
     std::set<std::string> zero_states_;
 
@@ -129,9 +131,11 @@ private:
         const std::string& op = node.op_type();
         std::string output = node.output(0);
         std::size_t taken = 1;
-        if ((time_major_ || direction_axis_) && op != "Transpose" && op != "Squeeze" && op != "GRU" && op != "Identity")
-            throw generation_error(fmt::format("{}: the activation is time-major here (after a GRU or a Transpose of "
-                                               "batch and time); ctnn imports {} only on batch-major activations",
+        if ((time_major_ || direction_axis_) && op != "Transpose" && op != "Squeeze" && op != "Identity" &&
+            recurrent_op_of_onnx(op) == nullptr)
+            throw generation_error(fmt::format("{}: the activation is time-major here (after a GRU, an LSTM or a "
+                                               "Transpose of batch and time); ctnn imports {} only on batch-major "
+                                               "activations",
                                                n.where, op));
         if (op == "Squeeze") squeeze(n);
         else if (op == "Flatten") flatten(n);
@@ -143,12 +147,12 @@ private:
         else {
             static const char* const layers[] = {"Gemm", "MatMul", "Conv", "MaxPool", "AveragePool", "GlobalAveragePool",
                                                  "BatchNormalization", "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Softmax",
-                                                 "GRU"};
+                                                 "GRU", "LSTM"};
             if (std::find(std::begin(layers), std::end(layers), op) == std::end(layers))
                 throw generation_error(fmt::format(
                     "{}: operator {} is not supported; ctnn-gen imports Gemm, MatMul (+ Add), Conv, MaxPool, "
                     "AveragePool, GlobalAveragePool, BatchNormalization, Relu, LeakyRelu, Sigmoid, Tanh, Softmax, GRU, "
-                    "Flatten, Reshape, Transpose, Squeeze, Identity, Dropout and a Pad of zeros",
+                    "LSTM, Flatten, Reshape, Transpose, Squeeze, Identity, Dropout and a Pad of zeros",
                     n.where, op));
             skip_passive_layers();
             if (layer_ >= model_.layers.size())
@@ -166,7 +170,7 @@ private:
             else if (op == "BatchNormalization") batch_normalization(n, layer);
             else if (op == "Relu" || op == "Sigmoid" || op == "Tanh" || op == "LeakyRelu") elementwise(n, layer);
             else if (op == "Softmax") softmax(n, layer);
-            else gru(n, layer);
+            else recurrent(n, layer, *recurrent_op_of_onnx(op));
             ++layer_;
         }
         current_ = output;
@@ -328,19 +332,20 @@ private:
                                                n.where, fmt::join(pads, ",")));
     }
 
-    // Only the direction axis a GRU adds (its output is [T, 1, N, H]).
+    // Only the direction axis a GRU or LSTM adds (its output is [T, 1, N, H]).
     void squeeze(const ordered_node& n) {
         expect_only_attributes(*n.node, n.where, {"axes"});
         const std::vector<long long> axes = chain_.opset >= 13 ? int64_values(constant(n, 1, "axes"), n.where, 4)
                                                                : ints_attribute(*n.node, n.where, "axes", {});
         if (!direction_axis_ || axes != std::vector<long long>{1})
-            throw generation_error(fmt::format("{}: only the Squeeze of a GRU's direction axis (axes [1]) is supported",
+            throw generation_error(fmt::format("{}: only the Squeeze of a GRU's or LSTM's direction axis (axes [1]) is "
+                                               "supported",
                                                n.where));
         direction_axis_ = false;
     }
 
-    // PyTorch computes nn.GRU's zero initial state from the input's shape. Such a value is
-    // accepted as the GRU's initial_h when it is, provably, zeros: an Expand of a constant of
+    // PyTorch computes nn.GRU's and nn.LSTM's zero initial states from the input's shape. Such a
+    // value is accepted as initial_h or initial_c when it is, provably, zeros: an Expand of a constant of
     // zeros or a ConstantOfShape of 0, whose shape comes from Shape, Gather, Unsqueeze, Concat,
     // Slice, Cast, Squeeze and constants. Those nodes are then not part of the chain.
     void find_zero_states() {
@@ -348,26 +353,31 @@ private:
         for (std::size_t i = 0; i < chain_.nodes.size(); ++i)
             for (const std::string& output : chain_.nodes[i].node->output()) producer[output] = i;
         for (const ordered_node& n : chain_.nodes) {
-            if (n.node->op_type() != "GRU" || n.node->input_size() < 6 || n.node->input(5).empty()) continue;
-            const std::string& state = n.node->input(5);
-            if (chain_.constants.count(state) > 0) continue;  // checked by gru()
-            const auto found = producer.find(state);
-            if (found == producer.end()) continue;
-            const ordered_node& origin = chain_.nodes[found->second];
-            const pb::NodeProto& node = *origin.node;
-            std::string shape_value;
-            if (node.op_type() == "Expand" && node.input_size() == 2 && is_zero_constant(node.input(0), origin.where)) {
-                shape_value = node.input(1);
-            } else if (node.op_type() == "ConstantOfShape" && node.input_size() == 1 && is_zero_fill(origin)) {
-                shape_value = node.input(0);
-            } else {
-                continue;  // gru() refuses it
-            }
-            std::set<std::size_t> nodes{origin.number};
-            if (!shape_only(shape_value, producer, nodes)) continue;
-            state_nodes_.insert(nodes.begin(), nodes.end());
-            zero_states_.insert(state);
+            const recurrent_op* op = recurrent_op_of_onnx(n.node->op_type());
+            if (op == nullptr) continue;
+            for (const int input : op->state_inputs)
+                if (input < n.node->input_size()) find_zero_state(n.node->input(input), producer);
         }
+    }
+
+    void find_zero_state(const std::string& state, const std::map<std::string, std::size_t>& producer) {
+        if (state.empty() || chain_.constants.count(state) > 0) return;  // checked by recurrent()
+        const auto found = producer.find(state);
+        if (found == producer.end()) return;
+        const ordered_node& origin = chain_.nodes[found->second];
+        const pb::NodeProto& node = *origin.node;
+        std::string shape_value;
+        if (node.op_type() == "Expand" && node.input_size() == 2 && is_zero_constant(node.input(0), origin.where)) {
+            shape_value = node.input(1);
+        } else if (node.op_type() == "ConstantOfShape" && node.input_size() == 1 && is_zero_fill(origin)) {
+            shape_value = node.input(0);
+        } else {
+            return;  // recurrent() refuses it
+        }
+        std::set<std::size_t> nodes{origin.number};
+        if (!shape_only(shape_value, producer, nodes)) return;
+        state_nodes_.insert(nodes.begin(), nodes.end());
+        zero_states_.insert(state);
     }
 
     bool is_zero_constant(const std::string& name, const std::string& where) const {
@@ -631,49 +641,49 @@ private:
         }
     }
 
-    // ONNX GRU (gates z, r, h; linear_before_reset=1 is PyTorch's nn.GRU) -> ctnn gru (gates r, z,
-    // n; W_ih [3H][F], W_hh [3H][H], b_ih [3H], b_hh [3H]).
-    void gru(const ordered_node& n, const layer_info& layer) {
+    // ONNX GRU (linear_before_reset=1 is PyTorch's nn.GRU) or LSTM -> ctnn gru or lstm: PyTorch's
+    // one-layer forward cell from a zero state, the gate blocks reordered (recurrent_gates.hpp).
+    void recurrent(const ordered_node& n, const layer_info& layer, const recurrent_op& op) {
         const pb::NodeProto& node = *n.node;
-        expect_layer(n, layer, "gru");
-        expect_only_attributes(node, n.where, {"hidden_size", "linear_before_reset", "direction", "activations", "layout"});
+        expect_layer(n, layer, op.ctnn.c_str());
+        const bool lstm = op.ctnn == "lstm";
+        expect_only_attributes(node, n.where, op.attributes);
         const std::size_t steps = layer.input_dims[0], features = layer.input_dims[1], hidden = layer.output_dims[1];
         const long long hidden_size = int_attribute(node, n.where, "hidden_size", 0);
         if (hidden_size != i64(hidden)) mismatch(n, fmt::format("hidden_size {} vs {}", hidden_size, hidden), fmt::format("hidden {}", hidden_size));
-        if (int_attribute(node, n.where, "linear_before_reset", 0) != 1)
-            throw generation_error(fmt::format("{}: linear_before_reset must be 1 (PyTorch's nn.GRU), as in ctnn::gru", n.where));
-        if (string_attribute(node, n.where, "direction", "forward") != "forward" || int_attribute(node, n.where, "layout", 0) != 0)
-            throw generation_error(fmt::format("{}: only a forward GRU with layout 0 ([T, N, F]) is supported", n.where));
+        if (!lstm && int_attribute(node, n.where, "linear_before_reset", 0) != 1)
+            mismatch(n, "linear_before_reset must be 1 (PyTorch's nn.GRU), as in ctnn::gru");
+        if (lstm && int_attribute(node, n.where, "input_forget", 0) != 0)
+            mismatch(n, "input_forget=1 couples the input and forget gates; ctnn::lstm (nn.LSTM) has both");
+        if (string_attribute(node, n.where, "direction", "forward") != "forward" ||
+            int_attribute(node, n.where, "layout", 0) != 0)
+            mismatch(n, fmt::format("only a forward {} with layout 0 ([T, N, F]) is supported", op.onnx));
         for (const pb::AttributeProto& a : node.attribute())
-            if (a.name() == "activations" &&
-                (a.strings_size() != 2 || a.strings(0) != "Sigmoid" || a.strings(1) != "Tanh"))
-                throw generation_error(fmt::format("{}: only the activations Sigmoid, Tanh are supported", n.where));
+            if (a.name() == "activations" && !std::equal(a.strings().begin(), a.strings().end(), op.activations.begin(),
+                                                         op.activations.end()))
+                mismatch(n, fmt::format("only the activations {} are supported", fmt::join(op.activations, ", ")));
         if (!time_major_ || layout_.dims != layer.input_dims || !layout_.is_in_order())
-            mismatch(n, fmt::format("the GRU reads [T, N, F] = [{}, N, {}] (a batch_first model transposes batch and "
+            mismatch(n, fmt::format("the {} reads [T, N, F] = [{}, N, {}] (a batch_first model transposes batch and "
                                     "time before it)",
-                                    steps, features));
+                                    op.onnx, steps, features));
         if (node.input_size() > 4 && !node.input(4).empty())
-            throw generation_error(fmt::format("{}: sequence_lens is not supported (every sequence has {} steps)", n.where, steps));
-        if (node.input_size() > 5 && !node.input(5).empty() && zero_states_.count(node.input(5)) == 0) {
-            const std::vector<float> h0 = weights(n, constant(n, 5, "initial_h"), "initial_h", {1, 1, hidden});
-            if (std::any_of(h0.begin(), h0.end(), [](float v) { return v != 0.0f; }))
-                throw generation_error(fmt::format("{}: the initial state must be zero, as ctnn::gru starts", n.where));
-        }
-        const std::size_t gates = 3 * hidden;
-        const std::vector<float> w = weights(n, constant(n, 1, "W"), "W", {1, gates, features});
-        const std::vector<float> r = weights(n, constant(n, 2, "R"), "R", {1, gates, hidden});
-        std::vector<float> b(2 * gates, 0.0f);
-        if (const pb::TensorProto* tensor = optional_constant(n, 3, "B")) b = weights(n, *tensor, "B", {1, 2 * gates});
-        float* p = values_.data() + layer.param_offset;
-        const std::size_t onnx_gate[3] = {1, 0, 2};  // ctnn r, z, n are ONNX's blocks r (1), z (0), h (2)
-        for (std::size_t g = 0; g < 3; ++g)
-            for (std::size_t j = 0; j < hidden; ++j) {
-                const std::size_t row = g * hidden + j, from = onnx_gate[g] * hidden + j;
-                std::copy_n(w.begin() + std::ptrdiff_t(from * features), features, p + row * features);
-                std::copy_n(r.begin() + std::ptrdiff_t(from * hidden), hidden, p + gates * features + row * hidden);
-                p[gates * (features + hidden) + row] = b[from];
-                p[gates * (features + hidden + 1) + row] = b[gates + from];
+            mismatch(n, fmt::format("sequence_lens is not supported (every sequence has {} steps)", steps));
+        for (const int k : op.state_inputs)
+            if (node.input_size() > k && !node.input(k).empty() && zero_states_.count(node.input(k)) == 0) {
+                const char* role = k == 5 ? "initial_h" : "initial_c";  // ONNX's inputs 5 and 6
+                const std::vector<float> state = weights(n, constant(n, k, role), role, {1, 1, hidden});
+                if (std::any_of(state.begin(), state.end(), [](float v) { return v != 0.0f; }))
+                    mismatch(n, fmt::format("the {} must be zero, as ctnn::{} starts", role, op.ctnn));
             }
+        if (lstm && node.input_size() > 7 && !node.input(7).empty())
+            mismatch(n, "peepholes (input P) are not supported; ctnn::lstm (nn.LSTM) has none");
+        const std::size_t rows = op.gates * hidden;
+        onnx_recurrent_weights from_onnx{weights(n, constant(n, 1, "W"), "W", {1, rows, features}),
+                                         weights(n, constant(n, 2, "R"), "R", {1, rows, hidden}),
+                                         std::vector<float>(2 * rows, 0.0f)};  // B is optional: zeros
+        if (const pb::TensorProto* tensor = optional_constant(n, 3, "B"))
+            from_onnx.b = weights(n, *tensor, "B", {1, 2 * rows});
+        to_ctnn_gates(op, features, hidden, from_onnx, values_.data() + layer.param_offset);
         layout_ = activation_layout::in_order({steps, hidden});
         direction_axis_ = true;
     }

@@ -27,6 +27,7 @@ std::string spelling(const layer_info& layer) {
     if (n == "batch_norm") return fmt::format("batch_norm, epsilon {}", layer.epsilon);
     if (n == "leaky_relu") return fmt::format("leaky_relu, slope {}", layer.slope);
     if (n == "reshape") return fmt::format("reshape<{}>", fmt::join(layer.output_dims, ","));
+    if (n == "gru" || n == "lstm") return fmt::format("{}<{}>", n, layer.output_dims.back());  // hidden size
     return n;
 }
 

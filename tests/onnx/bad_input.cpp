@@ -74,6 +74,28 @@ onnx::TensorProto& initializer(onnx::ModelProto& model, const std::string& name)
     throw;
 }
 
+// ctnn's export of `info` with some_values, which imports back to the same values.
+onnx::ModelProto exported_with_some_values(const ctnn_gen::model_info& info) {
+    onnx::ModelProto model;
+    REQUIRE(model.ParseFromString(ctnn_gen::onnx::export_model(info, some_values(info))));
+    std::string bytes;
+    REQUIRE(model.SerializeToString(&bytes));
+    REQUIRE(ctnn_gen::onnx::import_model(info, bytes) == some_values(info));
+    return model;
+}
+
+// Adds a float initializer `name` and makes it input `index` of `node` (skipped inputs left empty).
+void set_float_input(onnx::ModelProto& model, onnx::NodeProto& node, int index, const std::string& name,
+                     const std::vector<long long>& dims, const std::vector<float>& values) {
+    auto& tensor = *model.mutable_graph()->add_initializer();
+    tensor.set_name(name);
+    tensor.set_data_type(onnx::TensorProto::FLOAT);
+    for (const long long d : dims) tensor.add_dims(d);
+    tensor.set_raw_data(std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float)));
+    while (node.input_size() <= index) node.add_input("");
+    node.set_input(index, name);
+}
+
 #define CHECK_MENTIONS(message, text) CHECK_MESSAGE((message).find(text) != std::string::npos, (message))
 
 }  // namespace
@@ -301,16 +323,7 @@ TEST_CASE("GRU: only PyTorch's semantics and a zero initial state") {
     using recurrent = ctnn::sequential<ctnn::input<4, 2>, ctnn::gru<3>, ctnn::flatten, ctnn::dense<2>>;
     using wider = ctnn::sequential<ctnn::input<4, 2>, ctnn::gru<5>, ctnn::flatten, ctnn::dense<2>>;
     static const auto info = ctnn_gen::describe<recurrent>("recurrent");
-    const auto exported = [&] {
-        onnx::ModelProto model;
-        REQUIRE(model.ParseFromString(ctnn_gen::onnx::export_model(info, some_values(info))));
-        return model;
-    };
-    {
-        std::string bytes;
-        REQUIRE(exported().SerializeToString(&bytes));
-        CHECK(ctnn_gen::onnx::import_model(info, bytes) == some_values(info));
-    }
+    const auto exported = [&] { return exported_with_some_values(info); };
     SUBCASE("linear_before_reset = 0 is another GRU") {
         auto model = exported();
         for (auto& a : *node_of(model, "GRU").mutable_attribute())
@@ -322,21 +335,55 @@ TEST_CASE("GRU: only PyTorch's semantics and a zero initial state") {
     }
     SUBCASE("a non-zero initial state") {
         auto model = exported();
-        auto& h0 = *model.mutable_graph()->add_initializer();
-        const std::vector<float> state{0.0f, 0.5f, 0.0f};
-        h0.set_name("h0");
-        h0.set_data_type(onnx::TensorProto::FLOAT);
-        for (const long long d : {1, 1, 3}) h0.add_dims(d);
-        h0.set_raw_data(std::string(reinterpret_cast<const char*>(state.data()), state.size() * sizeof(float)));
-        auto& gru = node_of(model, "GRU");
-        gru.add_input("");
-        gru.add_input("h0");
-        CHECK_MENTIONS(refusal(model, info), "the initial state must be zero");
+        set_float_input(model, node_of(model, "GRU"), 5, "h0", {1, 1, 3}, {0.0f, 0.5f, 0.0f});
+        CHECK_MENTIONS(refusal(model, info), "the initial_h must be zero");
     }
     SUBCASE("a batch-major input straight into the GRU") {
         auto model = exported();
         auto& transpose = node_of(model, "Transpose");
         for (auto& a : *transpose.mutable_attribute()) a.set_ints(0, 0), a.set_ints(1, 1);  // perm [0,1,2]
         CHECK_MENTIONS(refusal(model, info), "the GRU reads [T, N, F] = [4, N, 2]");
+    }
+}
+
+TEST_CASE("LSTM: only nn.LSTM's cell (no peepholes, separate input and forget gates) from a zero state") {
+    using recurrent = ctnn::sequential<ctnn::input<4, 2>, ctnn::lstm<3>, ctnn::flatten, ctnn::dense<2>>;
+    using wider = ctnn::sequential<ctnn::input<4, 2>, ctnn::lstm<5>, ctnn::flatten, ctnn::dense<2>>;
+    using gru_instead = ctnn::sequential<ctnn::input<4, 2>, ctnn::gru<3>, ctnn::flatten, ctnn::dense<2>>;
+    static const auto info = ctnn_gen::describe<recurrent>("recurrent");
+    const auto exported = [&] { return exported_with_some_values(info); };
+    SUBCASE("another hidden size, naming both sides") {
+        CHECK_MENTIONS(refusal(exported(), ctnn_gen::describe<wider>("wider")),
+                       "(LSTM 'LSTM_1', hidden 3) vs ctnn layer 1 (lstm<5>): hidden_size 3 vs 5");
+    }
+    SUBCASE("an LSTM is not a ctnn gru") {
+        CHECK_MENTIONS(refusal(exported(), ctnn_gen::describe<gru_instead>("gru_instead")),
+                       "the operator corresponds to ctnn lstm");
+    }
+    SUBCASE("peepholes") {
+        auto model = exported();
+        set_float_input(model, node_of(model, "LSTM"), 7, "P", {1, 9}, std::vector<float>(9, 0.25f));
+        CHECK_MENTIONS(refusal(model, info), "peepholes (input P) are not supported");
+    }
+    SUBCASE("input_forget = 1") {
+        auto model = exported();
+        auto& coupled = *node_of(model, "LSTM").add_attribute();
+        coupled.set_name("input_forget");
+        coupled.set_type(onnx::AttributeProto::INT);
+        coupled.set_i(1);
+        CHECK_MENTIONS(refusal(model, info), "input_forget=1 couples the input and forget gates");
+    }
+    SUBCASE("a non-zero initial cell state") {
+        auto model = exported();
+        set_float_input(model, node_of(model, "LSTM"), 6, "c0", {1, 1, 3}, {0.0f, 0.0f, -1.0f});
+        CHECK_MENTIONS(refusal(model, info), "the initial_c must be zero");
+    }
+    SUBCASE("a reverse LSTM") {
+        auto model = exported();
+        auto& direction = *node_of(model, "LSTM").add_attribute();
+        direction.set_name("direction");
+        direction.set_type(onnx::AttributeProto::STRING);
+        direction.set_s("reverse");
+        CHECK_MENTIONS(refusal(model, info), "only a forward LSTM with layout 0");
     }
 }

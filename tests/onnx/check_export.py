@@ -41,6 +41,26 @@ def attributes(node):
     return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
 
 
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def lstm(x, w, r, b, initial_h, initial_c):
+    """ONNX LSTM, forward, without peepholes: gate blocks i, o, f, c; returns Y [T, 1, N, H], Y_h, Y_c."""
+    hidden = r.shape[1]
+    steps, batch = x.shape[:2]
+    h = np.zeros((batch, hidden)) if initial_h is None else initial_h[0]
+    c = np.zeros((batch, hidden)) if initial_c is None else initial_c[0]
+    ys = []
+    for t in range(steps):
+        gates = x[t] @ w.T + h @ r.T + b[:4 * hidden] + b[4 * hidden:]
+        i, o, f, g = (gates[:, k * hidden:(k + 1) * hidden] for k in range(4))
+        c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+        h = sigmoid(o) * np.tanh(c)
+        ys.append(h)
+    return np.stack(ys)[:, None], h[None], c[None]
+
+
 def run(model, x):
     """Evaluates the graph in float64 on x (batch first)."""
     values = {t.name: onnx.numpy_helper.to_array(t).astype(np.float64) if t.data_type == onnx.TensorProto.FLOAT
@@ -87,7 +107,7 @@ def run(model, x):
         elif op == "LeakyRelu":
             y = np.where(ins[0] >= 0, ins[0], a.get("alpha", 0.01) * ins[0])
         elif op == "Sigmoid":
-            y = 1 / (1 + np.exp(-ins[0]))
+            y = sigmoid(ins[0])
         elif op == "Tanh":
             y = np.tanh(ins[0])
         elif op == "Softmax":
@@ -112,14 +132,21 @@ def run(model, x):
             for t in range(steps):
                 gx = ins[0][t] @ w.T + b[:3 * hidden]
                 gh = h @ r.T + b[3 * hidden:]
-                z = 1 / (1 + np.exp(-(gx[:, :hidden] + gh[:, :hidden])))
-                rr = 1 / (1 + np.exp(-(gx[:, hidden:2 * hidden] + gh[:, hidden:2 * hidden])))
+                z = sigmoid(gx[:, :hidden] + gh[:, :hidden])
+                rr = sigmoid(gx[:, hidden:2 * hidden] + gh[:, hidden:2 * hidden])
                 n = np.tanh(gx[:, 2 * hidden:] + rr * gh[:, 2 * hidden:])
                 h = (1 - z) * n + z * h
                 ys.append(h)
             y = np.stack(ys)[:, None]
             if len(node.output) > 1 and node.output[1]:
                 values[node.output[1]] = h[None]
+        elif op == "LSTM":
+            assert len(ins) < 8 or ins[7] is None, "peepholes"
+            state = [ins[k] if len(ins) > k else None for k in (5, 6)]
+            y, y_h, y_c = lstm(ins[0], ins[1][0], ins[2][0], ins[3][0], *state)
+            for k, v in ((1, y_h), (2, y_c)):
+                if len(node.output) > k and node.output[k]:
+                    values[node.output[k]] = v
         elif op == "Squeeze":
             y = np.squeeze(ins[0], axis=tuple(ins[1].tolist()) if len(ins) > 1 else tuple(a["axes"]))
         elif op == "Shape":

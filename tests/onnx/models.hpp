@@ -16,4 +16,6 @@ using onnx_mixed = ctnn::sequential<ctnn::input<12, 12, 3>, ctnn::conv2d<8, 3, 3
 
 using onnx_gru = ctnn::sequential<ctnn::input<8, 3>, ctnn::gru<6>, ctnn::flatten, ctnn::dense<4>>;
 
+using onnx_lstm = ctnn::sequential<ctnn::input<10, 3>, ctnn::lstm<6>, ctnn::flatten, ctnn::dense<2>>;
+
 // The Fashion-MNIST example's network: fashion_net (examples/fashion_mnist/fashion_net.hpp).

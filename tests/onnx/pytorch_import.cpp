@@ -20,6 +20,7 @@
 #include "models.hpp"
 #include "onnx_fashion.h"
 #include "onnx_gru.h"
+#include "onnx_lstm.h"
 #include "onnx_mixed.h"
 #include "onnx_mlp.h"
 
@@ -44,6 +45,7 @@ CTNN_ONNX_MODEL(onnx_mlp, onnx_mlp, ONNX_MLP)
 CTNN_ONNX_MODEL(fashion_net, onnx_fashion, ONNX_FASHION)
 CTNN_ONNX_MODEL(onnx_mixed, onnx_mixed, ONNX_MIXED)
 CTNN_ONNX_MODEL(onnx_gru, onnx_gru, ONNX_GRU)
+CTNN_ONNX_MODEL(onnx_lstm, onnx_lstm, ONNX_LSTM)
 #undef CTNN_ONNX_MODEL
 
 std::vector<float> read_floats(const std::string& path) {
@@ -127,4 +129,8 @@ TEST_CASE("a mixed CNN exported by PyTorch (depthwise Conv, strides, BatchNormal
 
 TEST_CASE("a GRU exported by PyTorch (nn.GRU batch_first, zero initial state from the input's shape; opset 14)") {
     check<onnx_gru>("gru");
+}
+
+TEST_CASE("an LSTM exported by PyTorch (nn.LSTM batch_first, zero initial h and c from the input's shape; opset 14)") {
+    check<onnx_lstm>("lstm");
 }

@@ -50,16 +50,25 @@ def mixed():
 
 
 class Recurrent(nn.Module):
-    """ctnn: input<8,3>, gru<6>, flatten, dense<4>: every step's hidden state, flattened, into a Linear."""
+    """ctnn: input<steps,3>, gru<6> or lstm<6>, flatten, dense<outputs>: every step's hidden state,
+    flattened, into a Linear."""
 
-    def __init__(self):
+    def __init__(self, cell, steps, outputs):
         super().__init__()
-        self.gru = nn.GRU(3, 6, batch_first=True)
-        self.out = nn.Linear(8 * 6, 4)
+        self.cell = cell(3, 6, batch_first=True)
+        self.out = nn.Linear(steps * 6, outputs)
 
     def forward(self, x):
-        states, _ = self.gru(x)
+        states, _ = self.cell(x)
         return self.out(torch.flatten(states, 1))
+
+
+def gru():
+    return Recurrent(nn.GRU, 8, 4)
+
+
+def lstm():
+    return Recurrent(nn.LSTM, 10, 2)
 
 
 # name: (builder, input shape as PyTorch takes it, samples, opset); the opsets span what ctnn-gen reads.
@@ -67,7 +76,8 @@ MODELS = {
     "mlp": (mlp, (20,), 200, 11),
     "fashion": (fashion, (1, 28, 28), 100, 14),
     "mixed": (mixed, (3, 12, 12), 100, 17),
-    "gru": (Recurrent, (8, 3), 200, 14),
+    "gru": (gru, (8, 3), 200, 14),
+    "lstm": (lstm, (10, 3), 200, 14),
 }
 
 
