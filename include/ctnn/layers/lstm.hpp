@@ -45,6 +45,7 @@ struct lstm {
         static constexpr std::size_t input_biases = hidden_weights + gates * Hidden;
         static constexpr std::size_t hidden_biases = input_biases + gates;
         static constexpr std::size_t param_count = hidden_biases + gates;
+        static constexpr detail::gate_parameter_offsets offsets{hidden_weights, input_biases, hidden_biases, param_count};
         // Per step: both matrix products, then 25 operations per unit (three sigmoids and two tanh
         // at 4 each, and the sums and products around them).
         static constexpr std::size_t flops = steps * (2 * gates * (features + Hidden) + 25 * Hidden);
@@ -132,10 +133,7 @@ struct lstm {
 
         template <emit::writer W>
         static void emit_forward(W& c, const emit::forward_buffers& b) {
-            c.line("const float *w_ih = ", b.params, ";");
-            c.line("const float *w_hh = w_ih + ", hidden_weights, ";");
-            c.line("const float *b_ih = w_ih + ", input_biases, ";");
-            c.line("const float *b_hh = w_ih + ", hidden_biases, ";");
+            detail::emit_gate_parameters(c, b.params, offsets);
             c.line("const float *src = ", b.x, ";");
             c.line("float *dst = ", b.y, ";");
             if (!b.saved.empty()) c.line("float *kept = ", b.saved, ";");
@@ -187,17 +185,7 @@ struct lstm {
 
         template <emit::writer W>
         static void emit_backward(W& c, const emit::backward_buffers& b) {
-            c.line("const float *w_ih = ", b.params, ";");
-            c.line("const float *w_hh = w_ih + ", hidden_weights, ";");
-            c.line("float *g_w_ih = ", b.dparams, ";");
-            c.line("float *g_w_hh = g_w_ih + ", hidden_weights, ";");
-            c.line("float *g_b_ih = g_w_ih + ", input_biases, ";");
-            c.line("float *g_b_hh = g_w_ih + ", hidden_biases, ";");
-            c.line("const float *src = ", b.x, ";");
-            c.line("const float *dst = ", b.y, ";");
-            c.line("const float *g_out = ", b.dy, ";");
-            c.line("float *g_in = ", b.dx, ";");
-            c.line("const float *kept = ", b.saved, ";");
+            detail::emit_gate_backward_buffers(c, b, offsets);
             c.line("static const float zero[", Hidden, "] = {0.0f};");
             c.line("float dh_next[", Hidden, "] = {0.0f}, dc_next[", Hidden, "] = {0.0f};");
             c.line("float d_gates[", gates, "];");
@@ -237,12 +225,7 @@ struct lstm {
 
         template <emit::writer W>
         static void emit_param_layout(W& c, std::size_t offset) {
-            c.line("[", offset, ", ", offset + hidden_weights, ")  W_ih[", gates, "][", features,
-                   "]: gates i, f, g, o (", Hidden, " rows each), as nn.LSTM's weight_ih_l0");
-            c.line("[", offset + hidden_weights, ", ", offset + input_biases, ")  W_hh[", gates, "][", Hidden,
-                   "]: as weight_hh_l0");
-            c.line("[", offset + input_biases, ", ", offset + hidden_biases, ")  b_ih[", gates, "]");
-            c.line("[", offset + hidden_biases, ", ", offset + param_count, ")  b_hh[", gates, "]");
+            detail::emit_gate_param_layout(c, offset, offsets, gates, features, Hidden, "i, f, g, o", "nn.LSTM");
         }
 
     private:

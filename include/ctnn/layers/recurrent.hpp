@@ -121,6 +121,49 @@ void emit_gate_products(W& c, std::size_t rows, std::size_t cols, std::string_vi
     c.close();
 }
 
+// The parameter blocks of gru and lstm (W_ih, W_hh, b_ih, b_hh at these offsets), as their
+// emitters name them: forward reads the four blocks.
+struct gate_parameter_offsets {
+    std::size_t hidden_weights, input_biases, hidden_biases, count;
+};
+
+template <emit::writer W>
+void emit_gate_parameters(W& c, std::string_view params, const gate_parameter_offsets& at) {
+    c.line("const float *w_ih = ", params, ";");
+    c.line("const float *w_hh = w_ih + ", at.hidden_weights, ";");
+    c.line("const float *b_ih = w_ih + ", at.input_biases, ";");
+    c.line("const float *b_hh = w_ih + ", at.hidden_biases, ";");
+}
+
+// Backward's names: both weight matrices, the four gradient blocks, the tensors and the saved gates.
+template <emit::writer W>
+void emit_gate_backward_buffers(W& c, const emit::backward_buffers& b, const gate_parameter_offsets& at) {
+    c.line("const float *w_ih = ", b.params, ";");
+    c.line("const float *w_hh = w_ih + ", at.hidden_weights, ";");
+    c.line("float *g_w_ih = ", b.dparams, ";");
+    c.line("float *g_w_hh = g_w_ih + ", at.hidden_weights, ";");
+    c.line("float *g_b_ih = g_w_ih + ", at.input_biases, ";");
+    c.line("float *g_b_hh = g_w_ih + ", at.hidden_biases, ";");
+    c.line("const float *src = ", b.x, ";");
+    c.line("const float *dst = ", b.y, ";");
+    c.line("const float *g_out = ", b.dy, ";");
+    c.line("float *g_in = ", b.dx, ";");
+    c.line("const float *kept = ", b.saved, ";");
+}
+
+// The generated header's description of the four blocks; `gates` names the gate order.
+template <emit::writer W>
+void emit_gate_param_layout(W& c, std::size_t offset, const gate_parameter_offsets& at, std::size_t gates,
+                            std::size_t features, std::size_t hidden, std::string_view gate_names,
+                            std::string_view pytorch_module) {
+    c.line("[", offset, ", ", offset + at.hidden_weights, ")  W_ih[", gates, "][", features, "]: gates ", gate_names,
+           " (", hidden, " rows each), as ", pytorch_module, "'s weight_ih_l0");
+    c.line("[", offset + at.hidden_weights, ", ", offset + at.input_biases, ")  W_hh[", gates, "][", hidden,
+           "]: as weight_hh_l0");
+    c.line("[", offset + at.input_biases, ", ", offset + at.hidden_biases, ")  b_ih[", gates, "]");
+    c.line("[", offset + at.hidden_biases, ", ", offset + at.count, ")  b_hh[", gates, "]");
+}
+
 // dW += d v^T and db += d.
 template <std::size_t Rows, std::size_t Cols, class T>
 void accumulate_gate_gradients(const T* d, const T* v, T* dw, T* db) {
