@@ -7,7 +7,6 @@
 
 #include <ctnn/emit/c.hpp>
 #include <ctnn/error.hpp>
-#include <ctnn/initializer.hpp>
 #include <ctnn/layers/recurrent.hpp>
 #include <ctnn/shape.hpp>
 
@@ -25,7 +24,7 @@ struct gru {
     static constexpr std::string_view name = "gru";
 
     template <class In, std::size_t Position>
-    struct bind {
+    struct bind : detail::gate_layout<In, Hidden, 3> {
         struct requirements {
             static_assert(error::check<In::rank == 2, error::at_layer<Position>, error::expects_rank<2>,
                                        error::got_shape<In>>,
@@ -37,31 +36,17 @@ struct gru {
 
         using layer = gru;
         using input_shape = In;
-        static constexpr std::size_t steps = In::dims[0];
-        static constexpr std::size_t features = In::rank == 2 ? In::dims[In::rank - 1] : 1;
-        static constexpr std::size_t gates = 3 * Hidden;
+        using layout = detail::gate_layout<In, Hidden, 3>;
+        using layout::steps, layout::features, layout::gates, layout::hidden_weights, layout::input_biases,
+            layout::hidden_biases, layout::offsets;
         using output_shape = shape<steps, Hidden>;
 
-        // Offsets of the four parameter blocks.
-        static constexpr std::size_t hidden_weights = gates * features;
-        static constexpr std::size_t input_biases = hidden_weights + gates * Hidden;
-        static constexpr std::size_t hidden_biases = input_biases + gates;
-        static constexpr std::size_t param_count = hidden_biases + gates;
-        static constexpr detail::gate_parameter_offsets offsets{hidden_weights, input_biases, hidden_biases, param_count};
         // Per step: both matrix products, then 19 operations per unit (two sigmoids and a tanh at
         // 4 each, as the activation layers count them, and the adds and products around them).
         static constexpr std::size_t flops = steps * (2 * gates * (features + Hidden) + 19 * Hidden);
         // Per step, kept for backward: r, z, n and W_hn h + b_hn.
         static constexpr std::size_t saved_size = steps * 4 * Hidden;
         static constexpr std::size_t state_size = Hidden;
-
-        // Xavier-style bounds from fan-in and fan-out of each gate's matrices; zero biases.
-        template <class T>
-        static void initialize(T* params, random_generator& rng, initializer scheme) {
-            draw_weights(params, gates * features, rng, scheme, features, Hidden);
-            draw_weights(params + hidden_weights, gates * Hidden, rng, scheme, Hidden, Hidden);
-            for (std::size_t k = input_biases; k < param_count; ++k) params[k] = T(0);
-        }
 
         template <class T>
         static void forward(const T* params, const T* x, T* y, std::size_t batch) {

@@ -7,7 +7,6 @@
 
 #include <ctnn/emit/c.hpp>
 #include <ctnn/error.hpp>
-#include <ctnn/initializer.hpp>
 #include <ctnn/layers/recurrent.hpp>
 #include <ctnn/shape.hpp>
 
@@ -24,7 +23,7 @@ struct lstm {
     static constexpr std::string_view name = "lstm";
 
     template <class In, std::size_t Position>
-    struct bind {
+    struct bind : detail::gate_layout<In, Hidden, 4> {
         struct requirements {
             static_assert(error::check<In::rank == 2, error::at_layer<Position>, error::expects_rank<2>,
                                        error::got_shape<In>>,
@@ -36,16 +35,11 @@ struct lstm {
 
         using layer = lstm;
         using input_shape = In;
-        static constexpr std::size_t steps = In::dims[0];
-        static constexpr std::size_t features = In::rank == 2 ? In::dims[In::rank - 1] : 1;
-        static constexpr std::size_t gates = 4 * Hidden;
+        using layout = detail::gate_layout<In, Hidden, 4>;
+        using layout::steps, layout::features, layout::gates, layout::hidden_weights, layout::input_biases,
+            layout::hidden_biases, layout::offsets;
         using output_shape = shape<steps, Hidden>;
 
-        static constexpr std::size_t hidden_weights = gates * features;
-        static constexpr std::size_t input_biases = hidden_weights + gates * Hidden;
-        static constexpr std::size_t hidden_biases = input_biases + gates;
-        static constexpr std::size_t param_count = hidden_biases + gates;
-        static constexpr detail::gate_parameter_offsets offsets{hidden_weights, input_biases, hidden_biases, param_count};
         // Per step: both matrix products, then 25 operations per unit (three sigmoids and two tanh
         // at 4 each, and the sums and products around them).
         static constexpr std::size_t flops = steps * (2 * gates * (features + Hidden) + 25 * Hidden);
@@ -53,13 +47,6 @@ struct lstm {
         static constexpr std::size_t saved_per_step = 5 * Hidden;
         static constexpr std::size_t saved_size = steps * saved_per_step;
         static constexpr std::size_t state_size = 2 * Hidden;  // h, then c
-
-        template <class T>
-        static void initialize(T* params, random_generator& rng, initializer scheme) {
-            draw_weights(params, gates * features, rng, scheme, features, Hidden);
-            draw_weights(params + hidden_weights, gates * Hidden, rng, scheme, Hidden, Hidden);
-            for (std::size_t k = input_biases; k < param_count; ++k) params[k] = T(0);
-        }
 
         template <class T>
         static void forward(const T* params, const T* x, T* y, std::size_t batch) {

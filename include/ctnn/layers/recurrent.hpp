@@ -12,6 +12,8 @@
 #include <type_traits>
 
 #include <ctnn/emit/c.hpp>
+#include <ctnn/initializer.hpp>
+#include <ctnn/random.hpp>
 
 namespace ctnn::detail {
 
@@ -121,6 +123,31 @@ void emit_gate_products(W& c, std::size_t rows, std::size_t cols, std::string_vi
 // emitters name them: forward reads the four blocks.
 struct gate_parameter_offsets {
     std::size_t hidden_weights, input_biases, hidden_biases, count;
+};
+
+// What a gated recurrent layer's bind knows from its input and size alone: the geometry of a
+// (steps, features) input, and PyTorch's four parameter blocks, W_ih [gates][features],
+// W_hh [gates][Hidden], b_ih [gates], b_hh [gates], with gates = GatesPerUnit * Hidden.
+template <class In, std::size_t Hidden, std::size_t GatesPerUnit>
+struct gate_layout {
+    static constexpr std::size_t steps = In::dims[0];
+    // A rank-1 input is refused by the layer's requirements; 1 keeps the sizes below defined.
+    static constexpr std::size_t features = In::rank == 2 ? In::dims[In::rank - 1] : 1;
+    static constexpr std::size_t gates = GatesPerUnit * Hidden;
+
+    static constexpr std::size_t hidden_weights = gates * features;
+    static constexpr std::size_t input_biases = hidden_weights + gates * Hidden;
+    static constexpr std::size_t hidden_biases = input_biases + gates;
+    static constexpr std::size_t param_count = hidden_biases + gates;
+    static constexpr gate_parameter_offsets offsets{hidden_weights, input_biases, hidden_biases, param_count};
+
+    // Xavier-style bounds from fan-in and fan-out of each gate's matrices; zero biases.
+    template <class T>
+    static void initialize(T* params, random_generator& rng, initializer scheme) {
+        draw_weights(params, gates * features, rng, scheme, features, Hidden);
+        draw_weights(params + hidden_weights, gates * Hidden, rng, scheme, Hidden, Hidden);
+        for (std::size_t k = input_biases; k < param_count; ++k) params[k] = T(0);
+    }
 };
 
 template <emit::writer W>
