@@ -1,6 +1,5 @@
 // ctnn/model.hpp: sequential<input<Dims...>, Layers...>, a network declared as a type.
 #pragma once
-#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <span>
@@ -120,6 +119,8 @@ struct layer_figures<boost::mp11::mp_list<Bound...>> {
     static constexpr std::array<bool, sizeof...(Bound)> streamable{streamable_layer<Bound>()...};
 };
 
+constexpr std::size_t larger(std::size_t a, std::size_t b) { return a < b ? b : a; }
+
 template <std::size_t N>
 constexpr std::array<std::size_t, N> exclusive_prefix_sum(const std::array<std::size_t, N>& values) {
     std::array<std::size_t, N> offsets{};
@@ -146,8 +147,8 @@ template <std::size_t N>
 constexpr std::size_t inference_arena_size(const std::array<std::size_t, N>& outputs) {
     std::size_t size = 0;
     for (std::size_t i = 0; i + 1 < N; ++i) {
-        size = std::max(size, outputs[i]);
-        if (i + 2 < N) size = std::max(size, outputs[i] + outputs[i + 1]);
+        size = larger(size, outputs[i]);
+        if (i + 2 < N) size = larger(size, outputs[i] + outputs[i + 1]);
     }
     return size;
 }
@@ -155,7 +156,7 @@ constexpr std::size_t inference_arena_size(const std::array<std::size_t, N>& out
 template <std::size_t N>
 constexpr std::size_t largest(const std::array<std::size_t, N>& values) {
     std::size_t best = 0;
-    for (std::size_t v : values) best = std::max(best, v);
+    for (std::size_t v : values) best = larger(best, v);
     return best;
 }
 
@@ -231,7 +232,7 @@ public:
     // the largest batch.
     static constexpr std::size_t activations_size = detail::sum(figures::output_sizes);
     static constexpr std::size_t gradient_buffer_size =
-        std::max(detail::largest(figures::output_sizes), input_shape::size);
+        detail::larger(detail::largest(figures::output_sizes), input_shape::size);
     static constexpr std::array<std::size_t, layer_count> saved_sizes = figures::saved_sizes;
     static constexpr std::array<std::size_t, layer_count> saved_offsets =
         detail::exclusive_prefix_sum(figures::saved_sizes);
@@ -320,7 +321,8 @@ public:
     static void backward(const parameters<M, T>& params, const tensor<T, input_shape>& x,
                          training_workspace<sequential, T, Capacity>& ws, const tensor<T, output_shape>& dy,
                          parameters<M, T>& grads, tensor<T, input_shape>* dx = nullptr) {
-        std::copy(dy.begin(), dy.end(), ws.template output_gradient<layer_count - 1>());
+        T* output_gradient = ws.template output_gradient<layer_count - 1>();
+        for (std::size_t i = 0; i < output_shape::size; ++i) output_gradient[i] = dy[i];
         backward_from<layer_count - 1>(params, x.data(), 1, ws, grads, dx != nullptr ? dx->data() : nullptr);
     }
 
