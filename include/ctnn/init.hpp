@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <utility>
 
+#include <boost/mp11/list.hpp>
+
 #include <ctnn/initializer.hpp>
 #include <ctnn/parameters.hpp>
 #include <ctnn/random.hpp>
@@ -16,15 +18,15 @@ template <class Model, class T>
 void initialize(parameters<Model, T>& params, std::uint64_t seed,
                 initializer scheme = initializer::xavier_uniform) {
     random_generator rng(seed);
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
+    // Model::runners, not Model::layer<I>: one initialize per layer type and shape (see model.hpp).
+    [&]<class... Runner, std::size_t... I>(boost::mp11::mp_list<Runner...>, std::index_sequence<I...>) {
         (
             [&] {
-                using layer = typename Model::template layer<I>;
-                if constexpr (layer::param_count > 0)
-                    layer::initialize(params.data() + Model::param_offsets[I], rng, scheme);
+                if constexpr (Runner::param_count > 0)
+                    Runner::initialize(params.data() + Model::param_offsets[I], rng, scheme);
             }(),
             ...);
-    }(std::make_index_sequence<Model::layer_count>{});
+    }(typename Model::runners{}, std::make_index_sequence<Model::layer_count>{});
 }
 
 }  // namespace ctnn

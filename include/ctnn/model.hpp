@@ -1,6 +1,5 @@
 // ctnn/model.hpp: sequential<input<Dims...>, Layers...>, a network declared as a type.
 #pragma once
-#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <span>
@@ -31,17 +30,38 @@ struct input_layer {
     using output_shape = Shape;
 };
 
-// Binds `Layer` to the output shape of the last bound layer; its position is the list's length
-// (the input occupies position 0), so a layer that cannot bind reports where it stands.
-template <class Bound, class Layer>
-using bind_next = boost::mp11::mp_push_back<
-    Bound, typename Layer::template bind<typename boost::mp11::mp_back<Bound>::output_shape,
-                                         boost::mp11::mp_size<Bound>::value>>;
+// The fold's state: the layers bound so far, and the last of them, whose output the next layer
+// takes. Keeping the last one at hand spares a lookup into the growing list at every step (mp_back
+// costs a pass over the list on compilers without __type_pack_element, quadratic over the fold).
+template <class Last, class Bound>
+struct binding_state {
+    using last = Last;
+    using bound = Bound;
+};
+
+// Binds `Layer` to the output shape of the last bound layer; its position counts the layers bound
+// before it from 1 (the input occupies position 0), so a layer that cannot bind reports where it
+// stands.
+template <class Layer, class State>
+using bind_layer = typename Layer::template bind<typename State::last::output_shape,
+                                                 boost::mp11::mp_size<typename State::bound>::value + 1>;
+template <class State, class Layer>
+using bind_next = binding_state<bind_layer<Layer, State>,
+                                boost::mp11::mp_push_back<typename State::bound, bind_layer<Layer, State>>>;
 
 template <class Shape, class... Layers>
-using bind_all = boost::mp11::mp_pop_front<
-    boost::mp11::mp_fold<boost::mp11::mp_list<Layers...>, boost::mp11::mp_list<input_layer<Shape>>,
-                         bind_next>>;
+using bind_all = typename boost::mp11::mp_fold<boost::mp11::mp_list<Layers...>,
+                                               binding_state<input_layer<Shape>, boost::mp11::mp_list<>>,
+                                               bind_next>::bound;
+
+// The code a bound layer runs depends on its input shape only; its position just names it in
+// diagnostics (the `requirements`). So the model runs each layer as bound at one fixed position:
+// layers of the same type and input shape share one instantiation of forward and backward (a deep
+// stack of dense<32> compiles one dense kernel, not one per layer). Position 0 is the input's, so
+// no real layer is ever bound there.
+inline constexpr std::size_t shared_position = 0;
+template <class Layer, class Bound>
+using bind_shared = typename Layer::template bind<typename Bound::input_shape, shared_position>;
 
 // A bound layer that checks its input keeps the static_asserts in a nested `requirements`
 // class. Binding only computes shapes; the checks are instantiated afterwards, straight from
@@ -99,6 +119,8 @@ struct layer_figures<boost::mp11::mp_list<Bound...>> {
     static constexpr std::array<bool, sizeof...(Bound)> streamable{streamable_layer<Bound>()...};
 };
 
+constexpr std::size_t larger(std::size_t a, std::size_t b) { return a < b ? b : a; }
+
 template <std::size_t N>
 constexpr std::array<std::size_t, N> exclusive_prefix_sum(const std::array<std::size_t, N>& values) {
     std::array<std::size_t, N> offsets{};
@@ -125,8 +147,8 @@ template <std::size_t N>
 constexpr std::size_t inference_arena_size(const std::array<std::size_t, N>& outputs) {
     std::size_t size = 0;
     for (std::size_t i = 0; i + 1 < N; ++i) {
-        size = std::max(size, outputs[i]);
-        if (i + 2 < N) size = std::max(size, outputs[i] + outputs[i + 1]);
+        size = larger(size, outputs[i]);
+        if (i + 2 < N) size = larger(size, outputs[i] + outputs[i + 1]);
     }
     return size;
 }
@@ -134,7 +156,7 @@ constexpr std::size_t inference_arena_size(const std::array<std::size_t, N>& out
 template <std::size_t N>
 constexpr std::size_t largest(const std::array<std::size_t, N>& values) {
     std::size_t best = 0;
-    for (std::size_t v : values) best = std::max(best, v);
+    for (std::size_t v : values) best = larger(best, v);
     return best;
 }
 
@@ -181,6 +203,11 @@ struct sequential<input<Dims...>, Layers...> {
     static constexpr std::size_t layer_count = sizeof...(Layers);
     template <std::size_t Index>
     using layer = boost::mp11::mp_at_c<layers, Index>;
+    // What the model runs for each layer: the layer bound at detail::shared_position. The loops
+    // over layers expand this list and an index sequence side by side rather than look up
+    // layer<I> one index at a time (a pass over the list each on compilers without
+    // __type_pack_element).
+    using runners = boost::mp11::mp_transform<detail::bind_shared, boost::mp11::mp_list<Layers...>, layers>;
     using output_shape = typename layer<layer_count - 1>::output_shape;
 
 private:
@@ -205,7 +232,7 @@ public:
     // the largest batch.
     static constexpr std::size_t activations_size = detail::sum(figures::output_sizes);
     static constexpr std::size_t gradient_buffer_size =
-        std::max(detail::largest(figures::output_sizes), input_shape::size);
+        detail::larger(detail::largest(figures::output_sizes), input_shape::size);
     static constexpr std::array<std::size_t, layer_count> saved_sizes = figures::saved_sizes;
     static constexpr std::array<std::size_t, layer_count> saved_offsets =
         detail::exclusive_prefix_sum(figures::saved_sizes);
@@ -240,11 +267,10 @@ public:
     // The raw-pointer core shared by every inference entry point and mirrored by the generated C.
     template <class T>
     static void infer_raw(const T* params, const T* x, T* y, T* scratch) {
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (layer<I>::forward(params + param_offsets[I], infer_input<I>(x, scratch),
-                               infer_output<I>(y, scratch), 1),
+        [&]<class... Runner, std::size_t... I>(boost::mp11::mp_list<Runner...>, std::index_sequence<I...>) {
+            (Runner::forward(params + param_offsets[I], infer_input<I>(x, scratch), infer_output<I>(y, scratch), 1),
              ...);
-        }(std::make_index_sequence<layer_count>{});
+        }(runners{}, std::make_index_sequence<layer_count>{});
     }
 
     // Training forward over `batch` samples stored one after another in x (batch <= Capacity):
@@ -254,12 +280,12 @@ public:
     static void forward(const parameters<M, T>& params, const T* x, std::size_t batch,
                         training_workspace<sequential, T, Capacity>& ws) {
         require_same_model<M>();
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (detail::forward_training<layer<I>>(params.data() + param_offsets[I], train_input<I>(x, ws),
-                                                ws.template activation<I>(), batch, layer_context<I>(ws),
-                                                ws.template saved<I>()),
+        [&]<class... Runner, std::size_t... I>(boost::mp11::mp_list<Runner...>, std::index_sequence<I...>) {
+            (detail::forward_training<Runner>(params.data() + param_offsets[I], train_input<I>(x, ws),
+                                              ws.template activation<I>(), batch, layer_context<I>(ws),
+                                              ws.template saved<I>()),
              ...);
-        }(std::make_index_sequence<layer_count>{});
+        }(runners{}, std::make_index_sequence<layer_count>{});
     }
 
     // After a training forward: layers with running statistics (batch_norm) fold in this batch's.
@@ -267,9 +293,9 @@ public:
     static void update_state(parameters<M, T>& params, const T* x, std::size_t batch,
                              training_workspace<sequential, T, Capacity>& ws) {
         require_same_model<M>();
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (detail::update_state<layer<I>>(params.data() + param_offsets[I], train_input<I>(x, ws), batch), ...);
-        }(std::make_index_sequence<layer_count>{});
+        [&]<class... Runner, std::size_t... I>(boost::mp11::mp_list<Runner...>, std::index_sequence<I...>) {
+            (detail::update_state<Runner>(params.data() + param_offsets[I], train_input<I>(x, ws), batch), ...);
+        }(runners{}, std::make_index_sequence<layer_count>{});
     }
 
     // One sample: returns the output, which stays valid until the workspace is used again.
@@ -295,7 +321,8 @@ public:
     static void backward(const parameters<M, T>& params, const tensor<T, input_shape>& x,
                          training_workspace<sequential, T, Capacity>& ws, const tensor<T, output_shape>& dy,
                          parameters<M, T>& grads, tensor<T, input_shape>* dx = nullptr) {
-        std::copy(dy.begin(), dy.end(), ws.template output_gradient<layer_count - 1>());
+        T* output_gradient = ws.template output_gradient<layer_count - 1>();
+        for (std::size_t i = 0; i < output_shape::size; ++i) output_gradient[i] = dy[i];
         backward_from<layer_count - 1>(params, x.data(), 1, ws, grads, dx != nullptr ? dx->data() : nullptr);
     }
 
@@ -305,9 +332,9 @@ public:
     static void backward_from(const parameters<M, T>& params, const T* x, std::size_t batch,
                               training_workspace<sequential, T, Capacity>& ws, parameters<M, T>& grads, T* dx) {
         require_same_model<M>();
-        [&]<std::size_t... R>(std::index_sequence<R...>) {
-            (backward_layer<Last - R>(params.data(), x, batch, ws, grads.data(), dx), ...);
-        }(std::make_index_sequence<Last + 1>{});
+        [&]<class... Runner, std::size_t... R>(boost::mp11::mp_list<Runner...>, std::index_sequence<R...>) {
+            (backward_layer<Last - R, Runner>(params.data(), x, batch, ws, grads.data(), dx), ...);
+        }(boost::mp11::mp_reverse<boost::mp11::mp_take_c<runners, Last + 1>>{}, std::make_index_sequence<Last + 1>{});
     }
 
     // Streaming: a model over a sequence (steps, features) also runs one time step per call, with
@@ -348,11 +375,11 @@ public:
     // every layer once over its one-row input, stateful layers continuing from their state.
     template <class T>
     static void step_raw(const T* params, const T* x, T* y, T* scratch, T* state) {
-        [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (detail::step<layer<I>>(params + param_offsets[I], infer_input<I>(x, scratch), infer_output<I>(y, scratch),
-                                    state + state_offsets[I]),
+        [&]<class... Runner, std::size_t... I>(boost::mp11::mp_list<Runner...>, std::index_sequence<I...>) {
+            (detail::step<Runner>(params + param_offsets[I], infer_input<I>(x, scratch), infer_output<I>(y, scratch),
+                                  state + state_offsets[I]),
              ...);
-        }(std::make_index_sequence<layer_count>{});
+        }(runners{}, std::make_index_sequence<layer_count>{});
     }
 
     static constexpr void require_streamable() {
@@ -412,16 +439,16 @@ private:
         return {detail::mix64(ws.context.noise_key, I)};
     }
 
-    template <std::size_t I, class T, class Workspace>
+    template <std::size_t I, class Runner, class T, class Workspace>
     static void backward_layer(const T* params, const T* x, std::size_t batch, Workspace& ws, T* grads, T* dx) {
         T* layer_dx = nullptr;
         if constexpr (I == 0)
             layer_dx = dx;
         else
             layer_dx = ws.template output_gradient<I - 1>();
-        detail::backward_training<layer<I>>(params + param_offsets[I], train_input<I>(x, ws), ws.template activation<I>(),
-                                            ws.template output_gradient<I>(), layer_dx, grads + param_offsets[I], batch,
-                                            layer_context<I>(ws), ws.template saved<I>());
+        detail::backward_training<Runner>(params + param_offsets[I], train_input<I>(x, ws), ws.template activation<I>(),
+                                          ws.template output_gradient<I>(), layer_dx, grads + param_offsets[I], batch,
+                                          layer_context<I>(ws), ws.template saved<I>());
     }
 };
 

@@ -1,10 +1,7 @@
 // ctnn/train.hpp: training a model on caller-owned data, one fixed-size workspace, no heap.
 #pragma once
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <iterator>
-#include <numeric>
 #include <span>
 #include <type_traits>
 
@@ -54,13 +51,31 @@ template <class Model>
 inline constexpr bool ends_with_softmax =
     std::is_same_v<typename Model::template layer<Model::layer_count - 1>::layer, softmax>;
 
+// The first of the largest values wins, as with std::max_element.
+template <std::size_t N, class T>
+std::size_t index_of_largest(const T* values) {
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < N; ++i)
+        if (values[best] < values[i]) best = i;
+    return best;
+}
+
 template <std::size_t N, class T>
 bool prediction_matches(const T* y, const T* target) {
     if constexpr (N == 1) {
         return (y[0] >= T(0.5)) == (target[0] >= T(0.5));
     } else {
-        return std::max_element(y, y + N) - y == std::max_element(target, target + N) - target;
+        return index_of_largest<N>(y) == index_of_largest<N>(target);
     }
+}
+
+constexpr std::uint64_t greatest_common_divisor(std::uint64_t a, std::uint64_t b) {
+    while (b != 0) {
+        const std::uint64_t rest = a % b;
+        a = b;
+        b = rest;
+    }
+    return a;
 }
 
 // A pseudo-random order of n samples that needs no storage: i -> (a i + c) mod n is a
@@ -77,7 +92,7 @@ struct sample_order {
             return order;
         }
         do order.multiplier = 1 + rng.below(n - 1);
-        while (std::gcd(order.multiplier, n) != 1);
+        while (greatest_common_divisor(order.multiplier, n) != 1);
         order.offset = rng.below(n);
         return order;
     }
@@ -144,7 +159,7 @@ public:
             return fail(outcome, "compute_gradients: inputs and targets hold different numbers of samples");
         if (inputs.empty() || inputs.size() > BatchCapacity)
             return fail(outcome, "compute_gradients: the batch must hold 1 to BatchCapacity samples");
-        for (std::size_t k = 0; k < inputs.size(); ++k) std::copy(inputs[k].begin(), inputs[k].end(), batch_inputs_ + k * input_size);
+        for (std::size_t k = 0; k < inputs.size(); ++k) stage(inputs[k], k);
         std::size_t matched = 0;
         const T loss = batch_gradients(
             params, inputs.size(), [&](std::size_t k) -> const target_tensor& { return targets[k]; }, matched,
@@ -185,7 +200,7 @@ public:
             const std::size_t batches = (n + batch_size - 1) / batch_size;
             for (std::size_t b = 0; b < batches; ++b) {
                 const std::size_t start = b * batch_size;
-                const std::size_t count = std::min(batch_size, n - start);
+                const std::size_t count = n - start < batch_size ? n - start : batch_size;
                 const double batch_loss = double(step(params, optimizer, inputs, targets, order, start, count, matched));
                 loss_total += batch_loss;
                 on_batch(batch_report{epoch, b + 1, batches, batch_loss / double(count)});
@@ -231,6 +246,12 @@ private:
             return std::span<const target_tensor>();
     }
 
+    // Copies one sample to slot k of batch_inputs_.
+    void stage(const input_tensor& x, std::size_t k) {
+        T* slot = batch_inputs_ + k * input_size;
+        for (std::size_t i = 0; i < input_size; ++i) slot[i] = x[i];
+    }
+
     static fit_result& fail(fit_result& outcome, const char* why) {
         outcome.outcome = {status::invalid_argument, why};
         return outcome;
@@ -253,8 +274,7 @@ private:
            std::span<const target_tensor> targets, const detail::sample_order& order, std::size_t start,
            std::size_t count, std::size_t& matched) {
         for (std::size_t k = 0; k < count; ++k) {
-            const input_tensor& x = inputs[static_cast<std::size_t>(order[start + k])];
-            std::copy(x.begin(), x.end(), batch_inputs_ + k * input_size);
+            stage(inputs[static_cast<std::size_t>(order[start + k])], k);
         }
         workspace.context.noise_key = detail::mix64(noise_seed_, steps_++);
         const T loss = batch_gradients(
@@ -280,7 +300,7 @@ private:
                                              workspace.template output_gradient<loss_layer>() + k * loss_size, scale);
             if (detail::prediction_matches<output_size>(workspace.output(k).data(), target.data())) ++matched;
         }
-        std::fill(grads.values.begin(), grads.values.end(), T(0));
+        for (T& g : grads.values) g = T(0);
         Model::template backward_from<loss_layer>(params, batch_inputs_, count, workspace, grads, input_gradients);
         return loss;
     }

@@ -1,6 +1,5 @@
 // ctnn/layers/conv2d.hpp: 2-D convolution over channels-last (H, W, C) inputs.
 #pragma once
-#include <algorithm>
 #include <cstddef>
 #include <string_view>
 
@@ -61,7 +60,7 @@ struct conv2d {
         template <class T>
         static void initialize(T* params, random_generator& rng, initializer scheme) {
             draw_weights(params, Filters * kernel_size, rng, scheme, kernel_size, KH * KW * Filters);
-            std::fill(params + Filters * kernel_size, params + param_count, T(0));
+            for (std::size_t i = Filters * kernel_size; i < param_count; ++i) params[i] = T(0);
         }
 
         // Kernels transposed to [tap][channel][filter] (a stack copy of at most this many values)
@@ -143,7 +142,7 @@ struct conv2d {
                 // One output pixel reaches an input value through one tap only, so adding the
                 // filters innermost per tap keeps each dx's terms in the order above.
                 for (std::size_t s = 0; s < batch; ++s, dy += output_shape::size, dx += In::size) {
-                    std::fill(dx, dx + In::size, T(0));
+                    for (std::size_t i = 0; i < In::size; ++i) dx[i] = T(0);
                     for (std::size_t oh = 0; oh < out_height; ++oh)
                         for (std::size_t ow = 0; ow < out_width; ++ow) {
                             const T* g = dy + (oh * out_width + ow) * Filters;
@@ -163,7 +162,8 @@ struct conv2d {
                 return;
             }
             for (std::size_t s = 0; s < batch; ++s, x += In::size, dy += output_shape::size) {
-                if (dx != nullptr) std::fill(dx, dx + In::size, T(0));
+                if (dx != nullptr)
+                    for (std::size_t i = 0; i < In::size; ++i) dx[i] = T(0);
                 for (std::size_t oh = 0; oh < out_height; ++oh)
                     for (std::size_t ow = 0; ow < out_width; ++ow)
                         for (std::size_t f = 0; f < Filters; ++f) {

@@ -5,7 +5,6 @@
 // recurrent layer's hidden states become one output per time step.
 #pragma once
 #include <cstddef>
-#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -79,11 +78,10 @@ struct dense {
         template <emit::writer W>
         static void emit_forward(W& c, const emit::forward_buffers& b) {
             if constexpr (rows == 1) {
-                emit_row_forward(c, b);
+                emit_row_forward(c, b, {b.x}, {b.y});
             } else {
                 c.open("for (size_t t = 0; t < ", rows, "; ++t)");
-                const std::string x = row(b.x, inputs), y = row(b.y, Units);
-                emit_row_forward(c, {b.params, x, y});
+                emit_row_forward(c, b, {b.x, inputs}, {b.y, Units});
                 c.close();
             }
         }
@@ -94,33 +92,48 @@ struct dense {
         template <emit::writer W>
         static void emit_backward(W& c, const emit::backward_buffers& b) {
             if constexpr (rows == 1) {
-                emit_row_parameter_gradients(c, b.x, b.dy, b.dparams);
+                emit_row_parameter_gradients(c, {b.x}, {b.dy}, b.dparams);
                 if (b.dx_optional) c.open("if (", b.dx, " != NULL)");
-                emit_row_input_gradient(c, b.params, {}, b.dx);
+                emit_row_input_gradient(c, b.params, {}, {b.dx});
                 if (b.dx_optional) c.close();
             } else {
                 c.open("for (size_t t = 0; t < ", rows, "; ++t)");
-                emit_row_parameter_gradients(c, row(b.x, inputs), row(b.dy, Units), b.dparams);
+                emit_row_parameter_gradients(c, {b.x, inputs}, {b.dy, Units}, b.dparams);
                 c.close();
                 if (b.dx_optional) c.open("if (", b.dx, " != NULL)");
                 c.open("for (size_t t = 0; t < ", rows, "; ++t)");
-                emit_row_input_gradient(c, b.params, row(b.dy, Units), row(b.dx, inputs));
+                emit_row_input_gradient(c, b.params, {b.dy, Units}, {b.dx, inputs});
                 c.close();
                 if (b.dx_optional) c.close();
             }
         }
 
-        // Row t of a buffer whose rows hold `length` values, inside the loop over rows.
-        static std::string row(std::string_view buffer, std::size_t length) {
-            return std::string(buffer).append(" + t * ").append(std::to_string(length));
+        // A buffer as the row emitters see it: the whole buffer, or inside the loop over rows its
+        // row t, whose rows hold `length` values ("x + t * 16"). Put as parts, not built as a
+        // string, so that this header needs no <string>.
+        struct row_of {
+            std::string_view buffer;
+            std::size_t length = 0;  // 0: the buffer itself
+        };
+        template <emit::writer W>
+        static void put_row(W& c, const row_of& r) {
+            c.put(r.buffer);
+            if (r.length != 0) c.put(" + t * ", r.length);
+        }
+        // "<declaration><row>;" on one line.
+        template <emit::writer W>
+        static void declare_row(W& c, std::string_view declaration, const row_of& r) {
+            c.put(declaration);
+            put_row(c, r);
+            c.line(";");
         }
 
         template <emit::writer W>
-        static void emit_row_forward(W& c, const emit::forward_buffers& b) {
+        static void emit_row_forward(W& c, const emit::forward_buffers& b, const row_of& x, const row_of& y) {
             c.line("const float *w = ", b.params, ";");
             c.line("const float *bias = w + ", inputs * Units, ";");
-            c.line("const float *src = ", b.x, ";");
-            c.line("float *dst = ", b.y, ";");
+            declare_row(c, "const float *src = ", x);
+            declare_row(c, "float *dst = ", y);
             c.open("for (size_t j = 0; j < ", Units, "; ++j)");
             if constexpr (!detail::dense_splits(inputs)) {
                 c.line("float acc = bias[j];");
@@ -151,10 +164,9 @@ struct dense {
 
         // Declares g_out, which the input gradient reuses when it follows in the same block.
         template <emit::writer W>
-        static void emit_row_parameter_gradients(W& c, std::string_view x, std::string_view dy,
-                                                 std::string_view dparams) {
-            c.line("const float *src = ", x, ";");
-            c.line("const float *g_out = ", dy, ";");
+        static void emit_row_parameter_gradients(W& c, const row_of& x, const row_of& dy, std::string_view dparams) {
+            declare_row(c, "const float *src = ", x);
+            declare_row(c, "const float *g_out = ", dy);
             c.line("float *g_w = ", dparams, ";");
             c.line("float *g_b = g_w + ", inputs * Units, ";");
             c.open("for (size_t j = 0; j < ", Units, "; ++j)");
@@ -165,10 +177,10 @@ struct dense {
 
         // dy empty: g_out is already declared.
         template <emit::writer W>
-        static void emit_row_input_gradient(W& c, std::string_view params, std::string_view dy, std::string_view dx) {
+        static void emit_row_input_gradient(W& c, std::string_view params, const row_of& dy, const row_of& dx) {
             c.line("const float *w = ", params, ";");
-            if (!dy.empty()) c.line("const float *g_out = ", dy, ";");
-            c.line("float *g_in = ", dx, ";");
+            if (!dy.buffer.empty()) declare_row(c, "const float *g_out = ", dy);
+            declare_row(c, "float *g_in = ", dx);
             c.open("for (size_t i = 0; i < ", inputs, "; ++i)");
             c.line("float acc = 0.0f;");
             c.line("for (size_t j = 0; j < ", Units, "; ++j) acc += w[j * ", inputs, " + i] * g_out[j];");

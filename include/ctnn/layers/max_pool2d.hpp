@@ -1,6 +1,5 @@
 // ctnn/layers/max_pool2d.hpp: the largest value of each window, per channel.
 #pragma once
-#include <algorithm>
 #include <cstddef>
 #include <string_view>
 
@@ -47,7 +46,7 @@ struct max_pool2d {
         static void backward(const T*, const T* x, const T*, const T* dy, T* dx, T*, std::size_t batch) {
             if (dx == nullptr) return;
             for (std::size_t s = 0; s < batch; ++s, x += In::size, dy += output_shape::size, dx += In::size) {
-                std::fill(dx, dx + In::size, T(0));
+                for (std::size_t i = 0; i < In::size; ++i) dx[i] = T(0);
                 for (std::size_t oh = 0; oh < output_shape::dims[0]; ++oh)
                     for (std::size_t ow = 0; ow < output_shape::dims[1]; ++ow)
                         for (std::size_t c = 0; c < geometry::channels; ++c)

@@ -1,7 +1,6 @@
 // ctnn/layers/view.hpp: the shared body of layers that only give the same values another shape
 // (flatten, reshape): forward and backward are copies, and the generator shares the storage.
 #pragma once
-#include <algorithm>
 #include <cstddef>
 
 #include <ctnn/emit/c.hpp>
@@ -18,11 +17,12 @@ struct view_layer {
 
     template <class T>
     static void forward(const T*, const T* x, T* y, std::size_t batch) {
-        std::copy(x, x + batch * In::size, y);
+        for (std::size_t i = 0; i < batch * In::size; ++i) y[i] = x[i];
     }
     template <class T>
     static void backward(const T*, const T*, const T*, const T* dy, T* dx, T*, std::size_t batch) {
-        if (dx != nullptr) std::copy(dy, dy + batch * In::size, dx);
+        if (dx != nullptr)
+            for (std::size_t i = 0; i < batch * In::size; ++i) dx[i] = dy[i];
     }
 
     // Generated C (ctnn-gen): a copy, so the generator shares the storage instead; the loops
