@@ -181,8 +181,9 @@ struct conv2d {
             }
         }
 
-        // Generated C (ctnn-gen), one sample: the loops above with the sizes as constants. When dx
-        // is optional the weight gradients and dx get a loop nest each, which changes no sum's order.
+        // Generated C (ctnn-gen), one sample: the loops above with the sizes as constants, the
+        // transposed kernels included. When dx is optional the kernel gradients and dx of the
+        // as-stored loops get a loop nest each, which changes no sum's order.
         static constexpr emit::layer_traits emit_traits{.backward_reads_input = true};
 
         template <emit::writer W>
@@ -191,6 +192,25 @@ struct conv2d {
             c.line("const float *bias = kernels + ", Filters * kernel_size, ";");
             c.line("const float *src = ", b.x, ";");
             c.line("float *dst = ", b.y, ";");
+            if constexpr (filters_innermost) {
+                emit_transpose(c, "float kernels_t", "kernels_t[k][f] = kernels[f * ");
+                c.open("for (size_t oh = 0; oh < ", out_height, "; ++oh)");
+                c.open("for (size_t ow = 0; ow < ", out_width, "; ++ow)");
+                c.line("float acc[", Filters, "];");
+                c.line("for (size_t f = 0; f < ", Filters, "; ++f) acc[f] = bias[f];");
+                open_filters_taps(c, "const float *xp = src + ");
+                c.line("const float *wc = kernels_t[tap * ", channels, " + c];");
+                c.line("const float xc = xp[c];");
+                c.line("#pragma GCC unroll 1");  // the header's: without it GCC 12 leaves the loop scalar
+                c.line("for (size_t f = 0; f < ", Filters, "; ++f) acc[f] += wc[f] * xc;");
+                c.close();
+                emit::close_taps(c);
+                c.line("float *out = dst + (oh * ", out_width, " + ow) * ", Filters, ";");
+                c.line("for (size_t f = 0; f < ", Filters, "; ++f) out[f] = acc[f];");
+                c.close();
+                c.close();
+                return;
+            }
             c.open("for (size_t oh = 0; oh < ", out_height, "; ++oh)");
             c.open("for (size_t ow = 0; ow < ", out_width, "; ++ow)");
             c.open("for (size_t f = 0; f < ", Filters, "; ++f)");
@@ -215,6 +235,15 @@ struct conv2d {
             c.line("const float *g_out = ", b.dy, ";");
             c.line("float *g_kernels = ", b.dparams, ";");
             c.line("float *g_bias = g_kernels + ", Filters * kernel_size, ";");
+            if constexpr (filters_innermost) {
+                // The header's two nests: kernel gradients, then dL/dx.
+                emit_transposed_kernel_gradients(c);
+                if (b.dx_optional) c.open("if (", b.dx, " != NULL)");
+                emit_backward_nest_setup(c, b);
+                emit_transposed_input_gradient(c);
+                if (b.dx_optional) c.close();
+                return;
+            }
             emit::emit_shared_nest_backward(
                 c, b, [&](bool params, bool input) { emit_backward_nest(c, params, input); },
                 [&] { emit_backward_nest_setup(c, b); });
@@ -235,6 +264,71 @@ struct conv2d {
             c.line("const float *kernels = ", b.params, ";");
             c.line("float *g_in = ", b.dx, ";");
             emit::zero_fill(c, "g_in", In::size);
+        }
+        // kernel_size x Filters array `declaration`, filled by `assignment` ("...[k][f] = src[f * ").
+        template <emit::writer W>
+        static void emit_transpose(W& c, std::string_view declaration, std::string_view assignment) {
+            c.line(declaration, "[", kernel_size, "][", Filters, "];");
+            c.open("for (size_t f = 0; f < ", Filters, "; ++f)");
+            c.line("for (size_t k = 0; k < ", kernel_size, "; ++k) ", assignment, kernel_size, " + k];");
+            c.close();
+        }
+        // The taps of the window at (oh, ow), then the loop over channels; `input` names the
+        // tap's input pointer (its offset follows), and tap is kh * KW + kw as for_each_tap's.
+        template <emit::writer W>
+        static void open_filters_taps(W& c, std::string_view input) {
+            emit::open_taps(c, emit_rows(), emit_cols());
+            c.put(input);
+            emit::put_tap_offset(c, emit_rows(), emit_cols(), channels);
+            c.line(";");
+            c.line("const size_t tap = kh * ", KW, " + kw;");
+            c.open("for (size_t c = 0; c < ", channels, "; ++c)");
+        }
+        template <emit::writer W>
+        static void emit_transposed_kernel_gradients(W& c) {
+            c.open("");
+            emit_transpose(c, "float g_kernels_t", "g_kernels_t[k][f] = g_kernels[f * ");
+            c.open("for (size_t oh = 0; oh < ", out_height, "; ++oh)");
+            c.open("for (size_t ow = 0; ow < ", out_width, "; ++ow)");
+            c.line("const float *g = g_out + (oh * ", out_width, " + ow) * ", Filters, ";");
+            c.line("for (size_t f = 0; f < ", Filters, "; ++f) g_bias[f] += g[f];");
+            open_filters_taps(c, "const float *xp = src + ");
+            c.line("float *dk = g_kernels_t[tap * ", channels, " + c];");
+            c.line("const float xc = xp[c];");
+            c.line("#pragma GCC unroll 1");
+            c.line("for (size_t f = 0; f < ", Filters, "; ++f) dk[f] += g[f] * xc;");
+            c.close();
+            emit::close_taps(c);
+            c.close();
+            c.close();
+            c.open("for (size_t f = 0; f < ", Filters, "; ++f)");
+            c.line("for (size_t k = 0; k < ", kernel_size, "; ++k) g_kernels[f * ", kernel_size,
+                   " + k] = g_kernels_t[k][f];");
+            c.close();
+            c.close();
+        }
+        template <emit::writer W>
+        static void emit_transposed_input_gradient(W& c) {
+            c.open("for (size_t oh = 0; oh < ", out_height, "; ++oh)");
+            c.open("for (size_t ow = 0; ow < ", out_width, "; ++ow)");
+            c.line("const float *g = g_out + (oh * ", out_width, " + ow) * ", Filters, ";");
+            emit::open_taps(c, emit_rows(), emit_cols());
+            c.put("float *dxp = g_in + ");
+            emit::put_tap_offset(c, emit_rows(), emit_cols(), channels);
+            c.line(";");
+            c.line("const size_t tap = kh * ", KW, " + kw;");
+            c.line("float acc[", channels, "];");
+            c.line("for (size_t c = 0; c < ", channels, "; ++c) acc[c] = dxp[c];");
+            c.open("for (size_t f = 0; f < ", Filters, "; ++f)");
+            c.line("const float gf = g[f];");
+            c.line("const float *w = kernels + f * ", kernel_size, " + tap * ", channels, ";");
+            c.line("#pragma GCC unroll 1");
+            c.line("for (size_t c = 0; c < ", channels, "; ++c) acc[c] += gf * w[c];");
+            c.close();
+            c.line("for (size_t c = 0; c < ", channels, "; ++c) dxp[c] = acc[c];");
+            emit::close_taps(c);
+            c.close();
+            c.close();
         }
         template <emit::writer W>
         static void emit_backward_nest(W& c, bool param_gradients, bool input_gradient) {

@@ -147,6 +147,7 @@ struct dense {
                 c.line("for (size_t l = 0; l < ", lanes, "; ++l) lanes[l] = w[j * ", inputs, " + l] * src[l];");
                 if constexpr (full > lanes) {
                     c.open("for (size_t i0 = ", lanes, "; i0 < ", full, "; i0 += ", lanes, ")");
+                    c.line("#pragma GCC unroll 1");
                     c.line("for (size_t l = 0; l < ", lanes, "; ++l) lanes[l] += w[j * ", inputs,
                            " + i0 + l] * src[i0 + l];");
                     c.close();
@@ -154,15 +155,15 @@ struct dense {
                 if constexpr (inputs > full)
                     c.line("for (size_t l = 0; l < ", inputs - full, "; ++l) lanes[l] += w[j * ", inputs, " + ", full,
                            " + l] * src[", full, " + l];");
-                c.open("for (size_t half = ", lanes / 2, "; half > 0; half /= 2)");
-                c.line("for (size_t l = 0; l < half; ++l) lanes[l] += lanes[l + half];");
-                c.close();
+                for (std::size_t half = lanes / 2; half > 0; half /= 2)
+                    c.line("for (size_t l = 0; l < ", half, "; ++l) lanes[l] += lanes[l + ", half, "];");
                 c.line("dst[j] = bias[j] + lanes[0];");
             }
             c.close();
         }
 
-        // Declares g_out, which the input gradient reuses when it follows in the same block.
+        // Declares g_out, which the input gradient reuses when it follows in the same block. For one
+        // row, dense_parameter_gradients' blocks reduce to this loop (dW stays in memory either way).
         template <emit::writer W>
         static void emit_row_parameter_gradients(W& c, const row_of& x, const row_of& dy, std::string_view dparams) {
             declare_row(c, "const float *src = ", x);
@@ -175,17 +176,38 @@ struct dense {
             c.close();
         }
 
-        // dy empty: g_out is already declared.
+        // dy empty: g_out is already declared. dense_input_gradient_row's loops: a chunk of dx
+        // stays in registers while the rows of W stream by, each dx adding the units in order.
         template <emit::writer W>
         static void emit_row_input_gradient(W& c, std::string_view params, const row_of& dy, const row_of& dx) {
+            constexpr std::size_t chunk = 4 * detail::dense_lanes, full = inputs / chunk * chunk;
             c.line("const float *w = ", params, ";");
             if (!dy.buffer.empty()) declare_row(c, "const float *g_out = ", dy);
             declare_row(c, "float *g_in = ", dx);
-            c.open("for (size_t i = 0; i < ", inputs, "; ++i)");
-            c.line("float acc = 0.0f;");
-            c.line("for (size_t j = 0; j < ", Units, "; ++j) acc += w[j * ", inputs, " + i] * g_out[j];");
-            c.line("g_in[i] = acc;");
+            if constexpr (full > 0) {
+                c.open("for (size_t i0 = 0; i0 < ", full, "; i0 += ", chunk, ")");
+                emit_input_gradient_chunk(c, std::string_view("i0"), chunk);
+                c.close();
+            }
+            if constexpr (inputs > full) {
+                c.open("");
+                emit_input_gradient_chunk(c, full, inputs - full);
+                c.close();
+            }
+        }
+
+        // dx[i0, i0 + width): starting at 0 as the header's `T acc[chunk] = {}` (a loop, not an
+        // initialiser, which compilers may turn into a call to memset). i0 is the loop's name or a number.
+        template <emit::writer W, class Offset>
+        static void emit_input_gradient_chunk(W& c, const Offset& i0, std::size_t width) {
+            c.line("float acc[", width, "];");
+            c.line("for (size_t l = 0; l < ", width, "; ++l) acc[l] = 0.0f;");
+            c.open("for (size_t j = 0; j < ", Units, "; ++j)");
+            c.line("const float g = g_out[j];");
+            c.line("const float *wj = w + j * ", inputs, " + ", i0, ";");
+            c.line("for (size_t l = 0; l < ", width, "; ++l) acc[l] += wj[l] * g;");
             c.close();
+            c.line("for (size_t l = 0; l < ", width, "; ++l) g_in[", i0, " + l] = acc[l];");
         }
 
         // One line per parameter block, for the generated header's documentation.

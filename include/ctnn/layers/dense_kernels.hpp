@@ -20,9 +20,18 @@ inline constexpr std::size_t dense_lanes = 16;
 // True when a layer with this many inputs uses the split sum.
 constexpr bool dense_splits(std::size_t inputs) { return inputs >= dense_lanes; }
 
-// Rows of W handled together: x is loaded once for all of them, and their sums are independent
-// chains, which hides the latency of the additions.
+// Rows of W handled together when several samples share them: x is loaded once for all of them,
+// and their sums are independent chains, which hides the latency of the additions.
 inline constexpr std::size_t dense_row_block = 4;
+
+// lanes[l] += lanes[l + half] for half = Half, Half / 2, ..., 1. One loop per constant half: GCC 12
+// does not unroll a loop over `half`, and its generic code cost a third of a one-sample 784x128
+// layer; the generated C writes the same loops out (dense.hpp).
+template <std::size_t Half, class T>
+inline void dense_halve(T* lanes) {
+    for (std::size_t l = 0; l < Half; ++l) lanes[l] += lanes[l + Half];
+    if constexpr (Half > 1) dense_halve<Half / 2>(lanes);
+}
 
 // Rows x Samples sums at once: each vector of W and of x is loaded once for all of them.
 template <std::size_t Rows, std::size_t Samples, std::size_t Inputs, std::size_t Units, class T>
@@ -32,27 +41,34 @@ inline void dense_split_rows(const T* w, const T* x, const T* bias, T* y) {
     for (std::size_t s = 0; s < Samples; ++s)
         for (std::size_t r = 0; r < Rows; ++r)
             for (std::size_t l = 0; l < dense_lanes; ++l) lanes[s][r][l] = w[r * Inputs + l] * x[s * Inputs + l];
+    // GCC 12 otherwise keeps some lanes (all of them for 4 x 4) in memory: unrolling the lane loop
+    // first hides the vector from it, and a loop nest left over from s and r gets interchanged.
     for (std::size_t i0 = dense_lanes; i0 < full; i0 += dense_lanes)
+#pragma GCC unroll 4
         for (std::size_t s = 0; s < Samples; ++s)
+#pragma GCC unroll 4
             for (std::size_t r = 0; r < Rows; ++r)
+#pragma GCC unroll 1
                 for (std::size_t l = 0; l < dense_lanes; ++l)
                     lanes[s][r][l] += w[r * Inputs + i0 + l] * x[s * Inputs + i0 + l];
     for (std::size_t s = 0; s < Samples; ++s)
         for (std::size_t r = 0; r < Rows; ++r) {
             for (std::size_t l = 0; l < Inputs - full; ++l)
                 lanes[s][r][l] += w[r * Inputs + full + l] * x[s * Inputs + full + l];
-            for (std::size_t half = dense_lanes / 2; half > 0; half /= 2)
-                for (std::size_t l = 0; l < half; ++l) lanes[s][r][l] += lanes[s][r][l + half];
+            dense_halve<dense_lanes / 2>(lanes[s][r]);
             y[s * Units + r] = bias[r] + lanes[s][r][0];
         }
 }
 
-// Samples rows of x (Inputs values each) to Samples rows of y (Units values each).
+// Samples rows of x (Inputs values each) to Samples rows of y (Units values each). One sample
+// takes W one row at a time, as the generated C: W is then a single sequential stream, which
+// measured faster than dense_row_block rows at once (x is in L1 anyway).
 template <std::size_t Samples, std::size_t Inputs, std::size_t Units, class T>
 inline void dense_split_samples(const T* w, const T* bias, const T* x, T* y) {
-    constexpr std::size_t blocked = Units / dense_row_block * dense_row_block;
-    for (std::size_t j = 0; j < blocked; j += dense_row_block)
-        dense_split_rows<dense_row_block, Samples, Inputs, Units>(w + j * Inputs, x, bias + j, y + j);
+    constexpr std::size_t rows = Samples == 1 ? 1 : dense_row_block;
+    constexpr std::size_t blocked = Units / rows * rows;
+    for (std::size_t j = 0; j < blocked; j += rows)
+        dense_split_rows<rows, Samples, Inputs, Units>(w + j * Inputs, x, bias + j, y + j);
     if constexpr (blocked < Units)
         for (std::size_t j = blocked; j < Units; ++j)
             dense_split_rows<1, Samples, Inputs, Units>(w + j * Inputs, x, bias + j, y + j);

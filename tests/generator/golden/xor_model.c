@@ -117,10 +117,15 @@ static void xor_model_backprop(const float *params, const float *x, float *works
         }
         const float *w = params + 15;
         float *g_in = workspace + 6;
-        for (size_t i = 0; i < 5; ++i) {
-            float acc = 0.0f;
-            for (size_t j = 0; j < 1; ++j) acc += w[j * 5 + i] * g_out[j];
-            g_in[i] = acc;
+        {
+            float acc[5];
+            for (size_t l = 0; l < 5; ++l) acc[l] = 0.0f;
+            for (size_t j = 0; j < 1; ++j) {
+                const float g = g_out[j];
+                const float *wj = w + j * 5 + 0;
+                for (size_t l = 0; l < 5; ++l) acc[l] += wj[l] * g;
+            }
+            for (size_t l = 0; l < 5; ++l) g_in[0 + l] = acc[l];
         }
     }
     /* layer 2: sigmoid (5) -> (5), backward in place */
@@ -143,10 +148,15 @@ static void xor_model_backprop(const float *params, const float *x, float *works
         if (dx != NULL) {
             const float *w = params;
             float *g_in = dx;
-            for (size_t i = 0; i < 2; ++i) {
-                float acc = 0.0f;
-                for (size_t j = 0; j < 5; ++j) acc += w[j * 2 + i] * g_out[j];
-                g_in[i] = acc;
+            {
+                float acc[2];
+                for (size_t l = 0; l < 2; ++l) acc[l] = 0.0f;
+                for (size_t j = 0; j < 5; ++j) {
+                    const float g = g_out[j];
+                    const float *wj = w + j * 2 + 0;
+                    for (size_t l = 0; l < 2; ++l) acc[l] += wj[l] * g;
+                }
+                for (size_t l = 0; l < 2; ++l) g_in[0 + l] = acc[l];
             }
         }
     }
