@@ -62,8 +62,12 @@ function(split_map image prefix app_object)
     string(FIND "${map}" "Archive member included" archive_start)
     string(FIND "${map}" "Discarded input sections" discarded_start)
     string(FIND "${map}" "Linker script and memory map" layout_start)
-    math(EXPR archive_length "${discarded_start} - ${archive_start}")
-    string(SUBSTRING "${map}" ${archive_start} ${archive_length} archive)
+    # No such section when nothing comes from a library (a model without expf, say).
+    set(archive "")
+    if(archive_start GREATER_EQUAL 0)
+        math(EXPR archive_length "${discarded_start} - ${archive_start}")
+        string(SUBSTRING "${map}" ${archive_start} ${archive_length} archive)
+    endif()
     string(SUBSTRING "${map}" ${layout_start} -1 layout)
 
     # Archive members the generated code needs, directly or through other members.

@@ -54,6 +54,13 @@ struct elementwise {
         // may overwrite the input (and dL/dx may overwrite dL/dy).
         static constexpr emit::layer_traits emit_traits = detail::activation_emit_traits<Activation>();
 
+        // Functions the activation's C expressions call, written once per generated source.
+        template <emit::writer W>
+            requires requires(W& c) { Activation::emit_prelude(c); }
+        static void emit_prelude(W& c) {
+            Activation::emit_prelude(c);
+        }
+
         template <emit::writer W>
         static void emit_forward(W& c, const emit::forward_buffers& b) {
             c.line("const float *src = ", b.x, ";");

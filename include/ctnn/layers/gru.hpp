@@ -140,14 +140,14 @@ struct gru {
             detail::emit_gate_products(c, gates, Hidden, "w_hh", "b_hh", "h", "hidden_gates");
             c.open("for (size_t j = 0; j < ", Hidden, "; ++j)");
             c.put("const float r = ");
-            detail::emit_gate_sigmoid(c, "(input_gates[j] + hidden_gates[j])");
+            detail::emit_vector_sigmoid(c, "(input_gates[j] + hidden_gates[j])");
             c.line(";");
             c.put("const float z = ");
-            detail::emit_gate_sigmoid(c, "(input_gates[" + std::to_string(Hidden) + " + j] + hidden_gates[" +
+            detail::emit_vector_sigmoid(c, "(input_gates[" + std::to_string(Hidden) + " + j] + hidden_gates[" +
                                        std::to_string(Hidden) + " + j])");
             c.line(";");
             c.put("const float n = ");
-            detail::emit_gate_tanh(c, "input_gates[" + std::to_string(2 * Hidden) + " + j] + r * hidden_gates[" +
+            detail::emit_vector_tanh(c, "input_gates[" + std::to_string(2 * Hidden) + " + j] + r * hidden_gates[" +
                                     std::to_string(2 * Hidden) + " + j]");
             c.line(";");
             if (!b.saved.empty()) {
@@ -203,7 +203,7 @@ struct gru {
 
         template <emit::writer W>
         static void emit_prelude(W& c) {
-            detail::emit_gate_math(c);
+            detail::emit_vector_math(c);
         }
 
         template <emit::writer W>
@@ -228,9 +228,9 @@ struct gru {
                 detail::gate_products<gates, features>(w_ih, b_ih, xt, input_gates.data());
                 detail::gate_products<gates, Hidden>(w_hh, b_hh, h, hidden_gates.data());
                 for (std::size_t j = 0; j < Hidden; ++j) {
-                    const T r = detail::gate_sigmoid(input_gates[j] + hidden_gates[j]);
-                    const T z = detail::gate_sigmoid(input_gates[Hidden + j] + hidden_gates[Hidden + j]);
-                    const T n = detail::gate_tanh(input_gates[2 * Hidden + j] + r * hidden_gates[2 * Hidden + j]);
+                    const T r = detail::vector_sigmoid(input_gates[j] + hidden_gates[j]);
+                    const T z = detail::vector_sigmoid(input_gates[Hidden + j] + hidden_gates[Hidden + j]);
+                    const T n = detail::vector_tanh(input_gates[2 * Hidden + j] + r * hidden_gates[2 * Hidden + j]);
                     if (saved != nullptr) {
                         T* kept = saved + t * 4 * Hidden;
                         kept[j] = r;

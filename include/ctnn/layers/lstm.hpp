@@ -96,7 +96,7 @@ struct lstm {
                     for (std::size_t j = 0; j < Hidden; ++j) {
                         const T dh = dys[t * Hidden + j] + dh_next[j];
                         const T i = kept[j], f = kept[Hidden + j], g = kept[2 * Hidden + j], o = kept[3 * Hidden + j];
-                        const T cell_out = detail::gate_tanh(kept[4 * Hidden + j]);
+                        const T cell_out = detail::vector_tanh(kept[4 * Hidden + j]);
                         const T dc = dc_next[j] + dh * o * (T(1) - cell_out * cell_out);
                         dc_next[j] = dc * f;
                         d_gates[j] = dc * g * (i * (T(1) - i));
@@ -142,9 +142,9 @@ struct lstm {
                 const std::string sum = "(input_gates[" + k + " + j] + hidden_gates[" + k + " + j])";
                 c.put("const float ", var, " = ");
                 if (squash_with_tanh)
-                    detail::emit_gate_tanh(c, sum);
+                    detail::emit_vector_tanh(c, sum);
                 else
-                    detail::emit_gate_sigmoid(c, sum);
+                    detail::emit_vector_sigmoid(c, sum);
                 c.line(";");
             };
             gate("i", 0, false);
@@ -162,7 +162,7 @@ struct lstm {
             }
             c.line("cell[j] = cell_new;");
             c.put("ht[j] = o * ");
-            detail::emit_gate_tanh(c, "cell_new");
+            detail::emit_vector_tanh(c, "cell_new");
             c.line(";");
             c.close();
             c.close();
@@ -186,7 +186,7 @@ struct lstm {
             c.line("const float i = kept_t[j], f = kept_t[", Hidden, " + j], g = kept_t[", 2 * Hidden,
                    " + j], o = kept_t[", 3 * Hidden, " + j];");
             c.put("const float cell_out = ");
-            detail::emit_gate_tanh(c, "kept_t[" + std::to_string(4 * Hidden) + " + j]");
+            detail::emit_vector_tanh(c, "kept_t[" + std::to_string(4 * Hidden) + " + j]");
             c.line(";");
             c.line("const float dc = dc_next[j] + dh * o * (1.0f - cell_out * cell_out);");
             c.line("dc_next[j] = dc * f;");
@@ -207,7 +207,7 @@ struct lstm {
 
         template <emit::writer W>
         static void emit_prelude(W& c) {
-            detail::emit_gate_math(c);
+            detail::emit_vector_math(c);
         }
 
         template <emit::writer W>
@@ -233,10 +233,10 @@ struct lstm {
                 detail::gate_products<gates, features>(w_ih, b_ih, xt, input_gates.data());
                 detail::gate_products<gates, Hidden>(w_hh, b_hh, h, hidden_gates.data());
                 for (std::size_t j = 0; j < Hidden; ++j) {
-                    const T i = detail::gate_sigmoid(input_gates[j] + hidden_gates[j]);
-                    const T f = detail::gate_sigmoid(input_gates[Hidden + j] + hidden_gates[Hidden + j]);
-                    const T g = detail::gate_tanh(input_gates[2 * Hidden + j] + hidden_gates[2 * Hidden + j]);
-                    const T o = detail::gate_sigmoid(input_gates[3 * Hidden + j] + hidden_gates[3 * Hidden + j]);
+                    const T i = detail::vector_sigmoid(input_gates[j] + hidden_gates[j]);
+                    const T f = detail::vector_sigmoid(input_gates[Hidden + j] + hidden_gates[Hidden + j]);
+                    const T g = detail::vector_tanh(input_gates[2 * Hidden + j] + hidden_gates[2 * Hidden + j]);
+                    const T o = detail::vector_sigmoid(input_gates[3 * Hidden + j] + hidden_gates[3 * Hidden + j]);
                     const T cell_new = f * cell[j] + i * g;
                     if (saved != nullptr) {
                         T* kept = saved + t * saved_per_step;
@@ -247,7 +247,7 @@ struct lstm {
                         kept[4 * Hidden + j] = cell_new;
                     }
                     cell[j] = cell_new;
-                    ht[j] = o * detail::gate_tanh(cell_new);
+                    ht[j] = o * detail::vector_tanh(cell_new);
                 }
             }
             for (std::size_t j = 0; j < Hidden; ++j) memory[j] = y[(steps - 1) * Hidden + j];

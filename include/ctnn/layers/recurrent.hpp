@@ -4,100 +4,15 @@
 // backward adds outer products to the gradients and runs W^T through the gate gradients. Each
 // C++ loop has its emitter next to it, written token for token, so both paths give the same bits.
 #pragma once
-#include <bit>
-#include <cmath>
 #include <cstddef>
-#include <cstdint>
 #include <string_view>
-#include <type_traits>
 
 #include <ctnn/emit/c.hpp>
 #include <ctnn/initializer.hpp>
+#include <ctnn/layers/vector_exp.hpp>
 #include <ctnn/random.hpp>
 
 namespace ctnn::detail {
-
-// The gates' exponential. A step of a small recurrent layer spends most of its time in libm's
-// expf and tanhf, which compilers cannot vectorise; this float exp is plain arithmetic that they
-// can: e^x = 2^n e^r with n = round(x / ln 2), |r| <= ln 2 / 2, e^r by its Taylor polynomial to
-// r^7 (relative error near 1e-7, tested against std::exp), 2^n built in the exponent bits. The
-// polynomial is evaluated in Estrin's scheme, not Horner's: a streaming step waits on two of these
-// exponentials in a row (r, then n), and three levels of independent products are much shorter
-// than a chain of seven; the 1 comes last, where it costs the least precision.
-// Rounding n uses the 1.5 * 2^23 trick: it needs round-to-nearest and no reassociation, which
-// ctnn's floating-point policy (no -ffast-math) guarantees. NaN stays NaN; x is clamped to
-// [-87, 88], where 2^n is a normal float. Double (finite-difference checks) keeps std::exp.
-inline float gate_exp(float x) {
-    float v = x > -87.0f ? x : -87.0f;
-    v = v < 88.0f ? v : 88.0f;
-    const float n = (v * 1.44269504f + 12582912.0f) - 12582912.0f;
-    const float r = (v - n * 0.693359375f) + n * 2.12194440e-4f;
-    const float r2 = r * r, r4 = r2 * r2;
-    const float low = r + r2 * (0.5f + r * 1.66666667e-1f);
-    const float high = (4.16666667e-2f + r * 8.33333333e-3f) + r2 * (1.38888889e-3f + r * 1.98412698e-4f);
-    const float p = 1.0f + (low + r4 * high);
-    const float scale = std::bit_cast<float>((static_cast<std::int32_t>(n) + 127) * 8388608);  // << 23
-    const float e = p * scale;
-    return x == x ? e : x;  // a NaN is not clamped: it comes out as it went in
-}
-
-template <class T>
-T gate_sigmoid(T x) {
-    if constexpr (std::is_same_v<T, float>)
-        return 1.0f / (1.0f + gate_exp(-x));
-    else
-        return T(1) / (T(1) + std::exp(-x));
-}
-
-// tanh x = 1 - 2 / (e^2x + 1): absolute error near 1e-7 around 0, where the gates add it to other terms.
-template <class T>
-T gate_tanh(T x) {
-    if constexpr (std::is_same_v<T, float>)
-        return 1.0f - 2.0f / (gate_exp(x + x) + 1.0f);
-    else
-        return std::tanh(x);
-}
-
-template <emit::writer W>
-void emit_gate_sigmoid(W& c, std::string_view x) {
-    c.put("ctnn_gate_sigmoid(", x, ")");
-}
-template <emit::writer W>
-void emit_gate_tanh(W& c, std::string_view x) {
-    c.put("ctnn_gate_tanh(", x, ")");
-}
-
-// The same functions in C, once per generated source that has recurrent layers (the generator
-// writes each distinct prelude once). The guard lets several generated sources share one
-// translation unit (a unity build). Union punning is defined behaviour in C99.
-template <emit::writer W>
-void emit_gate_math(W& c) {
-    c.line("/* ctnn::detail::gate_exp, gate_sigmoid and gate_tanh (ctnn/layers/recurrent.hpp). */");
-    c.line("#ifndef CTNN_GATE_MATH_V2");
-    c.line("#define CTNN_GATE_MATH_V2");
-    c.open("static float ctnn_gate_exp(float x)");
-    c.line("float v = x > -87.0f ? x : -87.0f;");
-    c.line("float n, r, r2, r4, low, high, p;");
-    c.line("union { int32_t i; float f; } scale;");
-    c.line("v = v < 88.0f ? v : 88.0f;");
-    c.line("n = (v * 1.44269504f + 12582912.0f) - 12582912.0f;");
-    c.line("r = (v - n * 0.693359375f) + n * 2.12194440e-4f;");
-    c.line("r2 = r * r;");
-    c.line("r4 = r2 * r2;");
-    c.line("low = r + r2 * (0.5f + r * 1.66666667e-1f);");
-    c.line("high = (4.16666667e-2f + r * 8.33333333e-3f) + r2 * (1.38888889e-3f + r * 1.98412698e-4f);");
-    c.line("p = 1.0f + (low + r4 * high);");
-    c.line("scale.i = ((int32_t)n + 127) * 8388608;");
-    c.line("return x == x ? p * scale.f : x;");
-    c.close();
-    c.open("static float ctnn_gate_sigmoid(float x)");
-    c.line("return 1.0f / (1.0f + ctnn_gate_exp(-x));");
-    c.close();
-    c.open("static float ctnn_gate_tanh(float x)");
-    c.line("return 1.0f - 2.0f / (ctnn_gate_exp(x + x) + 1.0f);");
-    c.close();
-    c.line("#endif");
-}
 
 // out[k] = b[k] + sum_i W[k][i] v[i], the bias first, then the products in order.
 template <std::size_t Rows, std::size_t Cols, class T>

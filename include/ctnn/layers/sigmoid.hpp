@@ -1,19 +1,20 @@
 // ctnn/layers/sigmoid.hpp: 1 / (1 + exp(-x)).
 #pragma once
-#include <cmath>
 #include <string_view>
 
 #include <ctnn/emit/c.hpp>
 #include <ctnn/layers/elementwise.hpp>
+#include <ctnn/layers/vector_exp.hpp>
 
 namespace ctnn {
 
 struct sigmoid : elementwise<sigmoid> {
     static constexpr std::string_view name = "sigmoid";
     static constexpr std::size_t flops_per_value = 4;
-    // exp(-x) overflows to +inf for x < -88 (float), giving exactly 0: no NaN either way.
+    // Float uses ctnn's vectorisable exp (a call to expf per value would keep the loop scalar);
+    // it clamps at -87 and 88, so no NaN comes out of a finite input.
     template <class T>
-    static T apply(T x) { return T(1) / (T(1) + std::exp(-x)); }
+    static T apply(T x) { return detail::vector_sigmoid(x); }
     // Written in terms of the output, which forward already computed.
     template <class T>
     static T derivative(T, T y) { return y * (T(1) - y); }
@@ -23,7 +24,9 @@ struct sigmoid : elementwise<sigmoid> {
     static constexpr bool derivative_reads_input = false;
     static constexpr bool derivative_reads_output = true;
     template <emit::writer W>
-    static void emit_apply(W& c, std::string_view x) { c.put("1.0f / (1.0f + expf(-", x, "))"); }
+    static void emit_apply(W& c, std::string_view x) { detail::emit_vector_sigmoid(c, x); }
+    template <emit::writer W>
+    static void emit_prelude(W& c) { detail::emit_vector_sigmoid_function(c); }
     template <emit::writer W>
     static void emit_derivative(W& c, std::string_view, std::string_view y) { c.put(y, " * (1.0f - ", y, ")"); }
 };

@@ -6,6 +6,32 @@
 /* The parameters are IEEE 754 binary32 values; the macros count 4 bytes per float. */
 typedef char xor_model_float_is_32_bits[sizeof(float) == 4 ? 1 : -1];
 
+/* ctnn::detail::vector_exp (ctnn/layers/vector_exp.hpp). */
+#ifndef CTNN_VECTOR_EXP_V2
+#define CTNN_VECTOR_EXP_V2
+static float ctnn_vector_exp(float x) {
+    float v = x > -87.0f ? x : -87.0f;
+    float n, r, r2, r4, low, high, p;
+    union { int32_t i; float f; } scale;
+    v = v < 88.0f ? v : 88.0f;
+    n = (v * 1.44269504f + 12582912.0f) - 12582912.0f;
+    r = (v - n * 0.693359375f) + n * 2.12194440e-4f;
+    r2 = r * r;
+    r4 = r2 * r2;
+    low = r + r2 * (0.5f + r * 1.66666667e-1f);
+    high = (4.16666667e-2f + r * 8.33333333e-3f) + r2 * (1.38888889e-3f + r * 1.98412698e-4f);
+    p = 1.0f + (low + r4 * high);
+    scale.i = ((int32_t)n + 127) * 8388608;
+    return x == x ? p * scale.f : x;
+}
+#endif
+#ifndef CTNN_VECTOR_SIGMOID_V1
+#define CTNN_VECTOR_SIGMOID_V1
+static float ctnn_vector_sigmoid(float x) {
+    return 1.0f / (1.0f + ctnn_vector_exp(-x));
+}
+#endif
+
 const float xor_model_weights[XOR_MODEL_PARAM_COUNT] = {
     0.12324798f, 0.45509934f, 0.87212753f, -0.10302675f, -0.10320181f, 0.48678577f,
     0.698714f, 0.042712092f, -0.39716083f, 0.5443759f, 0.0f, 0.0f,
@@ -31,7 +57,7 @@ void xor_model_infer(const float *params, const float *x, float *y, float *scrat
     {
         const float *src = scratch;
         float *dst = scratch;
-        for (size_t i = 0; i < 5; ++i) dst[i] = 1.0f / (1.0f + expf(-src[i]));
+        for (size_t i = 0; i < 5; ++i) dst[i] = ctnn_vector_sigmoid(src[i]);
     }
     /* layer 3: dense (5) -> (1) */
     {
@@ -49,7 +75,7 @@ void xor_model_infer(const float *params, const float *x, float *y, float *scrat
     {
         const float *src = y;
         float *dst = y;
-        for (size_t i = 0; i < 1; ++i) dst[i] = 1.0f / (1.0f + expf(-src[i]));
+        for (size_t i = 0; i < 1; ++i) dst[i] = ctnn_vector_sigmoid(src[i]);
     }
 }
 
@@ -71,7 +97,7 @@ const float *xor_model_forward(const float *params, const float *x, float *works
     {
         const float *src = workspace;
         float *dst = workspace;
-        for (size_t i = 0; i < 5; ++i) dst[i] = 1.0f / (1.0f + expf(-src[i]));
+        for (size_t i = 0; i < 5; ++i) dst[i] = ctnn_vector_sigmoid(src[i]);
     }
     /* layer 3: dense (5) -> (1) */
     {
@@ -89,7 +115,7 @@ const float *xor_model_forward(const float *params, const float *x, float *works
     {
         const float *src = workspace + 5;
         float *dst = workspace + 5;
-        for (size_t i = 0; i < 1; ++i) dst[i] = 1.0f / (1.0f + expf(-src[i]));
+        for (size_t i = 0; i < 1; ++i) dst[i] = ctnn_vector_sigmoid(src[i]);
     }
     return workspace + 5;
 }

@@ -1,0 +1,114 @@
+// ctnn/layers/vector_exp.hpp: exp, sigmoid and tanh for float that compilers can vectorise, in
+// C++ and as C (the layers that call them: sigmoid, gru, lstm).
+#pragma once
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+#include <ctnn/emit/c.hpp>
+
+namespace ctnn::detail {
+
+// An exponential that compilers vectorise. libm's expf and tanhf are calls that no compiler turns
+// into vector code, and small layers (sigmoid, the gates of gru and lstm) spend most of their time
+// in them; this float exp is plain arithmetic: e^x = 2^n e^r with n = round(x / ln 2),
+// |r| <= ln 2 / 2, e^r by its Taylor polynomial to r^7 (relative error near 1e-7, tested against
+// std::exp), 2^n built in the exponent bits. The polynomial is evaluated in Estrin's scheme, not
+// Horner's: a streaming recurrent step waits on two of these in a row, and three levels of
+// independent products are much shorter than a chain of seven; the 1 comes last, where it costs
+// the least precision. Rounding n uses the 1.5 * 2^23 trick: it needs round-to-nearest and no
+// reassociation, which ctnn's floating-point policy (no -ffast-math) guarantees. NaN stays NaN; x
+// is clamped to [-87, 88], where 2^n is a normal float. Double (finite-difference checks) keeps
+// std::exp.
+inline float vector_exp(float x) {
+    float v = x > -87.0f ? x : -87.0f;
+    v = v < 88.0f ? v : 88.0f;
+    const float n = (v * 1.44269504f + 12582912.0f) - 12582912.0f;
+    const float r = (v - n * 0.693359375f) + n * 2.12194440e-4f;
+    const float r2 = r * r, r4 = r2 * r2;
+    const float low = r + r2 * (0.5f + r * 1.66666667e-1f);
+    const float high = (4.16666667e-2f + r * 8.33333333e-3f) + r2 * (1.38888889e-3f + r * 1.98412698e-4f);
+    const float p = 1.0f + (low + r4 * high);
+    const float scale = std::bit_cast<float>((static_cast<std::int32_t>(n) + 127) * 8388608);  // << 23
+    const float e = p * scale;
+    return x == x ? e : x;  // a NaN is not clamped: it comes out as it went in
+}
+
+template <class T>
+T vector_sigmoid(T x) {
+    if constexpr (std::is_same_v<T, float>)
+        return 1.0f / (1.0f + vector_exp(-x));
+    else
+        return T(1) / (T(1) + std::exp(-x));
+}
+
+// tanh x = 1 - 2 / (e^2x + 1): absolute error near 1e-7 around 0, where the gates add it to other terms.
+template <class T>
+T vector_tanh(T x) {
+    if constexpr (std::is_same_v<T, float>)
+        return 1.0f - 2.0f / (vector_exp(x + x) + 1.0f);
+    else
+        return std::tanh(x);
+}
+
+template <emit::writer W>
+void emit_vector_sigmoid(W& c, std::string_view x) {
+    c.put("ctnn_vector_sigmoid(", x, ")");
+}
+template <emit::writer W>
+void emit_vector_tanh(W& c, std::string_view x) {
+    c.put("ctnn_vector_tanh(", x, ")");
+}
+
+// The same functions in C, each under its own guard: a layer writes the ones it calls (sigmoid:
+// exp and sigmoid; gru and lstm: all three), so no source defines a function it does not use (a
+// warning), and sources that share one translation unit (a unity build) define each once. Union
+// punning is defined behaviour in C99.
+template <emit::writer W>
+void emit_vector_exp_function(W& c) {
+    c.line("/* ctnn::detail::vector_exp (ctnn/layers/vector_exp.hpp). */");
+    c.line("#ifndef CTNN_VECTOR_EXP_V2");
+    c.line("#define CTNN_VECTOR_EXP_V2");
+    c.open("static float ctnn_vector_exp(float x)");
+    c.line("float v = x > -87.0f ? x : -87.0f;");
+    c.line("float n, r, r2, r4, low, high, p;");
+    c.line("union { int32_t i; float f; } scale;");
+    c.line("v = v < 88.0f ? v : 88.0f;");
+    c.line("n = (v * 1.44269504f + 12582912.0f) - 12582912.0f;");
+    c.line("r = (v - n * 0.693359375f) + n * 2.12194440e-4f;");
+    c.line("r2 = r * r;");
+    c.line("r4 = r2 * r2;");
+    c.line("low = r + r2 * (0.5f + r * 1.66666667e-1f);");
+    c.line("high = (4.16666667e-2f + r * 8.33333333e-3f) + r2 * (1.38888889e-3f + r * 1.98412698e-4f);");
+    c.line("p = 1.0f + (low + r4 * high);");
+    c.line("scale.i = ((int32_t)n + 127) * 8388608;");
+    c.line("return x == x ? p * scale.f : x;");
+    c.close();
+    c.line("#endif");
+}
+
+template <emit::writer W>
+void emit_vector_sigmoid_function(W& c) {
+    emit_vector_exp_function(c);
+    c.line("#ifndef CTNN_VECTOR_SIGMOID_V1");
+    c.line("#define CTNN_VECTOR_SIGMOID_V1");
+    c.open("static float ctnn_vector_sigmoid(float x)");
+    c.line("return 1.0f / (1.0f + ctnn_vector_exp(-x));");
+    c.close();
+    c.line("#endif");
+}
+
+template <emit::writer W>
+void emit_vector_math(W& c) {
+    emit_vector_sigmoid_function(c);
+    c.line("#ifndef CTNN_VECTOR_TANH_V1");
+    c.line("#define CTNN_VECTOR_TANH_V1");
+    c.open("static float ctnn_vector_tanh(float x)");
+    c.line("return 1.0f - 2.0f / (ctnn_vector_exp(x + x) + 1.0f);");
+    c.close();
+    c.line("#endif");
+}
+
+}  // namespace ctnn::detail
