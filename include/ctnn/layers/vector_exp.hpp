@@ -66,49 +66,49 @@ void emit_vector_tanh(W& c, std::string_view x) {
 // exp and sigmoid; gru and lstm: all three), so no source defines a function it does not use (a
 // warning), and sources that share one translation unit (a unity build) define each once. Union
 // punning is defined behaviour in C99.
+// One C function under its include guard; `body` writes the lines inside its braces.
+template <emit::writer W, class Body>
+void emit_guarded_function(W& c, std::string_view guard, std::string_view signature, Body body) {
+    c.line("#ifndef ", guard);
+    c.line("#define ", guard);
+    c.open(signature);
+    body();
+    c.close();
+    c.line("#endif");
+}
+
 template <emit::writer W>
 void emit_vector_exp_function(W& c) {
     c.line("/* ctnn::detail::vector_exp (ctnn/layers/vector_exp.hpp). */");
-    c.line("#ifndef CTNN_VECTOR_EXP_V2");
-    c.line("#define CTNN_VECTOR_EXP_V2");
-    c.open("static float ctnn_vector_exp(float x)");
-    c.line("float v = x > -87.0f ? x : -87.0f;");
-    c.line("float n, r, r2, r4, low, high, p;");
-    c.line("union { int32_t i; float f; } scale;");
-    c.line("v = v < 88.0f ? v : 88.0f;");
-    c.line("n = (v * 1.44269504f + 12582912.0f) - 12582912.0f;");
-    c.line("r = (v - n * 0.693359375f) + n * 2.12194440e-4f;");
-    c.line("r2 = r * r;");
-    c.line("r4 = r2 * r2;");
-    c.line("low = r + r2 * (0.5f + r * 1.66666667e-1f);");
-    c.line("high = (4.16666667e-2f + r * 8.33333333e-3f) + r2 * (1.38888889e-3f + r * 1.98412698e-4f);");
-    c.line("p = 1.0f + (low + r4 * high);");
-    c.line("scale.i = ((int32_t)n + 127) * 8388608;");
-    c.line("return x == x ? p * scale.f : x;");
-    c.close();
-    c.line("#endif");
+    emit_guarded_function(c, "CTNN_VECTOR_EXP_V2", "static float ctnn_vector_exp(float x)", [&] {
+        c.line("float v = x > -87.0f ? x : -87.0f;");
+        c.line("float n, r, r2, r4, low, high, p;");
+        c.line("union { int32_t i; float f; } scale;");
+        c.line("v = v < 88.0f ? v : 88.0f;");
+        c.line("n = (v * 1.44269504f + 12582912.0f) - 12582912.0f;");
+        c.line("r = (v - n * 0.693359375f) + n * 2.12194440e-4f;");
+        c.line("r2 = r * r;");
+        c.line("r4 = r2 * r2;");
+        c.line("low = r + r2 * (0.5f + r * 1.66666667e-1f);");
+        c.line("high = (4.16666667e-2f + r * 8.33333333e-3f) + r2 * (1.38888889e-3f + r * 1.98412698e-4f);");
+        c.line("p = 1.0f + (low + r4 * high);");
+        c.line("scale.i = ((int32_t)n + 127) * 8388608;");
+        c.line("return x == x ? p * scale.f : x;");
+    });
 }
 
 template <emit::writer W>
 void emit_vector_sigmoid_function(W& c) {
     emit_vector_exp_function(c);
-    c.line("#ifndef CTNN_VECTOR_SIGMOID_V1");
-    c.line("#define CTNN_VECTOR_SIGMOID_V1");
-    c.open("static float ctnn_vector_sigmoid(float x)");
-    c.line("return 1.0f / (1.0f + ctnn_vector_exp(-x));");
-    c.close();
-    c.line("#endif");
+    emit_guarded_function(c, "CTNN_VECTOR_SIGMOID_V1", "static float ctnn_vector_sigmoid(float x)",
+                          [&] { c.line("return 1.0f / (1.0f + ctnn_vector_exp(-x));"); });
 }
 
 template <emit::writer W>
 void emit_vector_math(W& c) {
     emit_vector_sigmoid_function(c);
-    c.line("#ifndef CTNN_VECTOR_TANH_V1");
-    c.line("#define CTNN_VECTOR_TANH_V1");
-    c.open("static float ctnn_vector_tanh(float x)");
-    c.line("return 1.0f - 2.0f / (ctnn_vector_exp(x + x) + 1.0f);");
-    c.close();
-    c.line("#endif");
+    emit_guarded_function(c, "CTNN_VECTOR_TANH_V1", "static float ctnn_vector_tanh(float x)",
+                          [&] { c.line("return 1.0f - 2.0f / (ctnn_vector_exp(x + x) + 1.0f);"); });
 }
 
 }  // namespace ctnn::detail
