@@ -25,6 +25,7 @@
 #include <ctnn/layers/tanh.hpp>
 #include <ctnn/loss.hpp>
 #include <ctnn/model.hpp>
+#include <ctnn/multiply_add.hpp>
 #include <ctnn/optim.hpp>
 #include <ctnn/padding.hpp>
 #include <ctnn/parameters.hpp>

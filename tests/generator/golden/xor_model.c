@@ -3,6 +3,21 @@
 
 #include <math.h>
 
+/* ctnn::detail::multiply_add (ctnn/multiply_add.hpp): one fused multiply-add where the
+   target has an FMA unit, a multiply then an add elsewhere; define CTNN_FMA to overrule. */
+#ifndef CTNN_FMA
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
+#define CTNN_FMA 1
+#else
+#define CTNN_FMA 0
+#endif
+#endif
+#if CTNN_FMA
+#define CTNN_MULTIPLY_ADD(a, b, c) fmaf((a), (b), (c))
+#else
+#define CTNN_MULTIPLY_ADD(a, b, c) ((a) * (b) + (c))
+#endif
+
 /* The parameters are IEEE 754 binary32 values; the macros count 4 bytes per float. */
 typedef char xor_model_float_is_32_bits[sizeof(float) == 4 ? 1 : -1];
 

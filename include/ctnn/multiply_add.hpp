@@ -1,0 +1,54 @@
+// ctnn/multiply_add.hpp: ctnn's one decision about fused multiply-add, in C++ and as C.
+//
+// Kernels write a multiply-add as multiply_add(a, b, c), never as a * b + c that a compiler may or
+// may not contract (GCC contracts in -std=gnu++20 but not in -std=c++20 or -std=c99). On a target
+// with an FMA unit it is one correctly rounded fma: twice the arithmetic per instruction and one
+// rounding instead of two. Elsewhere it is a multiply then an add, because fmaf there is a slow
+// library call. The generated C defines CTNN_MULTIPLY_ADD with the same test, so a header-path
+// program and generated code built for the same target give the same bits. Define CTNN_FMA to 0 or
+// 1 (for both) to overrule the detection.
+#pragma once
+#include <cmath>
+
+#include <ctnn/emit/c.hpp>
+
+#ifndef CTNN_FMA
+#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
+#define CTNN_FMA 1
+#else
+#define CTNN_FMA 0
+#endif
+#endif
+
+namespace ctnn::detail {
+
+inline constexpr bool fused_multiply_add = CTNN_FMA != 0;
+
+template <class T>
+inline T multiply_add(T a, T b, T c) {
+    if constexpr (fused_multiply_add)
+        return std::fma(a, b, c);
+    else
+        return a * b + c;
+}
+
+// The C side of the decision, once at the top of every generated source.
+template <emit::writer W>
+void emit_multiply_add_definition(W& c) {
+    c.line("/* ctnn::detail::multiply_add (ctnn/multiply_add.hpp): one fused multiply-add where the");
+    c.line("   target has an FMA unit, a multiply then an add elsewhere; define CTNN_FMA to overrule. */");
+    c.line("#ifndef CTNN_FMA");
+    c.line("#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)");
+    c.line("#define CTNN_FMA 1");
+    c.line("#else");
+    c.line("#define CTNN_FMA 0");
+    c.line("#endif");
+    c.line("#endif");
+    c.line("#if CTNN_FMA");
+    c.line("#define CTNN_MULTIPLY_ADD(a, b, c) fmaf((a), (b), (c))");
+    c.line("#else");
+    c.line("#define CTNN_MULTIPLY_ADD(a, b, c) ((a) * (b) + (c))");
+    c.line("#endif");
+}
+
+}  // namespace ctnn::detail
