@@ -58,7 +58,8 @@ struct plain_gru {
 
     explicit plain_gru(const float* p) {
         std::copy(p, p + 3 * H, w_ih.begin());
-        std::copy(p + 3 * H, p + 3 * H + 3 * H * H, w_hh.begin());
+        for (std::size_t k = 0; k < 3 * H; ++k)  // ctnn stores W_hh transposed; these loops use PyTorch's rows
+            for (std::size_t i = 0; i < H; ++i) w_hh[k * H + i] = p[3 * H + i * 3 * H + k];
         std::copy(p + 3 * H + 3 * H * H, p + 6 * H + 3 * H * H, b_ih.begin());
         std::copy(p + 6 * H + 3 * H * H, p + 9 * H + 3 * H * H, b_hh.begin());
         std::copy(p + 9 * H + 3 * H * H, p + 10 * H + 3 * H * H, w_out.begin());
@@ -93,7 +94,8 @@ struct plain_lstm {
 
     explicit plain_lstm(const float* p) {
         std::copy(p, p + 4 * H, w_ih.begin());
-        std::copy(p + 4 * H, p + 4 * H + 4 * H * H, w_hh.begin());
+        for (std::size_t k = 0; k < 4 * H; ++k)
+            for (std::size_t i = 0; i < H; ++i) w_hh[k * H + i] = p[4 * H + i * 4 * H + k];
         std::copy(p + 4 * H + 4 * H * H, p + 8 * H + 4 * H * H, b_ih.begin());
         std::copy(p + 8 * H + 4 * H * H, p + 12 * H + 4 * H * H, b_hh.begin());
         std::copy(p + 12 * H + 4 * H * H, p + 13 * H + 4 * H * H, w_out.begin());
@@ -127,7 +129,7 @@ struct eigen_gru {
 
     explicit eigen_gru(const float* p) {
         w_ih = Eigen::Map<const Eigen::Matrix<float, 3 * H, 1>>(p);
-        w_hh = Eigen::Map<const Eigen::Matrix<float, 3 * H, H, Eigen::RowMajor>>(p + 3 * H);
+        w_hh = Eigen::Map<const Eigen::Matrix<float, 3 * H, H>>(p + 3 * H);  // ctnn's W_hh^T: column-major W_hh
         bias_i = Eigen::Map<const Eigen::Matrix<float, 3 * H, 1>>(p + 3 * H + 3 * H * H);
         b_hh = Eigen::Map<const Eigen::Matrix<float, 3 * H, 1>>(p + 6 * H + 3 * H * H);
         w_out = Eigen::Map<const Eigen::Matrix<float, 1, H>>(p + 9 * H + 3 * H * H);
@@ -154,7 +156,7 @@ struct eigen_lstm {
 
     explicit eigen_lstm(const float* p) {
         w_ih = Eigen::Map<const Eigen::Matrix<float, 4 * H, 1>>(p);
-        w_hh = Eigen::Map<const Eigen::Matrix<float, 4 * H, H, Eigen::RowMajor>>(p + 4 * H);
+        w_hh = Eigen::Map<const Eigen::Matrix<float, 4 * H, H>>(p + 4 * H);
         bias = Eigen::Map<const Eigen::Matrix<float, 4 * H, 1>>(p + 4 * H + 4 * H * H) +
                Eigen::Map<const Eigen::Matrix<float, 4 * H, 1>>(p + 8 * H + 4 * H * H);
         w_out = Eigen::Map<const Eigen::Matrix<float, 1, H>>(p + 12 * H + 4 * H * H);

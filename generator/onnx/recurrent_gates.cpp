@@ -1,8 +1,6 @@
 // ONNX's GRU and LSTM against ctnn's gru and lstm (see recurrent_gates.hpp).
 #include "recurrent_gates.hpp"
 
-#include <algorithm>
-
 namespace ctnn_gen::onnx {
 
 namespace {
@@ -35,9 +33,10 @@ void to_ctnn_gates(const recurrent_op& op, std::size_t features, std::size_t hid
     float* w_hh = params + rows * features;
     float* b_ih = w_hh + rows * hidden;
     float* b_hh = b_ih + rows;
+    // ONNX keeps PyTorch's [gate row][input]; ctnn the transpose, [input][gate row].
     each_row(op, hidden, [&](std::size_t row, std::size_t onnx_row) {
-        std::copy_n(from.w.begin() + std::ptrdiff_t(onnx_row * features), features, params + row * features);
-        std::copy_n(from.r.begin() + std::ptrdiff_t(onnx_row * hidden), hidden, w_hh + row * hidden);
+        for (std::size_t i = 0; i < features; ++i) params[i * rows + row] = from.w[onnx_row * features + i];
+        for (std::size_t i = 0; i < hidden; ++i) w_hh[i * rows + row] = from.r[onnx_row * hidden + i];
         b_ih[row] = from.b[onnx_row];
         b_hh[row] = from.b[rows + onnx_row];  // B is Wb, then Rb
     });
@@ -52,8 +51,8 @@ onnx_recurrent_weights to_onnx_gates(const recurrent_op& op, std::size_t feature
     onnx_recurrent_weights to{std::vector<float>(rows * features), std::vector<float>(rows * hidden),
                               std::vector<float>(2 * rows)};
     each_row(op, hidden, [&](std::size_t row, std::size_t onnx_row) {
-        std::copy_n(params + row * features, features, to.w.begin() + std::ptrdiff_t(onnx_row * features));
-        std::copy_n(w_hh + row * hidden, hidden, to.r.begin() + std::ptrdiff_t(onnx_row * hidden));
+        for (std::size_t i = 0; i < features; ++i) to.w[onnx_row * features + i] = params[i * rows + row];
+        for (std::size_t i = 0; i < hidden; ++i) to.r[onnx_row * hidden + i] = w_hh[i * rows + row];
         to.b[onnx_row] = b_ih[row];
         to.b[rows + onnx_row] = b_hh[row];
     });

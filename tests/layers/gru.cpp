@@ -24,14 +24,14 @@ TEST_CASE("gru: shapes, parameter count, saved and state sizes are compile-time 
 // One step written out from PyTorch's documented equations, independently of the layer's loops.
 TEST_CASE("gru: one step follows nn.GRU's equations") {
     using bound = ctnn::gru<1>::bind<shape<1, 2>, 1>;
-    // W_ih rows r, z, n; W_hh rows r, z, n; b_ih; b_hh
+    // W_ih^T: input 0's column (r, z, n), input 1's; W_hh^T (r, z, n); b_ih; b_hh
     const double p[] = {0.5, -0.25, 0.75, 0.1, -0.3, 0.2, 0.4, -0.6, 0.9, 0.05, -0.07, 0.11, 0.13, 0.17, -0.19};
     const double x[] = {0.8, -1.2};
     const double h = 0.3;
     const auto sig = [](double v) { return 1 / (1 + std::exp(-v)); };
-    const double r = sig(p[0] * x[0] + p[1] * x[1] + p[9] + p[6] * h + p[12]);
-    const double z = sig(p[2] * x[0] + p[3] * x[1] + p[10] + p[7] * h + p[13]);
-    const double n = std::tanh(p[4] * x[0] + p[5] * x[1] + p[11] + r * (p[8] * h + p[14]));
+    const double r = sig(p[0] * x[0] + p[3] * x[1] + p[9] + p[6] * h + p[12]);
+    const double z = sig(p[1] * x[0] + p[4] * x[1] + p[10] + p[7] * h + p[13]);
+    const double n = std::tanh(p[2] * x[0] + p[5] * x[1] + p[11] + r * (p[8] * h + p[14]));
     const double expected = (1 - z) * n + z * h;
     double state[] = {h};
     double y[1];

@@ -23,7 +23,7 @@ TEST_CASE("lstm: shapes, parameter count, saved and state sizes are compile-time
 // One step written out from PyTorch's documented equations, independently of the layer's loops.
 TEST_CASE("lstm: one step follows nn.LSTM's equations and keeps (h, c) as its state") {
     using bound = ctnn::lstm<1>::bind<shape<1, 2>, 1>;
-    // W_ih rows i, f, g, o (2 inputs each); W_hh rows i, f, g, o; b_ih; b_hh
+    // W_ih^T: input 0's column (i, f, g, o), input 1's; W_hh^T (i, f, g, o); b_ih; b_hh
     const double p[] = {0.5, -0.25, 0.75, 0.1, -0.3, 0.2, 0.4, -0.6,  // W_ih
                         0.9, -0.8, 0.35, 0.45,                           // W_hh
                         0.05, -0.07, 0.11, 0.13,                         // b_ih
@@ -31,7 +31,7 @@ TEST_CASE("lstm: one step follows nn.LSTM's equations and keeps (h, c) as its st
     const double x[] = {0.8, -1.2};
     const double h = 0.3, c = -0.7;
     const auto sig = [](double v) { return 1 / (1 + std::exp(-v)); };
-    const auto pre = [&](int gate) { return p[2 * gate] * x[0] + p[2 * gate + 1] * x[1] + p[12 + gate] + p[8 + gate] * h + p[16 + gate]; };
+    const auto pre = [&](int gate) { return p[gate] * x[0] + p[4 + gate] * x[1] + p[12 + gate] + p[8 + gate] * h + p[16 + gate]; };
     const double i = sig(pre(0)), f = sig(pre(1)), g = std::tanh(pre(2)), o = sig(pre(3));
     const double c_new = f * c + i * g;
     const double h_new = o * std::tanh(c_new);

@@ -221,7 +221,7 @@ class Architecture:
       depthwise_conv2d: kernels [KH][KW][C], then b; nn.Conv2d(groups=C)'s weight is [C][1][KH][KW];
       batch_norm:       gamma [C], beta [C], running_mean [C], running_var [C]: BatchNorm's weight and
                         bias (trained), then its two buffers (not trained);
-      gru, lstm:        W_ih, W_hh, b_ih, b_hh: exactly nn.GRU's and nn.LSTM's layouts and gate orders.
+      gru, lstm:        W_ih^T, W_hh^T, b_ih, b_hh: nn.GRU's and nn.LSTM's gate orders, matrices transposed.
     A dense on a sequence (steps, features) applies to the last dimension, as nn.Linear does.
     """
 
@@ -256,12 +256,13 @@ class Architecture:
             expected_count = 0
             if name in ("gru", "lstm"):
                 gates = (3 if name == "gru" else 4) * out_dims[-1]
-                blocks = (("weight_ih", (gates, dims[-1])), ("weight_hh", (gates, out_dims[-1])), ("bias_ih", (gates,)),
-                          ("bias_hh", (gates,)))
-                for part, shape in blocks:
-                    order = tuple(range(len(shape)))
-                    self.slices.append((f"layer {index} {name} {part}", offset + expected_count, shape, order, shape,
-                                        True))
+                # ctnn keeps both matrices transposed: (inputs, gates) for PyTorch's (gates, inputs).
+                blocks = (("weight_ih", (dims[-1], gates), (1, 0)), ("weight_hh", (out_dims[-1], gates), (1, 0)),
+                          ("bias_ih", (gates,), (0,)), ("bias_hh", (gates,), (0,)))
+                for part, shape, order in blocks:
+                    torch_shape = tuple(shape[axis] for axis in order)
+                    self.slices.append((f"layer {index} {name} {part}", offset + expected_count, shape, order,
+                                        torch_shape, True))
                     expected_count += math.prod(shape)
             if weights:
                 weight_count = math.prod(weights[0])

@@ -82,6 +82,19 @@ concept writer = requires(W& w, std::string_view text, std::size_t n, real r) {
     w.close();
 };
 
+// One C function under its include guard; `body` writes the lines inside its braces. Helpers that
+// several layers call (ctnn_vector_exp, ctnn_gate_tanh) are written by each of them; the guard keeps
+// one definition per translation unit.
+template <writer W, class Body>
+void guarded_function(W& c, std::string_view guard, std::string_view signature, Body body) {
+    c.line("#ifndef ", guard);
+    c.line("#define ", guard);
+    c.open(signature);
+    body();
+    c.close();
+    c.line("#endif");
+}
+
 // Backward of a layer whose parameter and input gradients come from one loop nest over the
 // output (conv2d, depthwise_conv2d). nest(params, input) emits that nest computing the parameter
 // gradients, the input gradient, or both; setup() declares what the input-gradient part reads.

@@ -7,21 +7,25 @@
 
 #include <ctnn/emit/c.hpp>
 #include <ctnn/error.hpp>
+#include <ctnn/layers/gate_functions.hpp>
 #include <ctnn/layers/recurrent.hpp>
 #include <ctnn/shape.hpp>
 
 namespace ctnn {
 
-// PyTorch's nn.GRU (one layer, batch_first), so its weights load one to one:
+// PyTorch's nn.GRU (one layer, batch_first), with the same gates and parameters:
 //   r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)
 //   z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
 //   n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
-//   h' = (h - n) * z + n                       (= (1 - z) * n + z * h, in PyTorch's order)
-// Parameters: W_ih [3H][F] (gates r, z, n), W_hh [3H][H], b_ih [3H], b_hh [3H]. The output is
+//   h' = (1 - z) * n + z * h
+// Parameters: W_ih^T [F][3H] (gates r, z, n), W_hh^T [H][3H], b_ih [3H], b_hh [3H]: the matrices
+// are PyTorch's weight_ih_l0 and weight_hh_l0 transposed (recurrent.hpp says why). The output is
 // every step's hidden state; a sequence starts from h = 0, a stream from its state.
 template <std::size_t Hidden>
 struct gru {
     static constexpr std::string_view name = "gru";
+    // Version 2 of the parameter layout (matrices transposed): weight files of version 1 are refused.
+    static constexpr unsigned long long signature_extra = 2;
 
     template <class In, std::size_t Position>
     struct bind : detail::gate_layout<In, Hidden, 3> {
@@ -140,15 +144,15 @@ struct gru {
             detail::emit_gate_products(c, gates, Hidden, "w_hh", "b_hh", "h", "hidden_gates");
             c.open("for (size_t j = 0; j < ", Hidden, "; ++j)");
             c.put("const float r = ");
-            detail::emit_vector_sigmoid(c, "(input_gates[j] + hidden_gates[j])");
+            detail::emit_gate_sigmoid(c, "(input_gates[j] + hidden_gates[j])");
             c.line(";");
             c.put("const float z = ");
-            detail::emit_vector_sigmoid(c, "(input_gates[" + std::to_string(Hidden) + " + j] + hidden_gates[" +
+            detail::emit_gate_sigmoid(c, "(input_gates[" + std::to_string(Hidden) + " + j] + hidden_gates[" +
                                        std::to_string(Hidden) + " + j])");
             c.line(";");
             c.put("const float n = ");
-            detail::emit_vector_tanh(c, "input_gates[" + std::to_string(2 * Hidden) + " + j] + r * hidden_gates[" +
-                                    std::to_string(2 * Hidden) + " + j]");
+            detail::emit_gate_tanh(c, "CTNN_MULTIPLY_ADD(r, hidden_gates[" + std::to_string(2 * Hidden) +
+                                          " + j], input_gates[" + std::to_string(2 * Hidden) + " + j])");
             c.line(";");
             if (!b.saved.empty()) {
                 c.line("float *kept_t = kept + t * ", 4 * Hidden, ";");
@@ -157,7 +161,7 @@ struct gru {
                 c.line("kept_t[", 2 * Hidden, " + j] = n;");
                 c.line("kept_t[", 3 * Hidden, " + j] = hidden_gates[", 2 * Hidden, " + j];");
             }
-            c.line("ht[j] = (h[j] - n) * z + n;");
+            c.line("ht[j] = CTNN_MULTIPLY_ADD(1.0f - z, n, z * h[j]);");
             c.close();
             c.close();
             if (!b.state.empty())
@@ -203,7 +207,7 @@ struct gru {
 
         template <emit::writer W>
         static void emit_prelude(W& c) {
-            detail::emit_vector_math(c);
+            detail::emit_gate_functions(c);
         }
 
         template <emit::writer W>
@@ -228,9 +232,9 @@ struct gru {
                 detail::gate_products<gates, features>(w_ih, b_ih, xt, input_gates.data());
                 detail::gate_products<gates, Hidden>(w_hh, b_hh, h, hidden_gates.data());
                 for (std::size_t j = 0; j < Hidden; ++j) {
-                    const T r = detail::vector_sigmoid(input_gates[j] + hidden_gates[j]);
-                    const T z = detail::vector_sigmoid(input_gates[Hidden + j] + hidden_gates[Hidden + j]);
-                    const T n = detail::vector_tanh(input_gates[2 * Hidden + j] + r * hidden_gates[2 * Hidden + j]);
+                    const T r = detail::gate_sigmoid(input_gates[j] + hidden_gates[j]);
+                    const T z = detail::gate_sigmoid(input_gates[Hidden + j] + hidden_gates[Hidden + j]);
+                    const T n = detail::gate_tanh(detail::multiply_add(r, hidden_gates[2 * Hidden + j], input_gates[2 * Hidden + j]));
                     if (saved != nullptr) {
                         T* kept = saved + t * 4 * Hidden;
                         kept[j] = r;
@@ -238,7 +242,7 @@ struct gru {
                         kept[2 * Hidden + j] = n;
                         kept[3 * Hidden + j] = hidden_gates[2 * Hidden + j];
                     }
-                    ht[j] = (h[j] - n) * z + n;
+                    ht[j] = detail::multiply_add(T(1) - z, n, z * h[j]);
                 }
             }
         }

@@ -7,20 +7,24 @@
 
 #include <ctnn/emit/c.hpp>
 #include <ctnn/error.hpp>
+#include <ctnn/layers/gate_functions.hpp>
 #include <ctnn/layers/recurrent.hpp>
 #include <ctnn/shape.hpp>
 
 namespace ctnn {
 
-// PyTorch's nn.LSTM (one layer, batch_first), so its weights load one to one:
+// PyTorch's nn.LSTM (one layer, batch_first), with the same gates and parameters:
 //   i = sigmoid(W_ii x + b_ii + W_hi h + b_hi)      f = sigmoid(... forget gate ...)
 //   g = tanh(W_ig x + b_ig + W_hg h + b_hg)         o = sigmoid(... output gate ...)
 //   c' = f * c + i * g,   h' = o * tanh(c')
-// Parameters: W_ih [4H][F] (gates i, f, g, o), W_hh [4H][H], b_ih [4H], b_hh [4H]. The output is
-// every step's h; a sequence starts from h = c = 0, a stream from its state (h, then c).
+// Parameters: W_ih^T [F][4H] (gates i, f, g, o), W_hh^T [H][4H], b_ih [4H], b_hh [4H]: the
+// matrices are PyTorch's weight_ih_l0 and weight_hh_l0 transposed (recurrent.hpp says why). The
+// output is every step's h; a sequence starts from h = c = 0, a stream from its state (h, then c).
 template <std::size_t Hidden>
 struct lstm {
     static constexpr std::string_view name = "lstm";
+    // Version 2 of the parameter layout (matrices transposed): weight files of version 1 are refused.
+    static constexpr unsigned long long signature_extra = 2;
 
     template <class In, std::size_t Position>
     struct bind : detail::gate_layout<In, Hidden, 4> {
@@ -96,7 +100,7 @@ struct lstm {
                     for (std::size_t j = 0; j < Hidden; ++j) {
                         const T dh = dys[t * Hidden + j] + dh_next[j];
                         const T i = kept[j], f = kept[Hidden + j], g = kept[2 * Hidden + j], o = kept[3 * Hidden + j];
-                        const T cell_out = detail::vector_tanh(kept[4 * Hidden + j]);
+                        const T cell_out = detail::gate_tanh(kept[4 * Hidden + j]);
                         const T dc = dc_next[j] + dh * o * (T(1) - cell_out * cell_out);
                         dc_next[j] = dc * f;
                         d_gates[j] = dc * g * (i * (T(1) - i));
@@ -142,16 +146,16 @@ struct lstm {
                 const std::string sum = "(input_gates[" + k + " + j] + hidden_gates[" + k + " + j])";
                 c.put("const float ", var, " = ");
                 if (squash_with_tanh)
-                    detail::emit_vector_tanh(c, sum);
+                    detail::emit_gate_tanh(c, sum);
                 else
-                    detail::emit_vector_sigmoid(c, sum);
+                    detail::emit_gate_sigmoid(c, sum);
                 c.line(";");
             };
             gate("i", 0, false);
             gate("f", 1, false);
             gate("g", 2, true);
             gate("o", 3, false);
-            c.line("const float cell_new = f * cell[j] + i * g;");
+            c.line("const float cell_new = CTNN_MULTIPLY_ADD(f, cell[j], i * g);");
             if (!b.saved.empty()) {
                 c.line("float *kept_t = kept + t * ", saved_per_step, ";");
                 c.line("kept_t[j] = i;");
@@ -162,7 +166,7 @@ struct lstm {
             }
             c.line("cell[j] = cell_new;");
             c.put("ht[j] = o * ");
-            detail::emit_vector_tanh(c, "cell_new");
+            detail::emit_gate_tanh(c, "cell_new");
             c.line(";");
             c.close();
             c.close();
@@ -186,7 +190,7 @@ struct lstm {
             c.line("const float i = kept_t[j], f = kept_t[", Hidden, " + j], g = kept_t[", 2 * Hidden,
                    " + j], o = kept_t[", 3 * Hidden, " + j];");
             c.put("const float cell_out = ");
-            detail::emit_vector_tanh(c, "kept_t[" + std::to_string(4 * Hidden) + " + j]");
+            detail::emit_gate_tanh(c, "kept_t[" + std::to_string(4 * Hidden) + " + j]");
             c.line(";");
             c.line("const float dc = dc_next[j] + dh * o * (1.0f - cell_out * cell_out);");
             c.line("dc_next[j] = dc * f;");
@@ -207,7 +211,7 @@ struct lstm {
 
         template <emit::writer W>
         static void emit_prelude(W& c) {
-            detail::emit_vector_math(c);
+            detail::emit_gate_functions(c);
         }
 
         template <emit::writer W>
@@ -233,11 +237,11 @@ struct lstm {
                 detail::gate_products<gates, features>(w_ih, b_ih, xt, input_gates.data());
                 detail::gate_products<gates, Hidden>(w_hh, b_hh, h, hidden_gates.data());
                 for (std::size_t j = 0; j < Hidden; ++j) {
-                    const T i = detail::vector_sigmoid(input_gates[j] + hidden_gates[j]);
-                    const T f = detail::vector_sigmoid(input_gates[Hidden + j] + hidden_gates[Hidden + j]);
-                    const T g = detail::vector_tanh(input_gates[2 * Hidden + j] + hidden_gates[2 * Hidden + j]);
-                    const T o = detail::vector_sigmoid(input_gates[3 * Hidden + j] + hidden_gates[3 * Hidden + j]);
-                    const T cell_new = f * cell[j] + i * g;
+                    const T i = detail::gate_sigmoid(input_gates[j] + hidden_gates[j]);
+                    const T f = detail::gate_sigmoid(input_gates[Hidden + j] + hidden_gates[Hidden + j]);
+                    const T g = detail::gate_tanh(input_gates[2 * Hidden + j] + hidden_gates[2 * Hidden + j]);
+                    const T o = detail::gate_sigmoid(input_gates[3 * Hidden + j] + hidden_gates[3 * Hidden + j]);
+                    const T cell_new = detail::multiply_add(f, cell[j], i * g);
                     if (saved != nullptr) {
                         T* kept = saved + t * saved_per_step;
                         kept[j] = i;
@@ -247,7 +251,7 @@ struct lstm {
                         kept[4 * Hidden + j] = cell_new;
                     }
                     cell[j] = cell_new;
-                    ht[j] = o * detail::vector_tanh(cell_new);
+                    ht[j] = o * detail::gate_tanh(cell_new);
                 }
             }
             for (std::size_t j = 0; j < Hidden; ++j) memory[j] = y[(steps - 1) * Hidden + j];

@@ -1,5 +1,5 @@
-// ctnn/layers/vector_exp.hpp: exp, sigmoid and tanh for float that compilers can vectorise, in
-// C++ and as C (the layers that call them: sigmoid, gru, lstm).
+// ctnn/layers/vector_exp.hpp: exp and sigmoid for float that compilers can vectorise, in C++ and
+// as C (for the sigmoid layer).
 #pragma once
 #include <bit>
 #include <cmath>
@@ -11,13 +11,11 @@
 
 namespace ctnn::detail {
 
-// An exponential that compilers vectorise. libm's expf and tanhf are calls that no compiler turns
-// into vector code, and small layers (sigmoid, the gates of gru and lstm) spend most of their time
-// in them; this float exp is plain arithmetic: e^x = 2^n e^r with n = round(x / ln 2),
+// An exponential that compilers vectorise. libm's expf is a call that no compiler turns into vector
+// code, and a small sigmoid layer spends most of its time in it; this float exp is plain arithmetic: e^x = 2^n e^r with n = round(x / ln 2),
 // |r| <= ln 2 / 2, e^r by its Taylor polynomial to r^7 (relative error near 1e-7, tested against
 // std::exp), 2^n built in the exponent bits. The polynomial is evaluated in Estrin's scheme, not
-// Horner's: a streaming recurrent step waits on two of these in a row, and three levels of
-// independent products are much shorter than a chain of seven; the 1 comes last, where it costs
+// Horner's: three levels of independent products are much shorter than a chain of seven; the 1 comes last, where it costs
 // the least precision. Rounding n uses the 1.5 * 2^23 trick: it needs round-to-nearest and no
 // reassociation, which ctnn's floating-point policy (no -ffast-math) guarantees. NaN stays NaN; x
 // is clamped to [-87, 88], where 2^n is a normal float. Double (finite-difference checks) keeps
@@ -44,43 +42,17 @@ T vector_sigmoid(T x) {
         return T(1) / (T(1) + std::exp(-x));
 }
 
-// tanh x = 1 - 2 / (e^2x + 1): absolute error near 1e-7 around 0, where the gates add it to other terms.
-template <class T>
-T vector_tanh(T x) {
-    if constexpr (std::is_same_v<T, float>)
-        return 1.0f - 2.0f / (vector_exp(x + x) + 1.0f);
-    else
-        return std::tanh(x);
-}
-
 template <emit::writer W>
 void emit_vector_sigmoid(W& c, std::string_view x) {
     c.put("ctnn_vector_sigmoid(", x, ")");
 }
-template <emit::writer W>
-void emit_vector_tanh(W& c, std::string_view x) {
-    c.put("ctnn_vector_tanh(", x, ")");
-}
-
-// The same functions in C, each under its own guard: a layer writes the ones it calls (sigmoid:
-// exp and sigmoid; gru and lstm: all three), so no source defines a function it does not use (a
-// warning), and sources that share one translation unit (a unity build) define each once. Union
-// punning is defined behaviour in C99.
-// One C function under its include guard; `body` writes the lines inside its braces.
-template <emit::writer W, class Body>
-void emit_guarded_function(W& c, std::string_view guard, std::string_view signature, Body body) {
-    c.line("#ifndef ", guard);
-    c.line("#define ", guard);
-    c.open(signature);
-    body();
-    c.close();
-    c.line("#endif");
-}
-
+// The same functions in C, each under its own guard (emit::guarded_function): the sigmoid layer
+// writes both, and sources that share one translation unit (a unity build) define each once.
+// Union punning is defined behaviour in C99.
 template <emit::writer W>
 void emit_vector_exp_function(W& c) {
     c.line("/* ctnn::detail::vector_exp (ctnn/layers/vector_exp.hpp). */");
-    emit_guarded_function(c, "CTNN_VECTOR_EXP_V2", "static float ctnn_vector_exp(float x)", [&] {
+    emit::guarded_function(c, "CTNN_VECTOR_EXP_V2", "static float ctnn_vector_exp(float x)", [&] {
         c.line("float v = x > -87.0f ? x : -87.0f;");
         c.line("float n, r, r2, r4, low, high, p;");
         c.line("union { int32_t i; float f; } scale;");
@@ -100,15 +72,8 @@ void emit_vector_exp_function(W& c) {
 template <emit::writer W>
 void emit_vector_sigmoid_function(W& c) {
     emit_vector_exp_function(c);
-    emit_guarded_function(c, "CTNN_VECTOR_SIGMOID_V1", "static float ctnn_vector_sigmoid(float x)",
+    emit::guarded_function(c, "CTNN_VECTOR_SIGMOID_V1", "static float ctnn_vector_sigmoid(float x)",
                           [&] { c.line("return 1.0f / (1.0f + ctnn_vector_exp(-x));"); });
-}
-
-template <emit::writer W>
-void emit_vector_math(W& c) {
-    emit_vector_sigmoid_function(c);
-    emit_guarded_function(c, "CTNN_VECTOR_TANH_V1", "static float ctnn_vector_tanh(float x)",
-                          [&] { c.line("return 1.0f - 2.0f / (ctnn_vector_exp(x + x) + 1.0f);"); });
 }
 
 }  // namespace ctnn::detail
