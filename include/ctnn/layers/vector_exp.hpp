@@ -12,30 +12,33 @@
 namespace ctnn::detail {
 
 // An exponential that compilers vectorise. libm's expf is a call that no compiler turns into vector
-// code, and a small sigmoid layer spends most of its time in it; this float exp is plain arithmetic: e^x = 2^n e^r with n = round(x / ln 2),
-// |r| <= ln 2 / 2, e^r by its Taylor polynomial to r^7 (relative error near 1e-7, tested against
-// std::exp), 2^n built in the exponent bits. The polynomial is evaluated in Estrin's scheme, not
-// Horner's: three levels of independent products are much shorter than a chain of seven; the 1 comes last, where it costs
-// the least precision. Rounding n uses the 1.5 * 2^23 trick: it needs round-to-nearest and no
-// reassociation, which ctnn's floating-point policy (no -ffast-math) guarantees. NaN stays NaN; x
-// is clamped to [-87, 88], where 2^n is a normal float. Double (finite-difference checks) keeps
-// std::exp.
+// code, and a small sigmoid layer spends most of its time in it; this float exp is plain
+// arithmetic: e^x = 2^n e^r with n = round(x / ln 2), |r| <= ln 2 / 2, e^r by its Taylor polynomial
+// to r^7 (relative error near 1e-7, tested against std::exp), 2^n built in the exponent bits. The
+// polynomial is evaluated in Estrin's scheme, not Horner's: three levels of independent products
+// are much shorter than a chain of seven; the 1 comes last, where it costs the least precision.
+// Rounding n uses the 1.5 * 2^23 trick: it needs round-to-nearest and no reassociation, which
+// ctnn's floating-point policy (no -ffast-math) guarantees, and leaves n in the low bits of the
+// sum, so 2^n needs no float-to-int conversion (undefined for NaN). x is clamped to [-87, 88],
+// where 2^n is a normal float; the clamps let NaN through, and NaN times anything is NaN, so no
+// test on the result is needed (one made GCC split every call into branches around constant
+// results). Double (finite-difference checks) keeps std::exp.
 inline float vector_exp(float x) {
-    float v = x > -87.0f ? x : -87.0f;
-    v = v < 88.0f ? v : 88.0f;
-    const float n = (v * 1.44269504f + 12582912.0f) - 12582912.0f;
+    float v = x < -87.0f ? -87.0f : x;  // written so that NaN passes through
+    v = v > 88.0f ? 88.0f : v;
+    const float shifted = v * 1.44269504f + 12582912.0f;  // n = round(v / ln 2) in its low bits
+    const float n = shifted - 12582912.0f;
     const float r = (v - n * 0.693359375f) + n * 2.12194440e-4f;
     const float r2 = r * r, r4 = r2 * r2;
     const float low = r + r2 * (0.5f + r * 1.66666667e-1f);
     const float high = (4.16666667e-2f + r * 8.33333333e-3f) + r2 * (1.38888889e-3f + r * 1.98412698e-4f);
     const float p = 1.0f + (low + r4 * high);
-    const float scale = std::bit_cast<float>((static_cast<std::int32_t>(n) + 127) * 8388608);  // << 23
-    const float e = p * scale;
-    return x == x ? e : x;  // a NaN is not clamped: it comes out as it went in
+    const std::uint32_t biased = std::bit_cast<std::uint32_t>(shifted) - 0x4B400000u + 127u;
+    return p * std::bit_cast<float>(biased << 23);
 }
 
 template <class T>
-T vector_sigmoid(T x) {
+inline T vector_sigmoid(T x) {
     if constexpr (std::is_same_v<T, float>)
         return 1.0f / (1.0f + vector_exp(-x));
     else
@@ -52,20 +55,22 @@ void emit_vector_sigmoid(W& c, std::string_view x) {
 template <emit::writer W>
 void emit_vector_exp_function(W& c) {
     c.line("/* ctnn::detail::vector_exp (ctnn/layers/vector_exp.hpp). */");
-    emit::guarded_function(c, "CTNN_VECTOR_EXP_V2", "static float ctnn_vector_exp(float x)", [&] {
-        c.line("float v = x > -87.0f ? x : -87.0f;");
-        c.line("float n, r, r2, r4, low, high, p;");
-        c.line("union { int32_t i; float f; } scale;");
-        c.line("v = v < 88.0f ? v : 88.0f;");
-        c.line("n = (v * 1.44269504f + 12582912.0f) - 12582912.0f;");
+    emit::guarded_function(c, "CTNN_VECTOR_EXP_V3", "static float ctnn_vector_exp(float x)", [&] {
+        c.line("float v = x < -87.0f ? -87.0f : x;");
+        c.line("float shifted, n, r, r2, r4, low, high, p;");
+        c.line("union { float f; uint32_t u; } bits;");
+        c.line("v = v > 88.0f ? 88.0f : v;");
+        c.line("shifted = v * 1.44269504f + 12582912.0f;");
+        c.line("n = shifted - 12582912.0f;");
         c.line("r = (v - n * 0.693359375f) + n * 2.12194440e-4f;");
         c.line("r2 = r * r;");
         c.line("r4 = r2 * r2;");
         c.line("low = r + r2 * (0.5f + r * 1.66666667e-1f);");
         c.line("high = (4.16666667e-2f + r * 8.33333333e-3f) + r2 * (1.38888889e-3f + r * 1.98412698e-4f);");
         c.line("p = 1.0f + (low + r4 * high);");
-        c.line("scale.i = ((int32_t)n + 127) * 8388608;");
-        c.line("return x == x ? p * scale.f : x;");
+        c.line("bits.f = shifted;");
+        c.line("bits.u = (bits.u - 0x4B400000u + 127u) << 23;");
+        c.line("return p * bits.f;");
     });
 }
 

@@ -22,22 +22,24 @@
 typedef char xor_model_float_is_32_bits[sizeof(float) == 4 ? 1 : -1];
 
 /* ctnn::detail::vector_exp (ctnn/layers/vector_exp.hpp). */
-#ifndef CTNN_VECTOR_EXP_V2
-#define CTNN_VECTOR_EXP_V2
+#ifndef CTNN_VECTOR_EXP_V3
+#define CTNN_VECTOR_EXP_V3
 static float ctnn_vector_exp(float x) {
-    float v = x > -87.0f ? x : -87.0f;
-    float n, r, r2, r4, low, high, p;
-    union { int32_t i; float f; } scale;
-    v = v < 88.0f ? v : 88.0f;
-    n = (v * 1.44269504f + 12582912.0f) - 12582912.0f;
+    float v = x < -87.0f ? -87.0f : x;
+    float shifted, n, r, r2, r4, low, high, p;
+    union { float f; uint32_t u; } bits;
+    v = v > 88.0f ? 88.0f : v;
+    shifted = v * 1.44269504f + 12582912.0f;
+    n = shifted - 12582912.0f;
     r = (v - n * 0.693359375f) + n * 2.12194440e-4f;
     r2 = r * r;
     r4 = r2 * r2;
     low = r + r2 * (0.5f + r * 1.66666667e-1f);
     high = (4.16666667e-2f + r * 8.33333333e-3f) + r2 * (1.38888889e-3f + r * 1.98412698e-4f);
     p = 1.0f + (low + r4 * high);
-    scale.i = ((int32_t)n + 127) * 8388608;
-    return x == x ? p * scale.f : x;
+    bits.f = shifted;
+    bits.u = (bits.u - 0x4B400000u + 127u) << 23;
+    return p * bits.f;
 }
 #endif
 #ifndef CTNN_VECTOR_SIGMOID_V1
