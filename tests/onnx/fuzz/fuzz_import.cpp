@@ -24,13 +24,15 @@ void import_into(const ctnn_gen::model_info& model, std::string_view bytes) {
 
 }  // namespace
 
-// Each input is imported into two models: a CNN with every layer kind but dense-from-MatMul, and
-// a GRU model (tests/onnx/models.hpp).
+// Each input is imported into three models: a CNN with every layer kind but dense-from-MatMul, a
+// GRU model and an LSTM model (tests/onnx/models.hpp).
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const ctnn_gen::model_info mixed = ctnn_gen::describe<onnx_mixed>("onnx_mixed");
-    static const ctnn_gen::model_info recurrent = ctnn_gen::describe<onnx_gru>("onnx_gru");
+    static const ctnn_gen::model_info gru = ctnn_gen::describe<onnx_gru>("onnx_gru");
+    static const ctnn_gen::model_info lstm = ctnn_gen::describe<onnx_lstm>("onnx_lstm");
     const std::string_view bytes(reinterpret_cast<const char*>(data), size);
     import_into(mixed, bytes);
-    import_into(recurrent, bytes);
+    import_into(gru, bytes);
+    import_into(lstm, bytes);
     return 0;
 }
