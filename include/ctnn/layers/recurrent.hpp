@@ -21,8 +21,8 @@ namespace ctnn::detail {
 // out[k] = b[k] + sum_i W[k][i] v[i] in up to four partial sums: column i goes to partial i % 4,
 // which starts with its first product and multiply-adds the later ones in column order; the
 // partials add as (p0 + p1) + (p2 + p3), then the bias. A streaming step waits on this sum, and
-// four chains are a quarter as long as one. Rows go sixteen at a time, so the partials of a block
-// stay in registers (and on a small stack).
+// four chains are a quarter as long as one. Rows go 64 at a time, which bounds the partials on the
+// stack at 1 KiB; blocks of 16 measured slower (their partials spilled).
 inline constexpr std::size_t gate_partials = 4;
 inline constexpr std::size_t gate_block = 64;
 
@@ -73,11 +73,9 @@ void emit_gate_products_block(W& c, std::size_t block, std::size_t rows, std::si
     c.line("for (size_t l = 0; l < ", lanes, "; ++l) for (size_t k = 0; k < ", block, "; ++k) part[l][k] = ", w,
            "[l * ", rows, " + ", first, " + k] * ", v, "[l];");
     if (cols > lanes) {
-        c.open("for (size_t i0 = ", lanes, "; i0 < ", cols, "; i0 += ", lanes, ")");
-        c.open("for (size_t l = 0; l < ", lanes, " && i0 + l < ", cols, "; ++l)");
-        c.line("for (size_t k = 0; k < ", block, "; ++k) part[l][k] = CTNN_MULTIPLY_ADD(", w, "[(i0 + l) * ", rows, " + ",
-               first, " + k], ", v, "[i0 + l], part[l][k]);");
-        c.close();
+        c.open("for (size_t i = ", lanes, "; i < ", cols, "; ++i)");
+        c.line("for (size_t k = 0; k < ", block, "; ++k) part[i % ", lanes, "][k] = CTNN_MULTIPLY_ADD(", w, "[i * ", rows,
+               " + ", first, " + k], ", v, "[i], part[i % ", lanes, "][k]);");
         c.close();
     }
     c.line("for (size_t k = 0; k < ", block, "; ++k) ", out, "[", first, " + k] = ", b, "[", first, " + k] + (",
