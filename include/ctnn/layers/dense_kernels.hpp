@@ -28,6 +28,10 @@ constexpr bool dense_splits(std::size_t inputs) { return inputs >= dense_lanes; 
 // 2 x 8 167, 4 x 4 145 (Zen 5, peak 216).
 inline constexpr std::size_t dense_forward_samples = 8;
 
+// Units computed together for a sample alone: their sums are independent chains (one chain of
+// multiply-adds waits for each result).
+inline constexpr std::size_t dense_forward_rows_alone = 4;
+
 // Units of dW whose gradients stay in registers together while the batch streams by (8 units x 32
 // inputs: 16 vectors of accumulators); on 784x128, batch 64: 4 x 32 117 GFLOP/s, 8 x 32 183.
 inline constexpr std::size_t dense_gradient_units = 8;
@@ -57,36 +61,46 @@ inline void dense_reduce_lanes(const T* lanes, T* sums) {
     dense_halve<Count, 2>(by2, sums);
 }
 
-// Unit j of Samples rows of x: each vector of W is loaded once for all of them.
-template <std::size_t Samples, std::size_t Inputs, std::size_t Units, class T>
-inline void dense_split_unit(const T* wj, const T* x, T bias, T* y) {
+// Units j .. j + Rows - 1 of Samples rows of x: each vector of W and of x is loaded once for all
+// of them.
+template <std::size_t Rows, std::size_t Samples, std::size_t Inputs, std::size_t Units, class T>
+inline void dense_split_block(const T* w, const T* x, const T* bias, T* y) {
     constexpr std::size_t full = Inputs / dense_lanes * dense_lanes;
-    T lanes[Samples][dense_lanes];
+    T lanes[Samples][Rows][dense_lanes];
     for (std::size_t s = 0; s < Samples; ++s)
-        for (std::size_t l = 0; l < dense_lanes; ++l) lanes[s][l] = wj[l] * x[s * Inputs + l];
+        for (std::size_t r = 0; r < Rows; ++r)
+            for (std::size_t l = 0; l < dense_lanes; ++l) lanes[s][r][l] = w[r * Inputs + l] * x[s * Inputs + l];
     // GCC 12 otherwise keeps some lanes in memory: unrolling the lane loop first hides the vector
-    // from it, and a loop over s left over gets interchanged.
+    // from it, and a loop nest left over from s and r gets interchanged.
     for (std::size_t i0 = dense_lanes; i0 < full; i0 += dense_lanes)
 #pragma GCC unroll 8
         for (std::size_t s = 0; s < Samples; ++s)
+#pragma GCC unroll 8
+            for (std::size_t r = 0; r < Rows; ++r)
 #pragma GCC unroll 1
-            for (std::size_t l = 0; l < dense_lanes; ++l)
-                lanes[s][l] = multiply_add(wj[i0 + l], x[s * Inputs + i0 + l], lanes[s][l]);
+                for (std::size_t l = 0; l < dense_lanes; ++l)
+                    lanes[s][r][l] = multiply_add(w[r * Inputs + i0 + l], x[s * Inputs + i0 + l], lanes[s][r][l]);
     for (std::size_t s = 0; s < Samples; ++s)
-        for (std::size_t l = 0; l < Inputs - full; ++l)
-            lanes[s][l] = multiply_add(wj[full + l], x[s * Inputs + full + l], lanes[s][l]);
-    T sums[Samples];
-    dense_reduce_lanes<Samples>(&lanes[0][0], sums);
-    for (std::size_t s = 0; s < Samples; ++s) y[s * Units] = bias + sums[s];
+        for (std::size_t r = 0; r < Rows; ++r)
+            for (std::size_t l = 0; l < Inputs - full; ++l)
+                lanes[s][r][l] = multiply_add(w[r * Inputs + full + l], x[s * Inputs + full + l], lanes[s][r][l]);
+    T sums[Samples * Rows];
+    dense_reduce_lanes<Samples * Rows>(&lanes[0][0][0], sums);
+    for (std::size_t s = 0; s < Samples; ++s)
+        for (std::size_t r = 0; r < Rows; ++r) y[s * Units + r] = bias[r] + sums[s * Rows + r];
 }
 
-// Samples rows of x (Inputs values each) to Samples rows of y (Units values each), one unit at a
-// time: W is a single sequential stream.
-// Out of line: inlined into a whole training step, GCC 12 left most lanes of a 128-input layer in
-// memory and ran them one float at a time (5x slower).
+// Samples rows of x (Inputs values each) to Samples rows of y (Units values each). Out of line:
+// inlined into a whole training step, GCC 12 left most lanes of a 128-input layer in memory and
+// ran them one float at a time (5x slower).
 template <std::size_t Samples, std::size_t Inputs, std::size_t Units, class T>
 [[gnu::noinline]] void dense_split_samples(const T* w, const T* bias, const T* x, T* y) {
-    for (std::size_t j = 0; j < Units; ++j) dense_split_unit<Samples, Inputs, Units>(w + j * Inputs, x, bias[j], y + j);
+    constexpr std::size_t rows = Samples == 1 ? dense_forward_rows_alone : 1;
+    constexpr std::size_t blocked = Units / rows * rows;
+    for (std::size_t j = 0; j < blocked; j += rows)
+        dense_split_block<rows, Samples, Inputs, Units>(w + j * Inputs, x, bias + j, y + j);
+    for (std::size_t j = blocked; j < Units; ++j)
+        dense_split_block<1, Samples, Inputs, Units>(w + j * Inputs, x, bias + j, y + j);
 }
 
 // y = W x + b for `count` rows x of Inputs values; W is [Units][Inputs].
