@@ -125,8 +125,9 @@ inline void dense_forward_rows(const T* w, const T* bias, const T* x, T* y, std:
 
 // dW += dy^T x and db += sum of dy over `rows` rows, each element adding the rows in order (as a
 // loop over rows outside would). A block of dW stays in registers while the rows stream by.
+// Out of line, as dense_split_samples: inlined into a training step GCC 12 may run it scalar.
 template <std::size_t Block, std::size_t Width, std::size_t Inputs, std::size_t Units, class T>
-inline void dense_gradient_block(const T* x, const T* dy, T* dw, std::size_t i0, std::size_t rows) {
+[[gnu::noinline]] void dense_gradient_block(const T* x, const T* dy, T* dw, std::size_t i0, std::size_t rows) {
     constexpr std::size_t width = Width;
     T acc[Block][Width];
     for (std::size_t r = 0; r < Block; ++r)
@@ -170,7 +171,7 @@ inline void dense_parameter_gradients(const T* x, const T* dy, T* dw, T* db, std
 // dx = W^T dy for Samples rows: each dx[i] is 0 + w[0][i] dy[0] + w[1][i] dy[1] + ... in unit
 // order. A chunk of dx of every sample stays in registers while the rows of W stream by.
 template <std::size_t Samples, std::size_t Inputs, std::size_t Units, class T>
-inline void dense_input_gradient_rows(const T* w, const T* dy, T* dx) {
+[[gnu::noinline]] void dense_input_gradient_rows(const T* w, const T* dy, T* dx) {
     constexpr std::size_t chunk = 4 * dense_lanes;
     for (std::size_t i0 = 0; i0 < Inputs; i0 += chunk) {
         const std::size_t width = Inputs - i0 < chunk ? Inputs - i0 : chunk;
