@@ -160,8 +160,9 @@ inline void dense_gradient_columns(const T* x, const T* dy, T* dw, std::size_t i
 
 template <std::size_t Inputs, std::size_t Units, class T>
 inline void dense_parameter_gradients(const T* x, const T* dy, T* dw, T* db, std::size_t rows) {
-    for (std::size_t j = 0; j < Units; ++j)
-        for (std::size_t s = 0; s < rows; ++s) db[j] += dy[s * Units + j];
+    // Samples outside: each db[j] still adds them in order, and the units are one vector.
+    for (std::size_t s = 0; s < rows; ++s)
+        for (std::size_t j = 0; j < Units; ++j) db[j] += dy[s * Units + j];
     constexpr std::size_t chunk = 2 * dense_lanes;
     constexpr std::size_t full = Inputs / chunk * chunk;
     for (std::size_t i0 = 0; i0 < full; i0 += chunk) dense_gradient_columns<chunk, Inputs, Units>(x, dy, dw, i0, rows);
