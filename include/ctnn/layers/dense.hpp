@@ -66,9 +66,7 @@ struct dense {
         static void backward(const T* params, const T* x, const T* /*y*/, const T* dy, T* dx, T* dparams,
                              std::size_t batch) {
             detail::dense_parameter_gradients<inputs, Units>(x, dy, dparams, dparams + inputs * Units, batch * rows);
-            if (dx == nullptr) return;
-            for (std::size_t s = 0; s < batch * rows; ++s, dy += Units, dx += inputs)
-                detail::dense_input_gradient_row<inputs, Units>(params, dy, dx);
+            if (dx != nullptr) detail::dense_input_gradients<inputs, Units>(params, dy, dx, batch * rows);
         }
 
         // Generated C (ctnn-gen), one sample: the loops of forward and backward above, in the same
@@ -148,13 +146,13 @@ struct dense {
                 if constexpr (full > lanes) {
                     c.open("for (size_t i0 = ", lanes, "; i0 < ", full, "; i0 += ", lanes, ")");
                     c.line("#pragma GCC unroll 1");
-                    c.line("for (size_t l = 0; l < ", lanes, "; ++l) lanes[l] += w[j * ", inputs,
-                           " + i0 + l] * src[i0 + l];");
+                    c.line("for (size_t l = 0; l < ", lanes, "; ++l) lanes[l] = CTNN_MULTIPLY_ADD(w[j * ", inputs,
+                           " + i0 + l], src[i0 + l], lanes[l]);");
                     c.close();
                 }
                 if constexpr (inputs > full)
-                    c.line("for (size_t l = 0; l < ", inputs - full, "; ++l) lanes[l] += w[j * ", inputs, " + ", full,
-                           " + l] * src[", full, " + l];");
+                    c.line("for (size_t l = 0; l < ", inputs - full, "; ++l) lanes[l] = CTNN_MULTIPLY_ADD(w[j * ", inputs,
+                           " + ", full, " + l], src[", full, " + l], lanes[l]);");
                 for (std::size_t half = lanes / 2; half > 0; half /= 2)
                     c.line("for (size_t l = 0; l < ", half, "; ++l) lanes[l] += lanes[l + ", half, "];");
                 c.line("dst[j] = bias[j] + lanes[0];");
@@ -172,11 +170,12 @@ struct dense {
             c.line("float *g_b = g_w + ", inputs * Units, ";");
             c.open("for (size_t j = 0; j < ", Units, "; ++j)");
             c.line("g_b[j] += g_out[j];");
-            c.line("for (size_t i = 0; i < ", inputs, "; ++i) g_w[j * ", inputs, " + i] += g_out[j] * src[i];");
+            c.line("for (size_t i = 0; i < ", inputs, "; ++i) g_w[j * ", inputs, " + i] = CTNN_MULTIPLY_ADD(g_out[j], src[i], g_w[j * ",
+                   inputs, " + i]);");
             c.close();
         }
 
-        // dy empty: g_out is already declared. dense_input_gradient_row's loops: a chunk of dx
+        // dy empty: g_out is already declared. dense_input_gradient_rows' loops for one row: a chunk of dx
         // stays in registers while the rows of W stream by, each dx adding the units in order.
         template <emit::writer W>
         static void emit_row_input_gradient(W& c, std::string_view params, const row_of& dy, const row_of& dx) {
@@ -205,7 +204,7 @@ struct dense {
             c.open("for (size_t j = 0; j < ", Units, "; ++j)");
             c.line("const float g = g_out[j];");
             c.line("const float *wj = w + j * ", inputs, " + ", i0, ";");
-            c.line("for (size_t l = 0; l < ", width, "; ++l) acc[l] += wj[l] * g;");
+            c.line("for (size_t l = 0; l < ", width, "; ++l) acc[l] = CTNN_MULTIPLY_ADD(wj[l], g, acc[l]);");
             c.close();
             c.line("for (size_t l = 0; l < ", width, "; ++l) g_in[", i0, " + l] = acc[l];");
         }

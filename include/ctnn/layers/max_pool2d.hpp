@@ -23,38 +23,84 @@ struct max_pool2d {
         static constexpr std::size_t param_count = 0;
         static constexpr std::size_t flops = output_shape::size * Size * Size;
 
-        // The first maximum in scan order wins, as in PyTorch; the backward pass finds it again.
+        // The input offsets (channel 0) of the in-bounds taps of window (oh, ow), in scan order:
+        // loops over them vectorise where loops inside for_each_tap's visitor did not.
+        static std::size_t window_taps(std::size_t oh, std::size_t ow, std::size_t (&taps)[Size * Size]) {
+            std::size_t count = 0;
+            geometry::for_each_tap(oh, ow, [&](std::size_t tap) { taps[count++] = tap; });
+            return count;
+        }
+
+        // The largest value of each channel in window (oh, ow); on ties and NaN the first in scan
+        // order wins (strict >), as in PyTorch. All channels of a window at once, without branches:
+        // one unpredictable branch per tap and channel made pooling cost more than a small CNN's
+        // convolutions.
         template <class T>
-        static std::size_t argmax(const T* x, std::size_t oh, std::size_t ow, std::size_t c) {
-            std::size_t best = static_cast<std::size_t>(-1);
-            geometry::for_each_tap(oh, ow, [&](std::size_t offset) {
-                if (best == static_cast<std::size_t>(-1) || x[offset + c] > x[best]) best = offset + c;
-            });
-            return best;
+        static void window_max(const T* x, std::size_t oh, std::size_t ow, T (&value)[geometry::channels]) {
+            std::size_t taps[Size * Size];
+            const std::size_t count = window_taps(oh, ow, taps);
+            for (std::size_t c = 0; c < geometry::channels; ++c) value[c] = x[taps[0] + c];
+            for (std::size_t t = 1; t < count; ++t)
+                for (std::size_t c = 0; c < geometry::channels; ++c) {
+                    const T candidate = x[taps[t] + c];
+                    value[c] = candidate > value[c] ? candidate : value[c];
+                }
         }
 
         template <class T>
         static void forward(const T*, const T* x, T* y, std::size_t batch) {
             for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size)
                 for (std::size_t oh = 0; oh < output_shape::dims[0]; ++oh)
-                    for (std::size_t ow = 0; ow < output_shape::dims[1]; ++ow)
-                        for (std::size_t c = 0; c < geometry::channels; ++c)
-                            y[(oh * output_shape::dims[1] + ow) * geometry::channels + c] = x[argmax(x, oh, ow, c)];
+                    for (std::size_t ow = 0; ow < output_shape::dims[1]; ++ow) {
+                        T value[geometry::channels];
+                        window_max(x, oh, ow, value);
+                        T* out = y + (oh * output_shape::dims[1] + ow) * geometry::channels;
+                        for (std::size_t c = 0; c < geometry::channels; ++c) out[c] = value[c];
+                    }
         }
 
+        // The gradient goes to the first maximum of each window in scan order, found again from
+        // the forward output y: the first tap equal to it (when y is NaN, the first tap, which
+        // the forward kept). All channels of a window at once, without branches: one unpredictable
+        // branch per tap and channel cost more than M3's convolutions. A tap that is not the
+        // maximum adds +0, which leaves dx's bits alone (dx starts at +0, so it is never -0).
         template <class T>
-        static void backward(const T*, const T* x, const T*, const T* dy, T* dx, T*, std::size_t batch) {
+        static void backward(const T*, const T* x, const T* y, const T* dy, T* dx, T*, std::size_t batch) {
             if (dx == nullptr) return;
-            for (std::size_t s = 0; s < batch; ++s, x += In::size, dy += output_shape::size, dx += In::size) {
+            constexpr std::size_t channels = geometry::channels;
+            for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size, dy += output_shape::size,
+                             dx += In::size) {
                 for (std::size_t i = 0; i < In::size; ++i) dx[i] = T(0);
                 for (std::size_t oh = 0; oh < output_shape::dims[0]; ++oh)
-                    for (std::size_t ow = 0; ow < output_shape::dims[1]; ++ow)
-                        for (std::size_t c = 0; c < geometry::channels; ++c)
-                            dx[argmax(x, oh, ow, c)] += dy[(oh * output_shape::dims[1] + ow) * geometry::channels + c];
+                    for (std::size_t ow = 0; ow < output_shape::dims[1]; ++ow) {
+                        const std::size_t o = (oh * output_shape::dims[1] + ow) * channels;
+                        // Copies: GCC need not fear dx overwriting them.
+                        T top[channels], pending[channels];
+                        for (std::size_t c = 0; c < channels; ++c) {
+                            top[c] = y[o + c];
+                            pending[c] = dy[o + c];
+                        }
+                        std::size_t taps[Size * Size];
+                        const std::size_t count = window_taps(oh, ow, taps);
+#pragma GCC unroll 1
+                        for (std::size_t c = 0; c < channels; ++c) {
+                            const bool winner = x[taps[0] + c] == top[c] || top[c] != top[c];
+                            dx[taps[0] + c] += winner ? pending[c] : T(0);
+                            pending[c] = winner ? T(0) : pending[c];
+                        }
+                        for (std::size_t t = 1; t < count; ++t)
+#pragma GCC unroll 1
+                            for (std::size_t c = 0; c < channels; ++c) {
+                                const bool winner = x[taps[t] + c] == top[c];
+                                dx[taps[t] + c] += winner ? pending[c] : T(0);
+                                pending[c] = winner ? T(0) : pending[c];
+                            }
+                    }
             }
         }
 
-        // Generated C (ctnn-gen), one sample: argmax's scan (the first maximum wins) and the loops above.
+        // Generated C (ctnn-gen), one sample: channel by channel, a scan for the first maximum (the
+        // choices of window_max and backward above), then the same loops.
         static constexpr emit::layer_traits emit_traits{.backward_reads_input = true};
 
         template <emit::writer W>

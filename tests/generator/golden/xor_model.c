@@ -156,7 +156,7 @@ static void xor_model_backprop(const float *params, const float *x, float *works
         float *g_b = g_w + 5;
         for (size_t j = 0; j < 1; ++j) {
             g_b[j] += g_out[j];
-            for (size_t i = 0; i < 5; ++i) g_w[j * 5 + i] += g_out[j] * src[i];
+            for (size_t i = 0; i < 5; ++i) g_w[j * 5 + i] = CTNN_MULTIPLY_ADD(g_out[j], src[i], g_w[j * 5 + i]);
         }
         const float *w = params + 15;
         float *g_in = workspace + 6;
@@ -166,7 +166,7 @@ static void xor_model_backprop(const float *params, const float *x, float *works
             for (size_t j = 0; j < 1; ++j) {
                 const float g = g_out[j];
                 const float *wj = w + j * 5 + 0;
-                for (size_t l = 0; l < 5; ++l) acc[l] += wj[l] * g;
+                for (size_t l = 0; l < 5; ++l) acc[l] = CTNN_MULTIPLY_ADD(wj[l], g, acc[l]);
             }
             for (size_t l = 0; l < 5; ++l) g_in[0 + l] = acc[l];
         }
@@ -186,7 +186,7 @@ static void xor_model_backprop(const float *params, const float *x, float *works
         float *g_b = g_w + 10;
         for (size_t j = 0; j < 5; ++j) {
             g_b[j] += g_out[j];
-            for (size_t i = 0; i < 2; ++i) g_w[j * 2 + i] += g_out[j] * src[i];
+            for (size_t i = 0; i < 2; ++i) g_w[j * 2 + i] = CTNN_MULTIPLY_ADD(g_out[j], src[i], g_w[j * 2 + i]);
         }
         if (dx != NULL) {
             const float *w = params;
@@ -197,7 +197,7 @@ static void xor_model_backprop(const float *params, const float *x, float *works
                 for (size_t j = 0; j < 5; ++j) {
                     const float g = g_out[j];
                     const float *wj = w + j * 2 + 0;
-                    for (size_t l = 0; l < 2; ++l) acc[l] += wj[l] * g;
+                    for (size_t l = 0; l < 2; ++l) acc[l] = CTNN_MULTIPLY_ADD(wj[l], g, acc[l]);
                 }
                 for (size_t l = 0; l < 2; ++l) g_in[0 + l] = acc[l];
             }
