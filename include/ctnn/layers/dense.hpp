@@ -132,31 +132,56 @@ struct dense {
             c.line("const float *bias = w + ", inputs * Units, ";");
             declare_row(c, "const float *src = ", x);
             declare_row(c, "float *dst = ", y);
-            c.open("for (size_t j = 0; j < ", Units, "; ++j)");
             if constexpr (!detail::dense_splits(inputs)) {
+                c.open("for (size_t j = 0; j < ", Units, "; ++j)");
                 c.line("float acc = bias[j];");
                 c.line("for (size_t i = 0; i < ", inputs, "; ++i) acc += w[j * ", inputs, " + i] * src[i];");
                 c.line("dst[j] = acc;");
+                c.close();
             } else {
-                // dense_kernels.hpp's split sum: lanes filled in input order, halved, then the bias.
-                constexpr std::size_t lanes = detail::dense_lanes, full = inputs / lanes * lanes;
-                // Each lane starts with its first product (no zero fill: that would call memset).
-                c.line("float lanes[", lanes, "];");
-                c.line("for (size_t l = 0; l < ", lanes, "; ++l) lanes[l] = w[j * ", inputs, " + l] * src[l];");
-                if constexpr (full > lanes) {
-                    c.open("for (size_t i0 = ", lanes, "; i0 < ", full, "; i0 += ", lanes, ")");
-                    c.line("#pragma GCC unroll 1");
-                    c.line("for (size_t l = 0; l < ", lanes, "; ++l) lanes[l] = CTNN_MULTIPLY_ADD(w[j * ", inputs,
-                           " + i0 + l], src[i0 + l], lanes[l]);");
+                // dense_split_samples for one sample: units in blocks of dense_forward_rows_alone.
+                constexpr std::size_t together = detail::dense_forward_rows_alone;
+                constexpr std::size_t blocked = Units / together * together;
+                if constexpr (blocked > 0) {
+                    c.open("for (size_t j = 0; j < ", blocked, "; j += ", together, ")");
+                    emit_split_units(c, together);
                     c.close();
                 }
-                if constexpr (inputs > full)
-                    c.line("for (size_t l = 0; l < ", inputs - full, "; ++l) lanes[l] = CTNN_MULTIPLY_ADD(w[j * ", inputs,
-                           " + ", full, " + l], src[", full, " + l], lanes[l]);");
-                for (std::size_t half = lanes / 2; half > 0; half /= 2)
-                    c.line("for (size_t l = 0; l < ", half, "; ++l) lanes[l] += lanes[l + ", half, "];");
-                c.line("dst[j] = bias[j] + lanes[0];");
+                if constexpr (Units > blocked) {
+                    c.open("for (size_t j = ", blocked, "; j < ", Units, "; ++j)");
+                    emit_split_units(c, 1);
+                    c.close();
+                }
             }
+        }
+
+        // dense_split_block for one sample: units j .. j + rows - 1, their lanes filled in input
+        // order, halved, then the bias. Each lane starts with its first product (no zero fill: that
+        // would call memset).
+        template <emit::writer W>
+        static void emit_split_units(W& c, std::size_t rows_together) {
+            constexpr std::size_t lanes = detail::dense_lanes, full = inputs / lanes * lanes;
+            c.line("float lanes[", rows_together, "][", lanes, "];");
+            c.line("for (size_t r = 0; r < ", rows_together, "; ++r) for (size_t l = 0; l < ", lanes,
+                   "; ++l) lanes[r][l] = w[(j + r) * ", inputs, " + l] * src[l];");
+            if constexpr (full > lanes) {
+                c.open("for (size_t i0 = ", lanes, "; i0 < ", full, "; i0 += ", lanes, ")");
+                c.line("#pragma GCC unroll 8");
+                c.open("for (size_t r = 0; r < ", rows_together, "; ++r)");
+                c.line("#pragma GCC unroll 1");
+                c.line("for (size_t l = 0; l < ", lanes, "; ++l) lanes[r][l] = CTNN_MULTIPLY_ADD(w[(j + r) * ", inputs,
+                       " + i0 + l], src[i0 + l], lanes[r][l]);");
+                c.close();
+                c.close();
+            }
+            if constexpr (inputs > full)
+                c.line("for (size_t r = 0; r < ", rows_together, "; ++r) for (size_t l = 0; l < ", inputs - full,
+                       "; ++l) lanes[r][l] = CTNN_MULTIPLY_ADD(w[(j + r) * ", inputs, " + ", full, " + l], src[", full,
+                       " + l], lanes[r][l]);");
+            c.open("for (size_t r = 0; r < ", rows_together, "; ++r)");
+            for (std::size_t half = lanes / 2; half > 0; half /= 2)
+                c.line("for (size_t l = 0; l < ", half, "; ++l) lanes[r][l] += lanes[r][l + ", half, "];");
+            c.line("dst[j + r] = bias[j + r] + lanes[r][0];");
             c.close();
         }
 
