@@ -87,24 +87,24 @@ struct conv2d {
         // blocked (57 -> 70 us), its 72-term second one faster (150 -> 105 us).
         static constexpr std::size_t pixel_block = kernel_size >= 32 ? 4 : 1;
 
-        // pixel_block adjacent interior pixels, x0 at the first one's window origin.
-        template <class T>
-        static void forward_interior_block(const T (&kernels)[kernel_size][Filters], const T* bias, const T* x0, T* out) {
-            T acc[pixel_block][Filters];
-            for (std::size_t p = 0; p < pixel_block; ++p)
+        // Pixels adjacent interior pixels (pixel_block, or 1), x0 at the first one's window origin.
+        template <std::size_t Pixels, class T>
+        static void forward_interior(const T (&kernels)[kernel_size][Filters], const T* bias, const T* x0, T* out) {
+            T acc[Pixels][Filters];
+            for (std::size_t p = 0; p < Pixels; ++p)
                 for (std::size_t f = 0; f < Filters; ++f) acc[p][f] = bias[f];
             for (std::size_t kh = 0; kh < KH; ++kh)
                 for (std::size_t kw = 0; kw < KW; ++kw)
                     for (std::size_t c = 0; c < channels; ++c) {
                         const T* wc = kernels[(kh * KW + kw) * channels + c];
 #pragma GCC unroll 4
-                        for (std::size_t p = 0; p < pixel_block; ++p) {
+                        for (std::size_t p = 0; p < Pixels; ++p) {
                             const T xc = x0[(kh * width + kw + p * Stride) * channels + c];
 #pragma GCC unroll 1
                             for (std::size_t f = 0; f < Filters; ++f) acc[p][f] += wc[f] * xc;
                         }
                     }
-            for (std::size_t p = 0; p < pixel_block; ++p)
+            for (std::size_t p = 0; p < Pixels; ++p)
                 for (std::size_t f = 0; f < Filters; ++f) out[p * Filters + f] = acc[p][f];
         }
 
@@ -122,26 +122,16 @@ struct conv2d {
                             T* out = y + (oh * out_width + ow) * Filters;
                             if (pixel_block > 1 && ow + pixel_block <= out_width && interior(oh, ow) &&
                                 interior(oh, ow + pixel_block - 1)) {
-                                forward_interior_block(kernels, bias, x + window_origin(oh, ow), out);
+                                forward_interior<pixel_block>(kernels, bias, x + window_origin(oh, ow), out);
                                 ow += pixel_block - 1;
+                                continue;
+                            }
+                            if (interior(oh, ow)) {
+                                forward_interior<1>(kernels, bias, x + window_origin(oh, ow), out);
                                 continue;
                             }
                             T acc[Filters];
                             for (std::size_t f = 0; f < Filters; ++f) acc[f] = bias[f];
-                            // Its own store: joined with the other path, acc goes back to memory.
-                            if (interior(oh, ow)) {
-                                const T* x0 = x + window_origin(oh, ow);
-                                for (std::size_t kh = 0; kh < KH; ++kh)
-                                    for (std::size_t kw = 0; kw < KW; ++kw)
-                                        for (std::size_t c = 0; c < channels; ++c) {
-                                            const T* wc = kernels[(kh * KW + kw) * channels + c];
-                                            const T xc = x0[(kh * width + kw) * channels + c];
-#pragma GCC unroll 1
-                                            for (std::size_t f = 0; f < Filters; ++f) acc[f] += wc[f] * xc;
-                                        }
-                                for (std::size_t f = 0; f < Filters; ++f) out[f] = acc[f];
-                                continue;
-                            }
                             window::for_each_tap(oh, ow, [&](std::size_t tap, std::size_t xo) {
                                 for (std::size_t c = 0; c < channels; ++c) {
                                     const T* wc = kernels[tap * channels + c];
