@@ -107,11 +107,21 @@ template <std::size_t Samples, std::size_t Inputs, std::size_t Units, class T>
 template <std::size_t Inputs, std::size_t Units, class T>
 inline void dense_forward_rows(const T* w, const T* bias, const T* x, T* y, std::size_t count) {
     if constexpr (!dense_splits(Inputs)) {
+        // The sums go to a local block first. y may alias x and W as far as the compiler knows,
+        // so sums stored straight to y stay scalar, each followed by reloads; XOR's hidden
+        // layer then stored five floats one by one and its sigmoid read four of them as one
+        // vector, which store-to-load forwarding cannot serve. XOR forward 42 -> 16 ns.
+        constexpr std::size_t block = Units < dense_lanes ? Units : dense_lanes;
         for (std::size_t s = 0; s < count; ++s, x += Inputs, y += Units)
-            for (std::size_t j = 0; j < Units; ++j) {
-                T acc = bias[j];
-                for (std::size_t i = 0; i < Inputs; ++i) acc += w[j * Inputs + i] * x[i];
-                y[j] = acc;
+            for (std::size_t j0 = 0; j0 < Units; j0 += block) {
+                const std::size_t width = Units - j0 < block ? Units - j0 : block;
+                T sums[block];
+                for (std::size_t j = 0; j < width; ++j) {
+                    T acc = bias[j0 + j];
+                    for (std::size_t i = 0; i < Inputs; ++i) acc += w[(j0 + j) * Inputs + i] * x[i];
+                    sums[j] = acc;
+                }
+                for (std::size_t j = 0; j < width; ++j) y[j0 + j] = sums[j];
             }
     } else {
         constexpr std::size_t samples = dense_forward_samples;

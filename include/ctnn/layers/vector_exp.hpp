@@ -54,11 +54,12 @@ void emit_vector_sigmoid(W& c, std::string_view x) {
 }
 // The same functions in C, each under its own guard (emit::guarded_function): the sigmoid layer
 // writes both, and sources that share one translation unit (a unity build) define each once.
-// Union punning is defined behaviour in C99.
+// Union punning is defined behaviour in C99. `inline`: without it GCC called ctnn_vector_exp
+// for each of XOR's six values, and the calls cost a third of its forward (23 -> 17.5 ns).
 template <emit::writer W>
 void emit_vector_exp_function(W& c) {
     c.line("/* ctnn::detail::vector_exp (ctnn/layers/vector_exp.hpp). */");
-    emit::guarded_function(c, "CTNN_VECTOR_EXP_V3", "static float ctnn_vector_exp(float x)", [&] {
+    emit::guarded_function(c, "CTNN_VECTOR_EXP_V3", "static inline float ctnn_vector_exp(float x)", [&] {
         c.line("float v = x < -87.0f ? -87.0f : x;");
         c.line("float shifted, n, r, r2, r4, low, high, p;");
         c.line("union { float f; uint32_t u; } bits;");
@@ -81,7 +82,7 @@ void emit_vector_exp_function(W& c) {
 template <emit::writer W>
 void emit_vector_sigmoid_function(W& c) {
     emit_vector_exp_function(c);
-    emit::guarded_function(c, "CTNN_VECTOR_SIGMOID_V1", "static float ctnn_vector_sigmoid(float x)",
+    emit::guarded_function(c, "CTNN_VECTOR_SIGMOID_V1", "static inline float ctnn_vector_sigmoid(float x)",
                           [&] { c.line("return 1.0f / (1.0f + ctnn_vector_exp(-x));"); });
 }
 

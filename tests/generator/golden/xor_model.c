@@ -24,7 +24,7 @@ typedef char xor_model_float_is_32_bits[sizeof(float) == 4 ? 1 : -1];
 /* ctnn::detail::vector_exp (ctnn/layers/vector_exp.hpp). */
 #ifndef CTNN_VECTOR_EXP_V3
 #define CTNN_VECTOR_EXP_V3
-static float ctnn_vector_exp(float x) {
+static inline float ctnn_vector_exp(float x) {
     float v = x < -87.0f ? -87.0f : x;
     float shifted, n, r, r2, r4, low, high, p;
     union { float f; uint32_t u; } bits;
@@ -44,7 +44,7 @@ static float ctnn_vector_exp(float x) {
 #endif
 #ifndef CTNN_VECTOR_SIGMOID_V1
 #define CTNN_VECTOR_SIGMOID_V1
-static float ctnn_vector_sigmoid(float x) {
+static inline float ctnn_vector_sigmoid(float x) {
     return 1.0f / (1.0f + ctnn_vector_exp(-x));
 }
 #endif
