@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include <ctnn/emit/c.hpp>
+#include <ctnn/layers/vector_exp.hpp>
 #include <ctnn/shape.hpp>
 
 namespace ctnn {
@@ -25,7 +26,9 @@ struct softmax {
         // Over a sequence (steps, classes) each row is its own distribution: it streams.
         static constexpr bool time_local = In::rank == 2;
 
-        // Subtracting the maximum keeps exp() finite for any finite input.
+        // Subtracting the maximum keeps exp() finite for any finite input. Float uses ctnn's
+        // vectorisable exp (relative error below 1.5e-7, tested): with the C library's, a
+        // distribution's values are computed one call at a time.
         template <class T>
         static void forward(const T*, const T* x, T* y, std::size_t batch) {
             for (std::size_t g = 0; g < batch * groups; ++g) {
@@ -35,7 +38,7 @@ struct softmax {
                 for (std::size_t i = 1; i < classes; ++i) largest = xg[i] > largest ? xg[i] : largest;
                 T total = T(0);
                 for (std::size_t i = 0; i < classes; ++i) {
-                    yg[i] = std::exp(xg[i] - largest);
+                    yg[i] = detail::exp_of(xg[i] - largest);
                     total += yg[i];
                 }
                 for (std::size_t i = 0; i < classes; ++i) yg[i] /= total;
@@ -62,6 +65,11 @@ struct softmax {
             .forward_in_place = true, .backward_in_place = true, .backward_reads_output = true};
 
         template <emit::writer W>
+        static void emit_prelude(W& c) {
+            detail::emit_vector_exp_function(c);
+        }
+
+        template <emit::writer W>
         static void emit_forward(W& c, const emit::forward_buffers& b) {
             c.line("const float *src = ", b.x, ";");
             c.line("float *dst = ", b.y, ";");
@@ -77,7 +85,7 @@ struct softmax {
             if constexpr (classes > 1)
                 c.line("for (size_t i = 1; i < ", classes, "; ++i) largest = xg[i] > largest ? xg[i] : largest;");
             c.open("for (size_t i = 0; i < ", classes, "; ++i)");
-            c.line("yg[i] = expf(xg[i] - largest);");
+            c.line("yg[i] = ctnn_vector_exp(xg[i] - largest);");
             c.line("total += yg[i];");
             c.close();
             c.line("for (size_t i = 0; i < ", classes, "; ++i) yg[i] /= total;");

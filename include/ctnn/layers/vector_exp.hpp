@@ -40,6 +40,15 @@ inline float vector_exp(float x) {
     return p * std::bit_cast<float>(biased << 23);
 }
 
+// vector_exp for float; the C library's exp for double (finite-difference checks).
+template <class T>
+inline T exp_of(T x) {
+    if constexpr (std::is_same_v<T, float>)
+        return vector_exp(x);
+    else
+        return std::exp(x);
+}
+
 template <class T>
 inline T vector_sigmoid(T x) {
     if constexpr (std::is_same_v<T, float>)
