@@ -328,12 +328,16 @@ public:
 
     // Backpropagates from layer `Last` down, with dL/d(output of Last) already in
     // ws.output_gradient<Last>(). Lets a fused loss start below the layer it absorbs.
-    template <std::size_t Last, class M, class T, std::size_t Capacity>
+    // Assign: `grads` receives this batch's gradients instead of adding them, as if zeroed first
+    // (the same sums); layers above Last get zeros.
+    template <std::size_t Last, bool Assign = false, class M, class T, std::size_t Capacity>
     static void backward_from(const parameters<M, T>& params, const T* x, std::size_t batch,
                               training_workspace<sequential, T, Capacity>& ws, parameters<M, T>& grads, T* dx) {
         require_same_model<M>();
+        if constexpr (Assign)
+            for (std::size_t i = param_offsets[Last] + param_counts[Last]; i < param_count; ++i) grads.values[i] = T(0);
         [&]<class... Runner, std::size_t... R>(boost::mp11::mp_list<Runner...>, std::index_sequence<R...>) {
-            (backward_layer<Last - R, Runner>(params.data(), x, batch, ws, grads.data(), dx), ...);
+            (backward_layer<Last - R, Runner, Assign>(params.data(), x, batch, ws, grads.data(), dx), ...);
         }(boost::mp11::mp_reverse<boost::mp11::mp_take_c<runners, Last + 1>>{}, std::make_index_sequence<Last + 1>{});
     }
 
@@ -439,16 +443,23 @@ private:
         return {detail::mix64(ws.context.noise_key, I)};
     }
 
-    template <std::size_t I, class Runner, class T, class Workspace>
+    template <std::size_t I, class Runner, bool Assign, class T, class Workspace>
     static void backward_layer(const T* params, const T* x, std::size_t batch, Workspace& ws, T* grads, T* dx) {
         T* layer_dx = nullptr;
         if constexpr (I == 0)
             layer_dx = dx;
         else
             layer_dx = ws.template output_gradient<I - 1>();
-        detail::backward_training<Runner>(params + param_offsets[I], train_input<I>(x, ws), ws.template activation<I>(),
-                                          ws.template output_gradient<I>(), layer_dx, grads + param_offsets[I], batch,
-                                          layer_context<I>(ws), ws.template saved<I>());
+        if constexpr (Assign)
+            detail::backward_training_assign<Runner>(params + param_offsets[I], train_input<I>(x, ws),
+                                                     ws.template activation<I>(), ws.template output_gradient<I>(),
+                                                     layer_dx, grads + param_offsets[I], batch, layer_context<I>(ws),
+                                                     ws.template saved<I>());
+        else
+            detail::backward_training<Runner>(params + param_offsets[I], train_input<I>(x, ws),
+                                              ws.template activation<I>(), ws.template output_gradient<I>(), layer_dx,
+                                              grads + param_offsets[I], batch, layer_context<I>(ws),
+                                              ws.template saved<I>());
     }
 };
 

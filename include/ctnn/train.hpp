@@ -162,8 +162,8 @@ public:
         for (std::size_t k = 0; k < inputs.size(); ++k) stage(inputs[k], k);
         std::size_t matched = 0;
         const T loss = batch_gradients(
-            params, inputs.size(), [&](std::size_t k) -> const target_tensor& { return targets[k]; }, matched,
-            input_gradients);
+            params, batch_inputs_, inputs.size(), [&](std::size_t k) -> const target_tensor& { return targets[k]; },
+            matched, input_gradients);
         outcome.loss = double(loss) / double(inputs.size());
         outcome.accuracy = double(matched) / double(inputs.size());
         return outcome;
@@ -273,24 +273,29 @@ private:
     T step(parameters<Model, T>& params, Optimizer& optimizer, std::span<const input_tensor> inputs,
            std::span<const target_tensor> targets, const detail::sample_order& order, std::size_t start,
            std::size_t count, std::size_t& matched) {
-        for (std::size_t k = 0; k < count; ++k) {
-            stage(inputs[static_cast<std::size_t>(order[start + k])], k);
-        }
+        // In their own order the batch's samples already lie one after another (a tensor has no
+        // padding): the layers read them in place, sparing a copy (200 KB per M2 batch of 64).
+        static_assert(sizeof(input_tensor) == input_size * sizeof(T));
+        const T* x = batch_inputs_;
+        if (order.multiplier == 1 && order.offset == 0)
+            x = inputs[start].data();
+        else
+            for (std::size_t k = 0; k < count; ++k) stage(inputs[static_cast<std::size_t>(order[start + k])], k);
         workspace.context.noise_key = detail::mix64(noise_seed_, steps_++);
         const T loss = batch_gradients(
-            params, count, [&](std::size_t k) -> const target_tensor& { return targets[order[start + k]]; }, matched,
-            static_cast<T*>(nullptr));
-        Model::update_state(params, batch_inputs_, count, workspace);
+            params, x, count, [&](std::size_t k) -> const target_tensor& { return targets[order[start + k]]; },
+            matched, static_cast<T*>(nullptr));
+        Model::update_state(params, x, count, workspace);
         optimizer.step(params, grads);
         return loss;
     }
 
-    // Forward, loss and backward for the `count` samples staged in batch_inputs_: `grads` becomes
-    // the gradient of their mean loss; returns the summed loss.
+    // Forward, loss and backward for the `count` samples that follow one another from x: `grads`
+    // becomes the gradient of their mean loss; returns the summed loss.
     template <class TargetOf>
-    T batch_gradients(const parameters<Model, T>& params, std::size_t count, TargetOf&& target_of,
+    T batch_gradients(const parameters<Model, T>& params, const T* x, std::size_t count, TargetOf&& target_of,
                       std::size_t& matched, T* input_gradients) {
-        Model::forward(params, batch_inputs_, count, workspace);
+        Model::forward(params, x, count, workspace);
         constexpr std::size_t loss_size = Model::output_sizes[loss_layer];
         const T scale = T(1) / T(count);
         T loss = T(0);
@@ -300,8 +305,8 @@ private:
                                              workspace.template output_gradient<loss_layer>() + k * loss_size, scale);
             if (detail::prediction_matches<output_size>(workspace.output(k).data(), target.data())) ++matched;
         }
-        for (T& g : grads.values) g = T(0);
-        Model::template backward_from<loss_layer>(params, batch_inputs_, count, workspace, grads, input_gradients);
+        // Written rather than zeroed then added to: zeroing M2's 437 KB cost about 5 us a step.
+        Model::template backward_from<loss_layer, true>(params, x, count, workspace, grads, input_gradients);
         return loss;
     }
 };

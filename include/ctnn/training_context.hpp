@@ -45,6 +45,8 @@ constexpr std::size_t state_size_of() {
 //   forward_training(params, x, y, batch, saved)          for layers with a saved_size
 //   backward(params, x, y, dy, dx, dparams, batch, context) when backward needs the context
 //   backward(params, x, y, dy, dx, dparams, batch, saved)   for layers with a saved_size
+//   backward_assign(params, x, y, dy, dx, dparams, batch) as backward, onto dparams that would be
+//                                                          zero: written, not added to
 //   update_state(params, x, batch)                        after a training forward (running statistics)
 // `saved` holds batch * saved_size values.
 template <class Bound, class T>
@@ -67,6 +69,19 @@ void backward_training(const T* params, const T* x, const T* y, const T* dy, T* 
         Bound::backward(params, x, y, dy, dx, dparams, batch, context);
     else
         Bound::backward(params, x, y, dy, dx, dparams, batch);
+}
+
+// backward_training onto parameter gradients that start at zero: a layer that can writes them,
+// any other gets its slice zeroed first and adds to it. Same sums either way.
+template <class Bound, class T>
+void backward_training_assign(const T* params, const T* x, const T* y, const T* dy, T* dx, T* dparams,
+                              std::size_t batch, const training_context& context, const T* saved) {
+    if constexpr (requires { Bound::backward_assign(params, x, y, dy, dx, dparams, batch); }) {
+        Bound::backward_assign(params, x, y, dy, dx, dparams, batch);
+    } else {
+        for (std::size_t i = 0; i < Bound::param_count; ++i) dparams[i] = T(0);
+        backward_training<Bound>(params, x, y, dy, dx, dparams, batch, context, saved);
+    }
 }
 
 // One stretch of a stream: layers with a state continue from it (and update it); the others have

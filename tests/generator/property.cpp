@@ -220,9 +220,10 @@ void check_model(tally& total) {
     }
     total.inputs += trials;
 
-    // A batch of four through the header path equals four samples through the C.
+    // A batch of eleven through the header path equals eleven samples through the C (dense: two
+    // blocks of four and three samples alone forward, a block of eight and three alone for dx).
     {
-        constexpr std::size_t batch = 4;
+        constexpr std::size_t batch = 11;
         auto ws4 = std::make_unique<ctnn::training_workspace<M, float, batch>>();
         auto gb_h = std::make_unique<ctnn::gradients<M, float>>();
         gb_h->values.fill(0.0f);
@@ -241,7 +242,14 @@ void check_model(tally& total) {
         }
         CHECK_MESSAGE(same_bits(gb_h->data(), gb_c.data(), M::param_count), "batched gradients differ");
         CHECK_MESSAGE(same_bits(dxs_h.data(), dxs_c.data(), batch * in), "batched dx differs");
-        total.comparisons += 2;
+        // The trainer's backward writes the gradients instead of adding them: the same bits as
+        // adding them to zeros, whatever the gradients held before.
+        std::memcpy(ws4->template output_gradient<last>(), dys.data(), dys.size() * sizeof(float));
+        auto ga_h = std::make_unique<ctnn::gradients<M, float>>();
+        for (float& v : ga_h->values) v = rng.uniform<float>(-1.0f, 1.0f);
+        M::template backward_from<last, true>(*params, xs.data(), batch, *ws4, *ga_h, static_cast<float*>(nullptr));
+        CHECK_MESSAGE(same_bits(ga_h->data(), gb_c.data(), M::param_count), "written batched gradients differ");
+        total.comparisons += 3;
     }
 
     // Optimizer steps from the same parameters and gradients.
@@ -267,10 +275,19 @@ void check_model(tally& total) {
         }
         CHECK_MESSAGE(same_bits(p_sgd->data(), p_sgd_c.data(), M::param_count), "sgd differs");
         CHECK_MESSAGE(same_bits(sgd_h->velocity.data(), sgd_c->velocity, M::param_count), "sgd's velocity differs");
+        // Without momentum both paths skip the velocity.
+        sgd_h->momentum = 0.0f;
+        sgd_c->momentum = 0.0f;
+        for (float& v : g->values) v = rng.uniform<float>(-1.0f, 1.0f);
+        sgd_h->step(*p_sgd, *g);
+        O::sgd_step(sgd_c.get(), p_sgd_c.data(), g->data());
+        CHECK_MESSAGE(same_bits(p_sgd->data(), p_sgd_c.data(), M::param_count), "sgd without momentum differs");
+        CHECK_MESSAGE(same_bits(sgd_h->velocity.data(), sgd_c->velocity, M::param_count),
+                      "sgd's velocity without momentum differs");
         CHECK_MESSAGE(same_bits(p_adam->data(), p_adam_c.data(), M::param_count), "adam differs");
         CHECK_MESSAGE(same_bits(adam_h->first_moment.data(), adam_c->first_moment, M::param_count), "adam's m differs");
         CHECK_MESSAGE(same_bits(adam_h->second_moment.data(), adam_c->second_moment, M::param_count), "adam's v differs");
-        total.comparisons += 5;
+        total.comparisons += 7;
     }
     ++total.models;
 }

@@ -14,6 +14,7 @@ TEST_CASE("sgd without momentum: p -= lr * g") {
     CHECK(p.values[1] == doctest::Approx(2.1));
     CHECK(p.values[2] == 3.0);
     CHECK(p.values[3] == doctest::Approx(3.8));
+    CHECK(opt.velocity[0] == 0.0);  // no buffer without momentum, as in PyTorch
 }
 
 TEST_CASE("sgd with momentum: the velocity carries the previous step") {

@@ -78,19 +78,23 @@ struct loss_emitter<softmax_cross_entropy> {
             c.line("float *dg = dy;");
         }
         c.line("float largest = zg[0];");
+        c.line("float exps[", classes, "];");
         c.line("float exp_total = 0.0f;");
         c.line("float log_total;");
         c.line("float target_total = 0.0f;");
         if (classes > 1)
             c.line("for (size_t i = 1; i < ", classes, "; ++i) largest = zg[i] > largest ? zg[i] : largest;");
-        c.line("for (size_t i = 0; i < ", classes, "; ++i) exp_total += expf(zg[i] - largest);");
+        c.open("for (size_t i = 0; i < ", classes, "; ++i)");
+        c.line("exps[i] = expf(zg[i] - largest);");
+        c.line("exp_total += exps[i];");
+        c.close();
         c.line("log_total = logf(exp_total);");
         c.open("for (size_t i = 0; i < ", classes, "; ++i)");
         c.line("target_total += tg[i];");
         c.line("total += tg[i] * (log_total - (zg[i] - largest));");
         c.close();
         c.line("for (size_t i = 0; i < ", classes, "; ++i)");
-        c.line("    dg[i] = scale * (expf(zg[i] - largest) / exp_total * target_total - tg[i]) / ", real{double(groups)},
+        c.line("    dg[i] = scale * (exps[i] / exp_total * target_total - tg[i]) / ", real{double(groups)},
                ";");
         c.close();
         c.line("return total / ", real{double(groups)}, ";");

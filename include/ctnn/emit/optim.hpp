@@ -36,8 +36,13 @@ struct optimizer_emitter<sgd> {
         c.put("{(learning_rate), (momentum), {0.0f}}");
     }
 
+    // sgd::step's two loops: without momentum the velocity is left alone.
     template <writer W>
     static void step(W& c, std::size_t n) {
+        c.open("if (state->momentum == 0.0f)");
+        c.line("for (size_t i = 0; i < ", n, "; ++i) params[i] -= state->learning_rate * grads[i];");
+        c.line("return;");
+        c.close();
         c.open("for (size_t i = 0; i < ", n, "; ++i)");
         c.line("state->velocity[i] = state->momentum * state->velocity[i] + grads[i];");
         c.line("params[i] -= state->learning_rate * state->velocity[i];");

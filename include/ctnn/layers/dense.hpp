@@ -65,7 +65,18 @@ struct dense {
         template <class T>
         static void backward(const T* params, const T* x, const T* /*y*/, const T* dy, T* dx, T* dparams,
                              std::size_t batch) {
-            detail::dense_parameter_gradients<inputs, Units>(x, dy, dparams, dparams + inputs * Units, batch * rows);
+            detail::dense_parameter_gradients<false, inputs, Units>(x, dy, dparams, dparams + inputs * Units,
+                                                                    batch * rows);
+            if (dx != nullptr) detail::dense_input_gradients<inputs, Units>(params, dy, dx, batch * rows);
+        }
+
+        // backward() onto gradients that would be zero: they are written, not read (the same sums),
+        // and the trainer need not zero them first.
+        template <class T>
+        static void backward_assign(const T* params, const T* x, const T* /*y*/, const T* dy, T* dx, T* dparams,
+                                    std::size_t batch) {
+            detail::dense_parameter_gradients<true, inputs, Units>(x, dy, dparams, dparams + inputs * Units,
+                                                                   batch * rows);
             if (dx != nullptr) detail::dense_input_gradients<inputs, Units>(params, dy, dx, batch * rows);
         }
 

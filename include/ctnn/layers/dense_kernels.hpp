@@ -22,11 +22,12 @@ inline constexpr std::size_t dense_lanes = 16;
 // True when a layer with this many inputs uses the split sum.
 constexpr bool dense_splits(std::size_t inputs) { return inputs >= dense_lanes; }
 
-// Samples whose sums share each vector of W in a batched forward: W then streams once per eight
-// samples (their x stays in L1), and the eight sums are independent chains that hide the latency
-// of the multiply-adds. Measured on a 784x128 layer, batch 64: 1 unit x 8 samples 177 GFLOP/s,
-// 2 x 8 167, 4 x 4 145 (Zen 5, peak 216).
-inline constexpr std::size_t dense_forward_samples = 8;
+// A batched forward computes dense_forward_units units x dense_forward_samples samples together:
+// each vector of W meets four samples and each vector of x four units, 8 to 11 vector loads (GCC 12
+// reloads some) for 16 multiply-adds, where 1 unit x 8 samples needs 9 for 8 and two loads per cycle
+// bound it. Measured on a 784x128 layer, batch 64: 4 x 4 192 GFLOP/s, 1 x 8 177 (Zen 5, peak 219).
+inline constexpr std::size_t dense_forward_samples = 4;
+inline constexpr std::size_t dense_forward_units = 4;
 
 // Units computed together for a sample alone: their sums are independent chains (one chain of
 // multiply-adds waits for each result).
@@ -36,8 +37,9 @@ inline constexpr std::size_t dense_forward_rows_alone = 4;
 // inputs: 16 vectors of accumulators); on 784x128, batch 64: 4 x 32 117 GFLOP/s, 8 x 32 183.
 inline constexpr std::size_t dense_gradient_units = 8;
 
-// Samples whose dL/dx share each row of W; 4 samples x 64 inputs are 16 vectors of accumulators.
-inline constexpr std::size_t dense_input_gradient_samples = 4;
+// Samples whose dL/dx share each row of W; 8 samples x 32 inputs are 16 vectors of accumulators.
+// Batch 64, 128x64: 8 x 32 191 GFLOP/s, 4 x 64 152, 4 x 32 132; 64x10: 8 x 32 141, 4 x 64 78.
+inline constexpr std::size_t dense_input_gradient_samples = 8;
 
 // Each of Count rows of `lanes` (Width values) to Width / 2 values: lane l plus lane l + Width / 2.
 template <std::size_t Count, std::size_t Width, class T>
@@ -62,24 +64,29 @@ inline void dense_reduce_lanes(const T* lanes, T* sums) {
 }
 
 // Units j .. j + Rows - 1 of Samples rows of x: each vector of W and of x is loaded once for all
-// of them.
+// of them. The lane loop is the outer one and the samples and units are unrolled inside it, so
+// that each x value is loaded once for the Rows units it meets (GCC 12 then vectorises the lane
+// loop whole; with the lane loop innermost it loaded x again for every unit).
 template <std::size_t Rows, std::size_t Samples, std::size_t Inputs, std::size_t Units, class T>
 inline void dense_split_block(const T* w, const T* x, const T* bias, T* y) {
     constexpr std::size_t full = Inputs / dense_lanes * dense_lanes;
     T lanes[Samples][Rows][dense_lanes];
-    for (std::size_t s = 0; s < Samples; ++s)
-        for (std::size_t r = 0; r < Rows; ++r)
-            for (std::size_t l = 0; l < dense_lanes; ++l) lanes[s][r][l] = w[r * Inputs + l] * x[s * Inputs + l];
-    // GCC 12 otherwise keeps some lanes in memory: unrolling the lane loop first hides the vector
-    // from it, and a loop nest left over from s and r gets interchanged.
+    for (std::size_t l = 0; l < dense_lanes; ++l)
+#pragma GCC unroll 8
+        for (std::size_t s = 0; s < Samples; ++s) {
+            const T xs = x[s * Inputs + l];
+#pragma GCC unroll 8
+            for (std::size_t r = 0; r < Rows; ++r) lanes[s][r][l] = w[r * Inputs + l] * xs;
+        }
     for (std::size_t i0 = dense_lanes; i0 < full; i0 += dense_lanes)
+        for (std::size_t l = 0; l < dense_lanes; ++l)
 #pragma GCC unroll 8
-        for (std::size_t s = 0; s < Samples; ++s)
+            for (std::size_t s = 0; s < Samples; ++s) {
+                const T xs = x[s * Inputs + i0 + l];
 #pragma GCC unroll 8
-            for (std::size_t r = 0; r < Rows; ++r)
-#pragma GCC unroll 1
-                for (std::size_t l = 0; l < dense_lanes; ++l)
-                    lanes[s][r][l] = multiply_add(w[r * Inputs + i0 + l], x[s * Inputs + i0 + l], lanes[s][r][l]);
+                for (std::size_t r = 0; r < Rows; ++r)
+                    lanes[s][r][l] = multiply_add(w[r * Inputs + i0 + l], xs, lanes[s][r][l]);
+            }
     for (std::size_t s = 0; s < Samples; ++s)
         for (std::size_t r = 0; r < Rows; ++r)
             for (std::size_t l = 0; l < Inputs - full; ++l)
@@ -95,7 +102,7 @@ inline void dense_split_block(const T* w, const T* x, const T* bias, T* y) {
 // ran them one float at a time (5x slower).
 template <std::size_t Samples, std::size_t Inputs, std::size_t Units, class T>
 [[gnu::noinline]] void dense_split_samples(const T* w, const T* bias, const T* x, T* y) {
-    constexpr std::size_t rows = Samples == 1 ? dense_forward_rows_alone : 1;
+    constexpr std::size_t rows = Samples == 1 ? dense_forward_rows_alone : dense_forward_units;
     constexpr std::size_t blocked = Units / rows * rows;
     for (std::size_t j = 0; j < blocked; j += rows)
         dense_split_block<rows, Samples, Inputs, Units>(w + j * Inputs, x, bias + j, y + j);
@@ -135,14 +142,29 @@ inline void dense_forward_rows(const T* w, const T* bias, const T* x, T* y, std:
 
 // dW += dy^T x and db += sum of dy over `rows` rows, each element adding the rows in order (as a
 // loop over rows outside would). A block of dW stays in registers while the rows stream by.
+// Assign: dW starts from zeros in registers instead of its values in memory, the same sums as
+// zeroing dW first (the trainer then skips that pass).
 // Out of line, as dense_split_samples: inlined into a training step GCC 12 may run it scalar.
-template <std::size_t Block, std::size_t Width, std::size_t Inputs, std::size_t Units, class T>
+template <bool Assign, std::size_t Block, std::size_t Width, std::size_t Inputs, std::size_t Units, class T>
 [[gnu::noinline]] void dense_gradient_block(const T* x, const T* dy, T* dw, std::size_t i0, std::size_t rows) {
     constexpr std::size_t width = Width;
     T acc[Block][Width];
-    for (std::size_t r = 0; r < Block; ++r)
-        for (std::size_t l = 0; l < width; ++l) acc[r][l] = dw[r * Inputs + i0 + l];
-    for (std::size_t s = 0; s < rows; ++s) {
+    std::size_t first = 0;
+    if (Assign && rows > 0) {
+        // 0 + the first row's products, without zeroing acc: GCC 12 makes that a call to memset
+        // and reloads the block from the stack.
+#pragma GCC unroll 8
+        for (std::size_t r = 0; r < Block; ++r) {
+            const T g = dy[r];
+#pragma GCC unroll 1
+            for (std::size_t l = 0; l < width; ++l) acc[r][l] = multiply_add(g, x[i0 + l], T(0));
+        }
+        first = 1;
+    } else {
+        for (std::size_t r = 0; r < Block; ++r)
+            for (std::size_t l = 0; l < width; ++l) acc[r][l] = Assign ? T(0) : dw[r * Inputs + i0 + l];
+    }
+    for (std::size_t s = first; s < rows; ++s) {
         const T* xs = x + s * Inputs + i0;
         // Without these GCC 12 vectorises across units (shuffling dy), 10x slower for Width 16.
 #pragma GCC unroll 8
@@ -157,46 +179,65 @@ template <std::size_t Block, std::size_t Width, std::size_t Inputs, std::size_t 
 }
 
 // Columns [i0, i0 + Width) of dW, all units.
-template <std::size_t Width, std::size_t Inputs, std::size_t Units, class T>
+template <bool Assign, std::size_t Width, std::size_t Inputs, std::size_t Units, class T>
 inline void dense_gradient_columns(const T* x, const T* dy, T* dw, std::size_t i0, std::size_t rows) {
     constexpr std::size_t block = dense_gradient_units;
     constexpr std::size_t blocked = Units / block * block;
     for (std::size_t j = 0; j < blocked; j += block)
-        dense_gradient_block<block, Width, Inputs, Units>(x, dy + j, dw + j * Inputs, i0, rows);
+        dense_gradient_block<Assign, block, Width, Inputs, Units>(x, dy + j, dw + j * Inputs, i0, rows);
     if constexpr (blocked < Units)
         for (std::size_t j = blocked; j < Units; ++j)
-            dense_gradient_block<1, Width, Inputs, Units>(x, dy + j, dw + j * Inputs, i0, rows);
+            dense_gradient_block<Assign, 1, Width, Inputs, Units>(x, dy + j, dw + j * Inputs, i0, rows);
 }
 
-template <std::size_t Inputs, std::size_t Units, class T>
+// Assign: dW and db are written as if they were zeroed first (0 + the first row + ...).
+template <bool Assign, std::size_t Inputs, std::size_t Units, class T>
 inline void dense_parameter_gradients(const T* x, const T* dy, T* dw, T* db, std::size_t rows) {
+    if constexpr (Assign)
+        for (std::size_t j = 0; j < Units; ++j) db[j] = T(0);
     // Samples outside: each db[j] still adds them in order, and the units are one vector.
     for (std::size_t s = 0; s < rows; ++s)
         for (std::size_t j = 0; j < Units; ++j) db[j] += dy[s * Units + j];
     constexpr std::size_t chunk = 2 * dense_lanes;
     constexpr std::size_t full = Inputs / chunk * chunk;
-    for (std::size_t i0 = 0; i0 < full; i0 += chunk) dense_gradient_columns<chunk, Inputs, Units>(x, dy, dw, i0, rows);
-    if constexpr (full < Inputs) dense_gradient_columns<Inputs - full, Inputs, Units>(x, dy, dw, full, rows);
+    for (std::size_t i0 = 0; i0 < full; i0 += chunk)
+        dense_gradient_columns<Assign, chunk, Inputs, Units>(x, dy, dw, i0, rows);
+    if constexpr (full < Inputs) dense_gradient_columns<Assign, Inputs - full, Inputs, Units>(x, dy, dw, full, rows);
 }
 
-// dx = W^T dy for Samples rows: each dx[i] is 0 + w[0][i] dy[0] + w[1][i] dy[1] + ... in unit
-// order. A chunk of dx of every sample stays in registers while the rows of W stream by.
+// dx[i0, i0 + Width) of Samples rows: each dx[i] is 0 + w[0][i] dy[0] + w[1][i] dy[1] + ... in
+// unit order, the chunk in registers while the rows of W stream by. The lane loop is outside the
+// samples, as in dense_split_block, so that each vector of W is loaded once for all samples.
+template <std::size_t Samples, std::size_t Width, std::size_t Inputs, std::size_t Units, class T>
+inline void dense_input_gradient_chunk(const T* w, const T* dy, T* dx, std::size_t i0) {
+    T acc[Samples][Width];
+    for (std::size_t l = 0; l < Width; ++l)
+#pragma GCC unroll 16
+        for (std::size_t s = 0; s < Samples; ++s) acc[s][l] = T(0);
+    for (std::size_t j = 0; j < Units; ++j) {
+        const T* wj = w + j * Inputs + i0;
+        T g[Samples];
+#pragma GCC unroll 16
+        for (std::size_t s = 0; s < Samples; ++s) g[s] = dy[s * Units + j];
+        for (std::size_t l = 0; l < Width; ++l) {
+            const T wl = wj[l];
+#pragma GCC unroll 16
+            for (std::size_t s = 0; s < Samples; ++s) acc[s][l] = multiply_add(wl, g[s], acc[s][l]);
+        }
+    }
+    for (std::size_t s = 0; s < Samples; ++s)
+        for (std::size_t l = 0; l < Width; ++l) dx[s * Inputs + i0 + l] = acc[s][l];
+}
+
+// dx = W^T dy for Samples rows, chunk by chunk. A lone sample takes wider chunks, for enough
+// independent sums.
 template <std::size_t Samples, std::size_t Inputs, std::size_t Units, class T>
 [[gnu::noinline]] void dense_input_gradient_rows(const T* w, const T* dy, T* dx) {
-    constexpr std::size_t chunk = 4 * dense_lanes;
-    for (std::size_t i0 = 0; i0 < Inputs; i0 += chunk) {
-        const std::size_t width = Inputs - i0 < chunk ? Inputs - i0 : chunk;
-        T acc[Samples][chunk] = {};
-        for (std::size_t j = 0; j < Units; ++j) {
-            const T* wj = w + j * Inputs + i0;
-            for (std::size_t s = 0; s < Samples; ++s) {
-                const T g = dy[s * Units + j];
-                for (std::size_t l = 0; l < width; ++l) acc[s][l] = multiply_add(wj[l], g, acc[s][l]);
-            }
-        }
-        for (std::size_t s = 0; s < Samples; ++s)
-            for (std::size_t l = 0; l < width; ++l) dx[s * Inputs + i0 + l] = acc[s][l];
-    }
+    constexpr std::size_t chunk = (Samples == 1 ? 8 : 2) * dense_lanes;
+    constexpr std::size_t full = Inputs / chunk * chunk;
+    for (std::size_t i0 = 0; i0 < full; i0 += chunk)
+        dense_input_gradient_chunk<Samples, chunk, Inputs, Units>(w, dy, dx, i0);
+    if constexpr (full < Inputs) dense_input_gradient_chunk<Samples, Inputs - full, Inputs, Units>(w, dy, dx, full);
 }
 
 // dx for `count` rows, dense_input_gradient_samples at a time.

@@ -235,6 +235,10 @@ float xor_model_train_sample(const float *params, const float *x, const float *t
 
 void xor_model_sgd_step(xor_model_sgd *state, float *params, const float *grads)
 {
+    if (state->momentum == 0.0f) {
+        for (size_t i = 0; i < 21; ++i) params[i] -= state->learning_rate * grads[i];
+        return;
+    }
     for (size_t i = 0; i < 21; ++i) {
         state->velocity[i] = state->momentum * state->velocity[i] + grads[i];
         params[i] -= state->learning_rate * state->velocity[i];
