@@ -81,31 +81,77 @@ struct conv2d {
             return ((oh * Stride - rows::leading_padding) * width + (ow * Stride - cols::leading_padding)) * channels;
         }
 
-        // Output pixels of a row computed together where their windows are interior: their sums
-        // are independent chains (one pixel's sum waits for each of its kernel_size additions).
-        // Short sums overlap well enough alone: M3's 9-term first convolution measured slower
-        // blocked (57 -> 70 us), its 72-term second one faster (150 -> 105 us).
-        static constexpr std::size_t pixel_block = kernel_size >= 32 ? 4 : 1;
+        // Output pixels of a row computed together: their sums are independent chains (one
+        // pixel's sum waits for each of its kernel_size additions). Short sums overlap well enough
+        // alone: M3's 9-term first convolution measured slower blocked (57 -> 70 us). Its 72-term
+        // second one, batch 32: 125 us in blocks of 4 inside the row and its edge pixels alone,
+        // 75 us in two blocks of 7 (row_blocks below).
+        static constexpr std::size_t pixel_block = kernel_size < 32 ? 1 : Filters <= 32 ? 8 : 4;
 
-        // Pixels adjacent interior pixels (pixel_block, or 1), x0 at the first one's window origin.
-        template <std::size_t Pixels, class T>
-        static void forward_interior(const T (&kernels)[kernel_size][Filters], const T* bias, const T* x0, T* out) {
+        // Where a block of pixels lies in its row: at its start or its end (its first column then a
+        // constant, so that the taps to skip are known once the loops are unrolled), inside (no tap
+        // to skip), or elsewhere. Rows split into blocks of at most MaxBlock pixels, of equal size;
+        // the last block may overlap the one before it, which only computes those pixels twice.
+        enum class row_part { first, last, inside, checked };
+        template <std::size_t Extent, std::size_t MaxBlock>
+        struct row_blocks {
+            static constexpr std::size_t count = (Extent + MaxBlock - 1) / MaxBlock;
+            static constexpr std::size_t size = (Extent + count - 1) / count;
+        };
+
+        // Taps that reach past the input's columns are skipped, those past its rows too.
+        using output_row = row_blocks<out_width, pixel_block>;
+        static constexpr bool output_columns_inside(std::size_t ow0) {
+            return ow0 * Stride >= cols::leading_padding &&
+                   (ow0 + output_row::size - 1) * Stride + KW <= cols::leading_padding + width;
+        }
+
+        // Output pixels [ow0, ow0 + Pixels) of row oh of one sample (x, y).
+        template <std::size_t Pixels, row_part Part, class T>
+        static void forward_block(const T (&kernels)[kernel_size][Filters], const T* bias, const T* x, T* y,
+                                  std::size_t oh, std::size_t start) {
+            const std::size_t ow0 = Part == row_part::first ? 0 : Part == row_part::last ? out_width - Pixels : start;
             T acc[Pixels][Filters];
             for (std::size_t p = 0; p < Pixels; ++p)
                 for (std::size_t f = 0; f < Filters; ++f) acc[p][f] = bias[f];
-            for (std::size_t kh = 0; kh < KH; ++kh)
+            for (std::size_t kh = 0; kh < KH; ++kh) {
+                const std::size_t ih = oh * Stride + kh;
+                if (ih < rows::leading_padding || ih - rows::leading_padding >= height) continue;
+                const T* x_row = x + (ih - rows::leading_padding) * width * channels;
+#pragma GCC unroll 16
                 for (std::size_t kw = 0; kw < KW; ++kw)
                     for (std::size_t c = 0; c < channels; ++c) {
                         const T* wc = kernels[(kh * KW + kw) * channels + c];
-#pragma GCC unroll 4
+#pragma GCC unroll 16
                         for (std::size_t p = 0; p < Pixels; ++p) {
-                            const T xc = x0[(kh * width + kw + p * Stride) * channels + c];
+                            const std::size_t iw = (ow0 + p) * Stride + kw;
+                            if (Part != row_part::inside &&
+                                (iw < cols::leading_padding || iw - cols::leading_padding >= width))
+                                continue;
+                            const T xc = x_row[(iw - cols::leading_padding) * channels + c];
 #pragma GCC unroll 1
                             for (std::size_t f = 0; f < Filters; ++f) acc[p][f] += wc[f] * xc;
                         }
                     }
+            }
             for (std::size_t p = 0; p < Pixels; ++p)
-                for (std::size_t f = 0; f < Filters; ++f) out[p * Filters + f] = acc[p][f];
+                for (std::size_t f = 0; f < Filters; ++f) y[(oh * out_width + ow0 + p) * Filters + f] = acc[p][f];
+        }
+
+        // One interior output pixel (x0 at its window origin), for layers whose pixels go alone.
+        template <class T>
+        static void forward_interior(const T (&kernels)[kernel_size][Filters], const T* bias, const T* x0, T* out) {
+            T acc[Filters];
+            for (std::size_t f = 0; f < Filters; ++f) acc[f] = bias[f];
+            for (std::size_t kh = 0; kh < KH; ++kh)
+                for (std::size_t kw = 0; kw < KW; ++kw)
+                    for (std::size_t c = 0; c < channels; ++c) {
+                        const T* wc = kernels[(kh * KW + kw) * channels + c];
+                        const T xc = x0[(kh * width + kw) * channels + c];
+#pragma GCC unroll 1
+                        for (std::size_t f = 0; f < Filters; ++f) acc[f] += wc[f] * xc;
+                    }
+            for (std::size_t f = 0; f < Filters; ++f) out[f] = acc[f];
         }
 
         // Bias first, then kernel rows, columns and channels in order; taps in the padding are skipped.
@@ -116,33 +162,45 @@ struct conv2d {
                 T kernels[kernel_size][Filters];
                 for (std::size_t f = 0; f < Filters; ++f)
                     for (std::size_t k = 0; k < kernel_size; ++k) kernels[k][f] = params[f * kernel_size + k];
-                for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size)
-                    for (std::size_t oh = 0; oh < out_height; ++oh)
-                        for (std::size_t ow = 0; ow < out_width; ++ow) {
-                            T* out = y + (oh * out_width + ow) * Filters;
-                            if (pixel_block > 1 && ow + pixel_block <= out_width && interior(oh, ow) &&
-                                interior(oh, ow + pixel_block - 1)) {
-                                forward_interior<pixel_block>(kernels, bias, x + window_origin(oh, ow), out);
-                                ow += pixel_block - 1;
-                                continue;
-                            }
-                            if (interior(oh, ow)) {
-                                forward_interior<1>(kernels, bias, x + window_origin(oh, ow), out);
-                                continue;
-                            }
-                            T acc[Filters];
-                            for (std::size_t f = 0; f < Filters; ++f) acc[f] = bias[f];
-                            window::for_each_tap(oh, ow, [&](std::size_t tap, std::size_t xo) {
-                                for (std::size_t c = 0; c < channels; ++c) {
-                                    const T* wc = kernels[tap * channels + c];
-                                    const T xc = x[xo + c];
-                                    // Unrolled first, GCC 12 no longer sees this loop as one vector.
-#pragma GCC unroll 1
-                                    for (std::size_t f = 0; f < Filters; ++f) acc[f] += wc[f] * xc;
+                if constexpr (pixel_block == 1) {
+                    // Blocks of one pixel compile to lane-by-lane code in GCC 12 (9x slower on M3's
+                    // first convolution): interior pixels here, the others through for_each_tap.
+                    for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size)
+                        for (std::size_t oh = 0; oh < out_height; ++oh)
+                            for (std::size_t ow = 0; ow < out_width; ++ow) {
+                                T* out = y + (oh * out_width + ow) * Filters;
+                                if (interior(oh, ow)) {
+                                    forward_interior(kernels, bias, x + window_origin(oh, ow), out);
+                                    continue;
                                 }
-                            });
-                            for (std::size_t f = 0; f < Filters; ++f) out[f] = acc[f];
+                                T acc[Filters];
+                                for (std::size_t f = 0; f < Filters; ++f) acc[f] = bias[f];
+                                window::for_each_tap(oh, ow, [&](std::size_t tap, std::size_t xo) {
+                                    for (std::size_t c = 0; c < channels; ++c) {
+                                        const T* wc = kernels[tap * channels + c];
+                                        const T xc = x[xo + c];
+                                        // Unrolled first, GCC 12 no longer sees this loop as one vector.
+#pragma GCC unroll 1
+                                        for (std::size_t f = 0; f < Filters; ++f) acc[f] += wc[f] * xc;
+                                    }
+                                });
+                                for (std::size_t f = 0; f < Filters; ++f) out[f] = acc[f];
+                            }
+                    return;
+                }
+                constexpr std::size_t block = output_row::size;
+                for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size)
+                    for (std::size_t oh = 0; oh < out_height; ++oh) {
+                        forward_block<block, row_part::first>(kernels, bias, x, y, oh, 0);
+                        for (std::size_t b = 1; b + 1 < output_row::count; ++b) {
+                            if (output_columns_inside(b * block))
+                                forward_block<block, row_part::inside>(kernels, bias, x, y, oh, b * block);
+                            else
+                                forward_block<block, row_part::checked>(kernels, bias, x, y, oh, b * block);
                         }
+                        if constexpr (output_row::count > 1)
+                            forward_block<block, row_part::last>(kernels, bias, x, y, oh, 0);
+                    }
                 return;
             }
             for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size) {
@@ -160,42 +218,198 @@ struct conv2d {
             }
         }
 
+        // Kernel gradients of taps [tap0, tap0 + Taps) (all channels and filters) stay in registers
+        // while every sample's pixels stream by: each still adds the samples, then the pixels, in
+        // order. A (tap, channel) row of dkernels loaded and stored per pixel bound M3's second
+        // convolution by its stores (batch 32: 190 us; blocked 100 us). With `dbias` the bias
+        // gradients ride along, in the same order.
+        static constexpr std::size_t gradient_accumulators = 384;  // 24 vectors of 16 floats
+        static constexpr std::size_t gradient_taps =
+            channels * Filters > gradient_accumulators
+                ? 0
+                : (gradient_accumulators / (channels * Filters) < KH * KW ? gradient_accumulators / (channels * Filters)
+                                                                          : KH * KW);
+
+        // One pixel's terms for the accumulators of taps [tap0, tap0 + Taps); with Checked, taps in
+        // the padding are skipped.
+        template <std::size_t Taps, bool Checked, class T>
+        static void add_kernel_gradient_pixel(T (&acc)[Taps * channels][Filters], const T* g, const T* x,
+                                              std::size_t oh, std::size_t ow, std::size_t tap0) {
+#pragma GCC unroll 64
+            for (std::size_t t = 0; t < Taps; ++t) {
+                const std::size_t kh = (tap0 + t) / KW, kw = (tap0 + t) % KW;
+                const std::size_t ih = oh * Stride + kh, iw = ow * Stride + kw;
+                if (Checked && (ih < rows::leading_padding || ih - rows::leading_padding >= height ||
+                                iw < cols::leading_padding || iw - cols::leading_padding >= width))
+                    continue;
+                const T* xt = x + ((ih - rows::leading_padding) * width + (iw - cols::leading_padding)) * channels;
+#pragma GCC unroll 64
+                for (std::size_t c = 0; c < channels; ++c) {
+                    const T xc = xt[c];
+#pragma GCC unroll 1
+                    for (std::size_t f = 0; f < Filters; ++f) acc[t * channels + c][f] += g[f] * xc;
+                }
+            }
+        }
+
+        template <std::size_t Taps, bool WithBias, class T>
+        [[gnu::noinline]] static void kernel_gradient_taps(const T* x, const T* dy, T (&dkernels)[kernel_size][Filters],
+                                                           T* dbias, std::size_t tap0, std::size_t batch) {
+            T acc[Taps * channels][Filters];
+            T bias_acc[Filters];
+            for (std::size_t r = 0; r < Taps * channels; ++r)
+                for (std::size_t f = 0; f < Filters; ++f) acc[r][f] = dkernels[tap0 * channels + r][f];
+            if constexpr (WithBias)
+                for (std::size_t f = 0; f < Filters; ++f) bias_acc[f] = dbias[f];
+            for (std::size_t s = 0; s < batch; ++s, x += In::size, dy += output_shape::size)
+                for (std::size_t oh = 0; oh < out_height; ++oh)
+                    for (std::size_t ow = 0; ow < out_width; ++ow) {
+                        const T* g = dy + (oh * out_width + ow) * Filters;
+                        if constexpr (WithBias)
+#pragma GCC unroll 1
+                            for (std::size_t f = 0; f < Filters; ++f) bias_acc[f] += g[f];
+                        if (interior(oh, ow))
+                            add_kernel_gradient_pixel<Taps, false>(acc, g, x, oh, ow, tap0);
+                        else
+                            add_kernel_gradient_pixel<Taps, true>(acc, g, x, oh, ow, tap0);
+                    }
+            for (std::size_t r = 0; r < Taps * channels; ++r)
+                for (std::size_t f = 0; f < Filters; ++f) dkernels[tap0 * channels + r][f] = acc[r][f];
+            if constexpr (WithBias)
+                for (std::size_t f = 0; f < Filters; ++f) dbias[f] = bias_acc[f];
+        }
+
+        // Layers whose taps' gradients do not fit in registers: a (tap, channel) row per pixel.
+        template <class T>
+        static void kernel_gradient_pixels(const T* x, const T* dy, T (&dkernels)[kernel_size][Filters], T* dbias,
+                                           std::size_t batch) {
+            const T* xs = x;
+            const T* dys = dy;
+            for (std::size_t s = 0; s < batch; ++s, xs += In::size, dys += output_shape::size)
+                for (std::size_t oh = 0; oh < out_height; ++oh)
+                    for (std::size_t ow = 0; ow < out_width; ++ow) {
+                        const T* g = dys + (oh * out_width + ow) * Filters;
+                        for (std::size_t f = 0; f < Filters; ++f) dbias[f] += g[f];
+                        const auto add_tap = [&](std::size_t tap, std::size_t xo) {
+                            for (std::size_t c = 0; c < channels; ++c) {
+                                T* dk = dkernels[tap * channels + c];
+                                const T xc = xs[xo + c];
+#pragma GCC unroll 1
+                                for (std::size_t f = 0; f < Filters; ++f) dk[f] += g[f] * xc;
+                            }
+                        };
+                        if (interior(oh, ow)) {
+                            const std::size_t origin = window_origin(oh, ow);
+                            for (std::size_t kh = 0; kh < KH; ++kh)
+                                for (std::size_t kw = 0; kw < KW; ++kw)
+                                    add_tap(kh * KW + kw, origin + (kh * width + kw) * channels);
+                        } else {
+                            window::for_each_tap(oh, ow, add_tap);
+                        }
+                    }
+        }
+
+        // dL/dx with stride 1, gathered: each input value's sum is computed whole, its terms in the
+        // order of the scatter below (output pixels in row-major order, so taps from the last to
+        // the first, then filters in order), starting from +0. Kernels transposed to
+        // [tap][filter][channel] make the channels a vector; input_gradient_pixels pixels of a row
+        // are independent chains. Scattered, every term reloaded and stored its run of dx: M3's
+        // second convolution, batch 32: 190 us; gathered 160 us (blocks of 4 and 14 pixels measured slower).
+        // (Fewer for wide inputs: at most 128 accumulators, and one pixel's channels at least.)
+        static constexpr std::size_t input_gradient_pixels = channels >= 128 ? 1 : 128 / channels < 8 ? 128 / channels : 8;
+
+        // Pixels [iw0, iw0 + Pixels) of input row ih of one sample; taps whose output column lies
+        // outside the output are skipped (except inside, where there are none).
+        template <std::size_t Pixels, row_part Part, class T>
+        static void input_gradient_block(const T (&kernels)[KH * KW][Filters][channels], const T* dy, T* dx,
+                                         std::size_t ih, std::size_t start) {
+            const std::size_t iw0 = Part == row_part::first ? 0 : Part == row_part::last ? width - Pixels : start;
+            T acc[Pixels][channels];
+            for (std::size_t p = 0; p < Pixels; ++p)
+                for (std::size_t c = 0; c < channels; ++c) acc[p][c] = T(0);
+            for (std::size_t kh = KH; kh-- > 0;) {
+                if (ih + rows::leading_padding < kh || ih + rows::leading_padding - kh >= out_height) continue;
+                const T* g_row = dy + (ih + rows::leading_padding - kh) * out_width * Filters;
+#pragma GCC unroll 16
+                for (std::size_t r = 0; r < KW; ++r)
+                    for (std::size_t f = 0; f < Filters; ++f) {
+                        const std::size_t kw = KW - 1 - r;
+                        const T* w = kernels[kh * KW + kw][f];
+#pragma GCC unroll 16
+                        for (std::size_t p = 0; p < Pixels; ++p) {
+                            const std::size_t column = iw0 + p + cols::leading_padding;
+                            if (Part != row_part::inside && (column < kw || column - kw >= out_width)) continue;
+                            const T gf = g_row[(column - kw) * Filters + f];
+#pragma GCC unroll 1
+                            for (std::size_t c = 0; c < channels; ++c) acc[p][c] += gf * w[c];
+                        }
+                    }
+            }
+            for (std::size_t p = 0; p < Pixels; ++p)
+                for (std::size_t c = 0; c < channels; ++c) dx[((ih * width) + iw0 + p) * channels + c] = acc[p][c];
+        }
+
+        using input_row = row_blocks<width, input_gradient_pixels>;
+        static constexpr bool input_columns_inside(std::size_t iw0) {
+            return iw0 + cols::leading_padding >= KW - 1 && iw0 + input_row::size - 1 + cols::leading_padding < out_width;
+        }
+
+        template <class T>
+        [[gnu::noinline]] static void input_gradient_gather(const T* params, const T* dy, T* dx, std::size_t batch) {
+            T kernels[KH * KW][Filters][channels];
+            for (std::size_t f = 0; f < Filters; ++f)
+                for (std::size_t t = 0; t < KH * KW; ++t)
+                    for (std::size_t c = 0; c < channels; ++c)
+                        kernels[t][f][c] = params[f * kernel_size + t * channels + c];
+            for (std::size_t s = 0; s < batch; ++s, dy += output_shape::size, dx += In::size)
+                for (std::size_t ih = 0; ih < height; ++ih) {
+                    constexpr std::size_t block = input_row::size;
+                    input_gradient_block<block, row_part::first>(kernels, dy, dx, ih, 0);
+                    for (std::size_t b = 1; b + 1 < input_row::count; ++b) {
+                        if (input_columns_inside(b * block))
+                            input_gradient_block<block, row_part::inside>(kernels, dy, dx, ih, b * block);
+                        else
+                            input_gradient_block<block, row_part::checked>(kernels, dy, dx, ih, b * block);
+                    }
+                    if constexpr (input_row::count > 1)
+                        input_gradient_block<block, row_part::last>(kernels, dy, dx, ih, 0);
+                }
+        }
+
+        // Kernel and bias gradients with the kernels transposed. Out of line, so that this copy
+        // and input_gradient_gather's are never on the stack together.
+        template <class T>
+        [[gnu::noinline]] static void kernel_gradients(const T* x, const T* dy, T* dparams, std::size_t batch) {
+            T* dbias = dparams + Filters * kernel_size;
+            T dkernels[kernel_size][Filters];
+            for (std::size_t f = 0; f < Filters; ++f)
+                for (std::size_t k = 0; k < kernel_size; ++k) dkernels[k][f] = dparams[f * kernel_size + k];
+            if constexpr (gradient_taps > 0) {
+                kernel_gradient_taps<gradient_taps, true>(x, dy, dkernels, dbias, 0, batch);
+                for (std::size_t t = gradient_taps; t + gradient_taps <= KH * KW; t += gradient_taps)
+                    kernel_gradient_taps<gradient_taps, false>(x, dy, dkernels, dbias, t, batch);
+                if constexpr ((KH * KW) % gradient_taps != 0)
+                    kernel_gradient_taps<(KH * KW) % gradient_taps, false>(
+                        x, dy, dkernels, dbias, KH * KW / gradient_taps * gradient_taps, batch);
+            } else {
+                kernel_gradient_pixels(x, dy, dkernels, dbias, batch);
+            }
+            for (std::size_t f = 0; f < Filters; ++f)
+                for (std::size_t k = 0; k < kernel_size; ++k) dparams[f * kernel_size + k] = dkernels[k][f];
+        }
+
         // Each gradient adds its terms in the order of the loop over samples, output pixels,
         // filters, taps and channels; the kernel gradients and dL/dx are separate nests.
         template <class T>
         static void backward(const T* params, const T* x, const T*, const T* dy, T* dx, T* dparams, std::size_t batch) {
             T* dbias = dparams + Filters * kernel_size;
             if constexpr (filters_innermost) {
-                T dkernels[kernel_size][Filters];
-                for (std::size_t f = 0; f < Filters; ++f)
-                    for (std::size_t k = 0; k < kernel_size; ++k) dkernels[k][f] = dparams[f * kernel_size + k];
-                const T* xs = x;
-                const T* dys = dy;
-                for (std::size_t s = 0; s < batch; ++s, xs += In::size, dys += output_shape::size)
-                    for (std::size_t oh = 0; oh < out_height; ++oh)
-                        for (std::size_t ow = 0; ow < out_width; ++ow) {
-                            const T* g = dys + (oh * out_width + ow) * Filters;
-                            for (std::size_t f = 0; f < Filters; ++f) dbias[f] += g[f];
-                            const auto add_tap = [&](std::size_t tap, std::size_t xo) {
-                                for (std::size_t c = 0; c < channels; ++c) {
-                                    T* dk = dkernels[tap * channels + c];
-                                    const T xc = xs[xo + c];
-#pragma GCC unroll 1
-                                    for (std::size_t f = 0; f < Filters; ++f) dk[f] += g[f] * xc;
-                                }
-                            };
-                            if (interior(oh, ow)) {
-                                const std::size_t origin = window_origin(oh, ow);
-                                for (std::size_t kh = 0; kh < KH; ++kh)
-                                    for (std::size_t kw = 0; kw < KW; ++kw)
-                                        add_tap(kh * KW + kw, origin + (kh * width + kw) * channels);
-                            } else {
-                                window::for_each_tap(oh, ow, add_tap);
-                            }
-                        }
-                for (std::size_t f = 0; f < Filters; ++f)
-                    for (std::size_t k = 0; k < kernel_size; ++k) dparams[f * kernel_size + k] = dkernels[k][f];
+                kernel_gradients(x, dy, dparams, batch);
                 if (dx == nullptr) return;
+                if constexpr (Stride == 1) {
+                    input_gradient_gather(params, dy, dx, batch);
+                    return;
+                }
                 // One output pixel reaches an input value through one tap only, so adding the
                 // filters innermost per tap keeps each dx's terms in the order above.
                 for (std::size_t s = 0; s < batch; ++s, dy += output_shape::size, dx += In::size) {

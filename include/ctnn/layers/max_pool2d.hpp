@@ -38,7 +38,10 @@ struct max_pool2d {
         template <class T>
         static void window_max(const T* x, std::size_t oh, std::size_t ow, T (&value)[geometry::channels]) {
             std::size_t taps[Size * Size];
-            const std::size_t count = window_taps(oh, ow, taps);
+            const std::size_t found = window_taps(oh, ow, taps);
+            // With valid padding every window is whole: a constant count lets GCC 12 vectorise the
+            // channels (M3's first pool, batch 32: 31 -> 10 us; its backward measured slower so).
+            const std::size_t count = Pad == padding::valid ? Size * Size : found;
             for (std::size_t c = 0; c < geometry::channels; ++c) value[c] = x[taps[0] + c];
             for (std::size_t t = 1; t < count; ++t)
                 for (std::size_t c = 0; c < geometry::channels; ++c) {
@@ -64,13 +67,19 @@ struct max_pool2d {
         // the forward kept). All channels of a window at once, without branches: one unpredictable
         // branch per tap and channel cost more than M3's convolutions. A tap that is not the
         // maximum adds +0, which leaves dx's bits alone (dx starts at +0, so it is never -0).
+        // Windows that tile the input (stride = size) reach each input once: its dx is written as
+        // +0 plus its one term, the same bits, without a pass that zeroes dx first and reloads it
+        // (M3's pools, batch 32: 53 -> 40 us and 22 -> 16 us).
+        static constexpr bool windows_tile = Stride == Size;
+
         template <class T>
         static void backward(const T*, const T* x, const T* y, const T* dy, T* dx, T*, std::size_t batch) {
             if (dx == nullptr) return;
             constexpr std::size_t channels = geometry::channels;
             for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size, dy += output_shape::size,
                              dx += In::size) {
-                for (std::size_t i = 0; i < In::size; ++i) dx[i] = T(0);
+                if constexpr (!windows_tile)
+                    for (std::size_t i = 0; i < In::size; ++i) dx[i] = T(0);
                 for (std::size_t oh = 0; oh < output_shape::dims[0]; ++oh)
                     for (std::size_t ow = 0; ow < output_shape::dims[1]; ++ow) {
                         const std::size_t o = (oh * output_shape::dims[1] + ow) * channels;
@@ -85,14 +94,16 @@ struct max_pool2d {
 #pragma GCC unroll 1
                         for (std::size_t c = 0; c < channels; ++c) {
                             const bool winner = x[taps[0] + c] == top[c] || top[c] != top[c];
-                            dx[taps[0] + c] += winner ? pending[c] : T(0);
+                            const T before = windows_tile ? T(0) : dx[taps[0] + c];
+                            dx[taps[0] + c] = before + (winner ? pending[c] : T(0));
                             pending[c] = winner ? T(0) : pending[c];
                         }
                         for (std::size_t t = 1; t < count; ++t)
 #pragma GCC unroll 1
                             for (std::size_t c = 0; c < channels; ++c) {
                                 const bool winner = x[taps[t] + c] == top[c];
-                                dx[taps[t] + c] += winner ? pending[c] : T(0);
+                                const T before = windows_tile ? T(0) : dx[taps[t] + c];
+                                dx[taps[t] + c] = before + (winner ? pending[c] : T(0));
                                 pending[c] = winner ? T(0) : pending[c];
                             }
                     }
