@@ -162,8 +162,8 @@ public:
         for (std::size_t k = 0; k < inputs.size(); ++k) stage(inputs[k], k);
         std::size_t matched = 0;
         const T loss = batch_gradients(
-            params, batch_inputs_, inputs.size(), [&](std::size_t k) -> const target_tensor& { return targets[k]; },
-            matched, input_gradients);
+            params, inputs.size(), [&](std::size_t k) -> const target_tensor& { return targets[k]; }, matched,
+            input_gradients);
         outcome.loss = double(loss) / double(inputs.size());
         outcome.accuracy = double(matched) / double(inputs.size());
         return outcome;
@@ -277,22 +277,21 @@ private:
         // tensor's pointer into the next, which C++ leaves undefined (the copy costs about 3% of an
         // M2 batch-64 step: 179 against 173 us in one loaded comparison).
         for (std::size_t k = 0; k < count; ++k) stage(inputs[static_cast<std::size_t>(order[start + k])], k);
-        const T* x = batch_inputs_;
         workspace.context.noise_key = detail::mix64(noise_seed_, steps_++);
         const T loss = batch_gradients(
-            params, x, count, [&](std::size_t k) -> const target_tensor& { return targets[order[start + k]]; },
-            matched, static_cast<T*>(nullptr));
-        Model::update_state(params, x, count, workspace);
+            params, count, [&](std::size_t k) -> const target_tensor& { return targets[order[start + k]]; }, matched,
+            static_cast<T*>(nullptr));
+        Model::update_state(params, batch_inputs_, count, workspace);
         optimizer.step(params, grads);
         return loss;
     }
 
-    // Forward, loss and backward for the `count` samples that follow one another from x: `grads`
-    // becomes the gradient of their mean loss; returns the summed loss.
+    // Forward, loss and backward for the `count` samples staged in batch_inputs_: `grads` becomes
+    // the gradient of their mean loss; returns the summed loss.
     template <class TargetOf>
-    T batch_gradients(const parameters<Model, T>& params, const T* x, std::size_t count, TargetOf&& target_of,
+    T batch_gradients(const parameters<Model, T>& params, std::size_t count, TargetOf&& target_of,
                       std::size_t& matched, T* input_gradients) {
-        Model::forward(params, x, count, workspace);
+        Model::forward(params, batch_inputs_, count, workspace);
         constexpr std::size_t loss_size = Model::output_sizes[loss_layer];
         const T scale = T(1) / T(count);
         T loss = T(0);
@@ -303,7 +302,8 @@ private:
             if (detail::prediction_matches<output_size>(workspace.output(k).data(), target.data())) ++matched;
         }
         // Written rather than zeroed then added to: zeroing M2's 437 KB cost about 5 us a step.
-        Model::template backward_from<loss_layer, true>(params, x, count, workspace, grads, input_gradients);
+        Model::template backward_from<loss_layer, true>(params, batch_inputs_, count, workspace, grads,
+                                                         input_gradients);
         return loss;
     }
 };

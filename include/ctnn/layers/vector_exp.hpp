@@ -51,10 +51,7 @@ inline T exp_of(T x) {
 
 template <class T>
 inline T vector_sigmoid(T x) {
-    if constexpr (std::is_same_v<T, float>)
-        return 1.0f / (1.0f + vector_exp(-x));
-    else
-        return T(1) / (T(1) + std::exp(-x));
+    return T(1) / (T(1) + exp_of(-x));
 }
 
 template <emit::writer W>
