@@ -1,8 +1,8 @@
 // ctnn/initializer.hpp: the schemes that draw a layer's initial weights.
 #pragma once
-#include <cmath>
 #include <cstddef>
 
+#include <ctnn/math.hpp>
 #include <ctnn/random.hpp>
 
 namespace ctnn {
@@ -18,7 +18,7 @@ template <class T>
 void draw_weights(T* weights, std::size_t count, random_generator& rng, initializer scheme,
                   std::size_t fan_in, std::size_t fan_out) {
     const double fans = scheme == initializer::xavier_uniform ? double(fan_in + fan_out) : double(fan_in);
-    const T bound = T(std::sqrt(6.0 / fans));
+    const T bound = T(math::sqrt(6.0 / fans));
     for (std::size_t i = 0; i < count; ++i) weights[i] = rng.uniform<T>(-bound, bound);
 }
 

@@ -8,9 +8,8 @@
 // program and generated code built for the same target give the same bits. Define CTNN_FMA to 0 or
 // 1 (for both) to overrule the detection.
 #pragma once
-#include <cmath>
-
 #include <ctnn/emit/c.hpp>
+#include <ctnn/math.hpp>
 
 #ifndef CTNN_FMA
 #if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
@@ -27,7 +26,7 @@ inline constexpr bool fused_multiply_add = CTNN_FMA != 0;
 template <class T>
 inline T multiply_add(T a, T b, T c) {
     if constexpr (fused_multiply_add)
-        return std::fma(a, b, c);
+        return math::fma(a, b, c);
     else
         return a * b + c;
 }

@@ -11,13 +11,13 @@
 //   32+N*s  4      CRC-32 (IEEE 802.3, as in zlib) of every byte before it
 #pragma once
 #include <array>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <type_traits>
 
+#include <ctnn/math.hpp>
 #include <ctnn/parameters.hpp>
 #include <ctnn/signature.hpp>
 #include <ctnn/status.hpp>
@@ -116,7 +116,7 @@ inline constexpr std::size_t io_chunk_values = 64;
 template <class Model, class T>
 result save_weights(const char* path, const parameters<Model, T>& params) {
     for (T v : params.values)
-        if (!std::isfinite(v)) return {status::non_finite_value, "refusing to save NaN or infinite parameters"};
+        if (!math::isfinite(v)) return {status::non_finite_value, "refusing to save NaN or infinite parameters"};
 
     char temporary[4096];
     const int length = std::snprintf(temporary, sizeof temporary, "%s.tmp", path);
@@ -179,7 +179,7 @@ result load_weights(const char* path, parameters<Model, T>& params) {
         if (std::fread(chunk, sizeof(T), count, file.file) != count)
             return {status::truncated, "the file ends inside the parameter block"};
         crc = detail::crc32_update(crc, chunk, count * sizeof(T));
-        for (std::size_t k = 0; k < count; ++k) finite = finite && std::isfinite(detail::decode_value<T>(chunk + k * sizeof(T)));
+        for (std::size_t k = 0; k < count; ++k) finite = finite && math::isfinite(detail::decode_value<T>(chunk + k * sizeof(T)));
     }
     unsigned char trailer[4];
     if (std::fread(trailer, 1, 4, file.file) != 4) return {status::truncated, "the checksum is missing"};

@@ -1,12 +1,12 @@
 // ctnn/layers/batch_norm.hpp: batch normalisation over the last (channel) dimension.
 #pragma once
-#include <cmath>
 #include <cstddef>
 #include <ratio>
 #include <string_view>
 
 #include <ctnn/emit/c.hpp>
 #include <ctnn/initializer.hpp>
+#include <ctnn/math.hpp>
 #include <ctnn/shape.hpp>
 #include <ctnn/training_context.hpp>
 
@@ -53,7 +53,7 @@ struct batch_norm {
         static void forward(const T* params, const T* x, T* y, std::size_t batch) {
             for (std::size_t i = 0; i < batch * positions; ++i)
                 for (std::size_t c = 0; c < channels; ++c) {
-                    const T inv_std = T(1) / std::sqrt(params[running_var + c] + T(epsilon));
+                    const T inv_std = T(1) / math::sqrt(params[running_var + c] + T(epsilon));
                     y[i * channels + c] =
                         params[gamma + c] * (x[i * channels + c] - params[running_mean + c]) * inv_std + params[beta + c];
                 }
@@ -80,7 +80,7 @@ struct batch_norm {
             for (std::size_t c = 0; c < channels; ++c) {
                 T mean, variance;
                 batch_statistics(x, batch, c, mean, variance);
-                const T inv_std = T(1) / std::sqrt(variance + T(epsilon));
+                const T inv_std = T(1) / math::sqrt(variance + T(epsilon));
                 for (std::size_t i = 0; i < batch * positions; ++i)
                     y[i * channels + c] = params[gamma + c] * (x[i * channels + c] - mean) * inv_std + params[beta + c];
             }
@@ -94,7 +94,7 @@ struct batch_norm {
             for (std::size_t c = 0; c < channels; ++c) {
                 T mean, variance;
                 batch_statistics(x, batch, c, mean, variance);
-                const T inv_std = T(1) / std::sqrt(variance + T(epsilon));
+                const T inv_std = T(1) / math::sqrt(variance + T(epsilon));
                 T sum_dy = T(0), sum_dy_xhat = T(0);
                 for (std::size_t i = 0; i < n; ++i) {
                     const T g = dy[i * channels + c];

@@ -1,10 +1,10 @@
 // ctnn/layers/gate_functions.hpp: the sigmoid and tanh of gru's and lstm's gates, in C++ and as C.
 #pragma once
-#include <cmath>
 #include <string_view>
 #include <type_traits>
 
 #include <ctnn/emit/c.hpp>
+#include <ctnn/math.hpp>
 #include <ctnn/multiply_add.hpp>
 
 namespace ctnn::detail {
@@ -40,7 +40,7 @@ inline T gate_tanh(T x) {
         const float s = v * v, s2 = s * s, s4 = s2 * s2;
         return v * gate_polynomial(gate_tanh_numerator, s, s2, s4) / gate_polynomial(gate_tanh_denominator, s, s2, s4);
     } else {
-        return std::tanh(x);
+        return math::tanh(x);
     }
 }
 
@@ -49,7 +49,7 @@ inline T gate_sigmoid(T x) {
     if constexpr (std::is_same_v<T, float>)
         return multiply_add(0.5f, gate_tanh(0.5f * x), 0.5f);
     else
-        return T(1) / (T(1) + std::exp(-x));
+        return T(1) / (T(1) + math::exp(-x));
 }
 
 template <emit::writer W>

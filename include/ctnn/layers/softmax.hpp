@@ -1,11 +1,11 @@
 // ctnn/layers/softmax.hpp: exp(x_i) / sum_j exp(x_j) over the last dimension.
 #pragma once
-#include <cmath>
 #include <cstddef>
 #include <string_view>
 
 #include <ctnn/emit/c.hpp>
 #include <ctnn/layers/vector_exp.hpp>
+#include <ctnn/math.hpp>
 #include <ctnn/shape.hpp>
 
 namespace ctnn {

@@ -2,12 +2,12 @@
 // as C (for the sigmoid layer).
 #pragma once
 #include <bit>
-#include <cmath>
 #include <cstdint>
 #include <string_view>
 #include <type_traits>
 
 #include <ctnn/emit/c.hpp>
+#include <ctnn/math.hpp>
 #include <ctnn/multiply_add.hpp>
 
 namespace ctnn::detail {
@@ -25,7 +25,7 @@ namespace ctnn::detail {
 // sum, so 2^n needs no float-to-int conversion (undefined for NaN). x is clamped to [-87, 88],
 // where 2^n is a normal float; the clamps let NaN through, and NaN times anything is NaN, so no
 // test on the result is needed (one made GCC split every call into branches around constant
-// results). Double (finite-difference checks) keeps std::exp.
+// results). Double (finite-difference checks) keeps libm's exp.
 inline float vector_exp(float x) {
     float v = x < -87.0f ? -87.0f : x;  // written so that NaN passes through
     v = v > 88.0f ? 88.0f : v;
@@ -46,7 +46,7 @@ inline T exp_of(T x) {
     if constexpr (std::is_same_v<T, float>)
         return vector_exp(x);
     else
-        return std::exp(x);
+        return math::exp(x);
 }
 
 template <class T>

@@ -1,8 +1,9 @@
 // ctnn/loss/binary_cross_entropy.hpp: -[t log y + (1 - t) log(1 - y)], mean over outputs.
 #pragma once
-#include <cmath>
 #include <cstddef>
 #include <string_view>
+
+#include <ctnn/math.hpp>
 
 namespace ctnn {
 
@@ -29,7 +30,7 @@ struct binary_cross_entropy {
 private:
     template <class T>
     static T clamp_log(T v) {
-        const T l = std::log(v);
+        const T l = math::log(v);
         return l < T(-100) ? T(-100) : l;
     }
 };

@@ -1,8 +1,9 @@
 // ctnn/loss/softmax_cross_entropy.hpp: cross-entropy fused with the model's final softmax.
 #pragma once
-#include <cmath>
 #include <cstddef>
 #include <string_view>
+
+#include <ctnn/math.hpp>
 
 namespace ctnn {
 
@@ -36,10 +37,10 @@ struct softmax_cross_entropy {
             T exps[Classes];
             T exp_total = T(0);
             for (std::size_t i = 0; i < Classes; ++i) {
-                exps[i] = std::exp(zg[i] - largest);
+                exps[i] = math::exp(zg[i] - largest);
                 exp_total += exps[i];
             }
-            const T log_total = std::log(exp_total);
+            const T log_total = math::log(exp_total);
 
             T target_total = T(0);
             for (std::size_t i = 0; i < Classes; ++i) {

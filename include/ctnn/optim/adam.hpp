@@ -1,9 +1,9 @@
 // ctnn/optim/adam.hpp: Adam (Kingma & Ba 2015), in the formulation PyTorch uses.
 #pragma once
 #include <array>
-#include <cmath>
 #include <cstddef>
 
+#include <ctnn/math.hpp>
 #include <ctnn/parameters.hpp>
 
 namespace ctnn {
@@ -27,12 +27,12 @@ struct adam {
         beta1_power *= beta1;
         beta2_power *= beta2;
         const T step_size = learning_rate / (T(1) - beta1_power);
-        const T correction2_root = std::sqrt(T(1) - beta2_power);
+        const T correction2_root = math::sqrt(T(1) - beta2_power);
         for (std::size_t i = 0; i < Model::param_count; ++i) {
             const T g = grads.values[i];
             first_moment[i] = beta1 * first_moment[i] + (T(1) - beta1) * g;
             second_moment[i] = beta2 * second_moment[i] + (T(1) - beta2) * g * g;
-            const T denominator = std::sqrt(second_moment[i]) / correction2_root + epsilon;
+            const T denominator = math::sqrt(second_moment[i]) / correction2_root + epsilon;
             params.values[i] -= step_size * first_moment[i] / denominator;
         }
     }
