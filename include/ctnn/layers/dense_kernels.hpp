@@ -178,19 +178,25 @@ template <bool Assign, std::size_t Block, std::size_t Width, std::size_t Inputs,
         for (std::size_t l = 0; l < width; ++l) dw[r * Inputs + i0 + l] = acc[r][l];
 }
 
-// Columns [i0, i0 + Width) of dW, all units.
+// Columns [i0, i0 + Width) of dW, all units. Assigned gradients do not depend on what dW held,
+// so a last block of units that would be narrower overlaps the one before it instead: those
+// sums are written twice with the same bits, and no kernel of another shape is compiled.
 template <bool Assign, std::size_t Width, std::size_t Inputs, std::size_t Units, class T>
 inline void dense_gradient_columns(const T* x, const T* dy, T* dw, std::size_t i0, std::size_t rows) {
     constexpr std::size_t block = dense_gradient_units;
     constexpr std::size_t blocked = Units / block * block;
     for (std::size_t j = 0; j < blocked; j += block)
         dense_gradient_block<Assign, block, Width, Inputs, Units>(x, dy + j, dw + j * Inputs, i0, rows);
-    if constexpr (blocked < Units)
+    if constexpr (blocked < Units && Assign && blocked > 0)
+        dense_gradient_block<Assign, block, Width, Inputs, Units>(x, dy + (Units - block), dw + (Units - block) * Inputs,
+                                                                  i0, rows);
+    else if constexpr (blocked < Units)
         for (std::size_t j = blocked; j < Units; ++j)
             dense_gradient_block<Assign, 1, Width, Inputs, Units>(x, dy + j, dw + j * Inputs, i0, rows);
 }
 
-// Assign: dW and db are written as if they were zeroed first (0 + the first row + ...).
+// Assign: dW and db are written as if they were zeroed first (0 + the first row + ...); a last
+// chunk of columns overlaps the one before it, as the units above.
 template <bool Assign, std::size_t Inputs, std::size_t Units, class T>
 inline void dense_parameter_gradients(const T* x, const T* dy, T* dw, T* db, std::size_t rows) {
     if constexpr (Assign)
@@ -202,7 +208,10 @@ inline void dense_parameter_gradients(const T* x, const T* dy, T* dw, T* db, std
     constexpr std::size_t full = Inputs / chunk * chunk;
     for (std::size_t i0 = 0; i0 < full; i0 += chunk)
         dense_gradient_columns<Assign, chunk, Inputs, Units>(x, dy, dw, i0, rows);
-    if constexpr (full < Inputs) dense_gradient_columns<Assign, Inputs - full, Inputs, Units>(x, dy, dw, full, rows);
+    if constexpr (full < Inputs && Assign && full > 0)
+        dense_gradient_columns<Assign, chunk, Inputs, Units>(x, dy, dw, Inputs - chunk, rows);
+    else if constexpr (full < Inputs)
+        dense_gradient_columns<Assign, Inputs - full, Inputs, Units>(x, dy, dw, full, rows);
 }
 
 // dx[i0, i0 + Width) of Samples rows: each dx[i] is 0 + w[0][i] dy[0] + w[1][i] dy[1] + ... in
@@ -230,14 +239,18 @@ inline void dense_input_gradient_chunk(const T* w, const T* dy, T* dx, std::size
 }
 
 // dx = W^T dy for Samples rows, chunk by chunk. A lone sample takes wider chunks, for enough
-// independent sums.
+// independent sums. dx is written, not added to, so a last chunk that would be narrower overlaps
+// the one before it (the same bits twice) rather than compiling a kernel of its own.
 template <std::size_t Samples, std::size_t Inputs, std::size_t Units, class T>
 [[gnu::noinline]] void dense_input_gradient_rows(const T* w, const T* dy, T* dx) {
     constexpr std::size_t chunk = (Samples == 1 ? 8 : 2) * dense_lanes;
     constexpr std::size_t full = Inputs / chunk * chunk;
     for (std::size_t i0 = 0; i0 < full; i0 += chunk)
         dense_input_gradient_chunk<Samples, chunk, Inputs, Units>(w, dy, dx, i0);
-    if constexpr (full < Inputs) dense_input_gradient_chunk<Samples, Inputs - full, Inputs, Units>(w, dy, dx, full);
+    if constexpr (full < Inputs && full > 0)
+        dense_input_gradient_chunk<Samples, chunk, Inputs, Units>(w, dy, dx, Inputs - chunk);
+    else if constexpr (full < Inputs)
+        dense_input_gradient_chunk<Samples, Inputs, Inputs, Units>(w, dy, dx, 0);
 }
 
 // dx for `count` rows, dense_input_gradient_samples at a time.
