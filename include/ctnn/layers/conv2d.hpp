@@ -2,6 +2,7 @@
 #pragma once
 #include <cstddef>
 #include <string_view>
+#include <type_traits>
 
 #include <ctnn/emit/c.hpp>
 #include <ctnn/emit/window.hpp>
@@ -99,6 +100,21 @@ struct conv2d {
             static constexpr std::size_t size = (Extent + count - 1) / count;
         };
 
+        // Visits a row's blocks (Blocks, a row_blocks) in order as visit(part, start), part a
+        // std::integral_constant of row_part: the first and the last at their fixed columns, the
+        // others inside or checked as inside(start) says.
+        template <class Blocks, class Inside, class Visit>
+        static void for_each_row_block(Inside inside, Visit visit) {
+            visit(std::integral_constant<row_part, row_part::first>{}, std::size_t{0});
+            for (std::size_t b = 1; b + 1 < Blocks::count; ++b) {
+                if (inside(b * Blocks::size))
+                    visit(std::integral_constant<row_part, row_part::inside>{}, b * Blocks::size);
+                else
+                    visit(std::integral_constant<row_part, row_part::checked>{}, b * Blocks::size);
+            }
+            if constexpr (Blocks::count > 1) visit(std::integral_constant<row_part, row_part::last>{}, std::size_t{0});
+        }
+
         // Taps that reach past the input's columns are skipped, those past its rows too.
         using output_row = row_blocks<out_width, pixel_block>;
         static constexpr bool output_columns_inside(std::size_t ow0) {
@@ -155,8 +171,10 @@ struct conv2d {
         }
 
         // Bias first, then kernel rows, columns and channels in order; taps in the padding are skipped.
+        // Out of line: inlined into Model::infer with the parameters a global, GCC 12 kept the
+        // blocks' sums in memory and ran them one float at a time (M3 inference 100 us, not 6).
         template <class T>
-        static void forward(const T* params, const T* x, T* y, std::size_t batch) {
+        [[gnu::noinline]] static void forward(const T* params, const T* x, T* y, std::size_t batch) {
             const T* bias = params + Filters * kernel_size;
             if constexpr (filters_innermost) {
                 T kernels[kernel_size][Filters];
@@ -188,19 +206,11 @@ struct conv2d {
                             }
                     return;
                 }
-                constexpr std::size_t block = output_row::size;
                 for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size)
-                    for (std::size_t oh = 0; oh < out_height; ++oh) {
-                        forward_block<block, row_part::first>(kernels, bias, x, y, oh, 0);
-                        for (std::size_t b = 1; b + 1 < output_row::count; ++b) {
-                            if (output_columns_inside(b * block))
-                                forward_block<block, row_part::inside>(kernels, bias, x, y, oh, b * block);
-                            else
-                                forward_block<block, row_part::checked>(kernels, bias, x, y, oh, b * block);
-                        }
-                        if constexpr (output_row::count > 1)
-                            forward_block<block, row_part::last>(kernels, bias, x, y, oh, 0);
-                    }
+                    for (std::size_t oh = 0; oh < out_height; ++oh)
+                        for_each_row_block<output_row>(output_columns_inside, [&](auto part, std::size_t start) {
+                            forward_block<output_row::size, decltype(part)::value>(kernels, bias, x, y, oh, start);
+                        });
                 return;
             }
             for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size) {
@@ -366,18 +376,10 @@ struct conv2d {
                     for (std::size_t c = 0; c < channels; ++c)
                         kernels[t][f][c] = params[f * kernel_size + t * channels + c];
             for (std::size_t s = 0; s < batch; ++s, dy += output_shape::size, dx += In::size)
-                for (std::size_t ih = 0; ih < height; ++ih) {
-                    constexpr std::size_t block = input_row::size;
-                    input_gradient_block<block, row_part::first>(kernels, dy, dx, ih, 0);
-                    for (std::size_t b = 1; b + 1 < input_row::count; ++b) {
-                        if (input_columns_inside(b * block))
-                            input_gradient_block<block, row_part::inside>(kernels, dy, dx, ih, b * block);
-                        else
-                            input_gradient_block<block, row_part::checked>(kernels, dy, dx, ih, b * block);
-                    }
-                    if constexpr (input_row::count > 1)
-                        input_gradient_block<block, row_part::last>(kernels, dy, dx, ih, 0);
-                }
+                for (std::size_t ih = 0; ih < height; ++ih)
+                    for_each_row_block<input_row>(input_columns_inside, [&](auto part, std::size_t start) {
+                        input_gradient_block<input_row::size, decltype(part)::value>(kernels, dy, dx, ih, start);
+                    });
         }
 
         // Kernel and bias gradients with the kernels transposed. Out of line, so that this copy
