@@ -65,9 +65,7 @@ struct dense {
         template <class T>
         static void backward(const T* params, const T* x, const T* /*y*/, const T* dy, T* dx, T* dparams,
                              std::size_t batch) {
-            detail::dense_parameter_gradients<false, inputs, Units>(x, dy, dparams, dparams + inputs * Units,
-                                                                    batch * rows);
-            if (dx != nullptr) detail::dense_input_gradients<inputs, Units>(params, dy, dx, batch * rows);
+            gradients<false>(params, x, dy, dx, dparams, batch);
         }
 
         // backward() onto gradients that would be zero: they are written, not read (the same sums),
@@ -75,8 +73,13 @@ struct dense {
         template <class T>
         static void backward_assign(const T* params, const T* x, const T* /*y*/, const T* dy, T* dx, T* dparams,
                                     std::size_t batch) {
-            detail::dense_parameter_gradients<true, inputs, Units>(x, dy, dparams, dparams + inputs * Units,
-                                                                   batch * rows);
+            gradients<true>(params, x, dy, dx, dparams, batch);
+        }
+
+        template <bool Assign, class T>
+        static void gradients(const T* params, const T* x, const T* dy, T* dx, T* dparams, std::size_t batch) {
+            detail::dense_parameter_gradients<Assign, inputs, Units>(x, dy, dparams, dparams + inputs * Units,
+                                                                     batch * rows);
             if (dx != nullptr) detail::dense_input_gradients<inputs, Units>(params, dy, dx, batch * rows);
         }
 
