@@ -85,7 +85,8 @@ struct loss_emitter<softmax_cross_entropy> {
         if (classes > 1)
             c.line("for (size_t i = 1; i < ", classes, "; ++i) largest = zg[i] > largest ? zg[i] : largest;");
         c.open("for (size_t i = 0; i < ", classes, "; ++i)");
-        c.line("exps[i] = expf(zg[i] - largest);");
+        // ctnn_vector_exp is defined by the final softmax's prelude, which this loss requires.
+        c.line("exps[i] = ctnn_vector_exp(zg[i] - largest);");
         c.line("exp_total += exps[i];");
         c.close();
         c.line("log_total = logf(exp_total);");

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include <ctnn/layers/vector_exp.hpp>
 #include <ctnn/math.hpp>
 
 namespace ctnn {
@@ -33,11 +34,12 @@ struct softmax_cross_entropy {
             T* dg = dz + g * Classes;
             T largest = zg[0];
             for (std::size_t i = 1; i < Classes; ++i) largest = zg[i] > largest ? zg[i] : largest;
-            // Each exp once, kept for dL/dz (M2, batch 64: 4.8 -> 4.0 us for the loss).
+            // Each exp once, kept for dL/dz (M2, batch 64: 4.8 -> 4.0 us for the loss), with the
+            // softmax layer's vectorisable exp for float (the generated C calls the same).
             T exps[Classes];
             T exp_total = T(0);
             for (std::size_t i = 0; i < Classes; ++i) {
-                exps[i] = math::exp(zg[i] - largest);
+                exps[i] = detail::exp_of(zg[i] - largest);
                 exp_total += exps[i];
             }
             const T log_total = math::log(exp_total);
