@@ -153,8 +153,8 @@ struct dense {
                 c.line("dst[j] = acc;");
                 c.close();
             } else {
-                // dense_split_samples for one sample: units in blocks of dense_forward_rows_alone.
-                constexpr std::size_t together = detail::dense_forward_rows_alone;
+                // dense_split_samples for one sample, with units in blocks of dense_emitted_rows_alone.
+                constexpr std::size_t together = detail::dense_emitted_rows_alone;
                 constexpr std::size_t blocked = Units / together * together;
                 if constexpr (blocked > 0) {
                     c.open("for (size_t j = 0; j < ", blocked, "; j += ", together, ")");
