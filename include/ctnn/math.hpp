@@ -10,23 +10,18 @@ namespace ctnn::math {
 
 inline float exp(float x) { return __builtin_expf(x); }
 inline double exp(double x) { return __builtin_exp(x); }
-inline long double exp(long double x) { return __builtin_expl(x); }
 
 inline float log(float x) { return __builtin_logf(x); }
 inline double log(double x) { return __builtin_log(x); }
-inline long double log(long double x) { return __builtin_logl(x); }
 
 inline float sqrt(float x) { return __builtin_sqrtf(x); }
 inline double sqrt(double x) { return __builtin_sqrt(x); }
-inline long double sqrt(long double x) { return __builtin_sqrtl(x); }
 
 inline float tanh(float x) { return __builtin_tanhf(x); }
 inline double tanh(double x) { return __builtin_tanh(x); }
-inline long double tanh(long double x) { return __builtin_tanhl(x); }
 
 inline float fma(float a, float b, float c) { return __builtin_fmaf(a, b, c); }
 inline double fma(double a, double b, double c) { return __builtin_fma(a, b, c); }
-inline long double fma(long double a, long double b, long double c) { return __builtin_fmal(a, b, c); }
 
 template <class T>
 inline bool isfinite(T x) {
