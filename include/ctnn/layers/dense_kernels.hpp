@@ -53,6 +53,20 @@ inline constexpr std::size_t dense_gradient_units = 8;
 // Batch 64, 128x64: 8 x 32 191 GFLOP/s, 4 x 64 152, 4 x 32 132; 64x10: 8 x 32 141, 4 x 64 78.
 inline constexpr std::size_t dense_input_gradient_samples = 8;
 
+// Covers [0, Extent) in blocks of Block: step.template operator()<Width>(start) per block. A
+// remainder is one narrower block, or with Overlap (for results that are written, not added to)
+// a full block ending at Extent that overlaps the one before it: those results are written twice
+// with the same bits, and no kernel of another width is compiled. Fewer than Block is one block.
+template <std::size_t Extent, std::size_t Block, bool Overlap, class Step>
+inline void dense_for_each_block(Step step) {
+    constexpr std::size_t full = Extent / Block * Block;
+    for (std::size_t start = 0; start < full; start += Block) step.template operator()<Block>(start);
+    if constexpr (full < Extent && Overlap && full > 0)
+        step.template operator()<Block>(Extent - Block);
+    else if constexpr (full < Extent)
+        step.template operator()<Extent - full>(full);
+}
+
 // Each of Count rows of `lanes` (Width values) to Width / 2 values: lane l plus lane l + Width / 2.
 template <std::size_t Count, std::size_t Width, class T>
 inline void dense_halve(const T* lanes, T* halves) {
@@ -121,15 +135,9 @@ inline void dense_split_block(const T* w, const T* x, const T* bias, T* y) {
 template <std::size_t Samples, std::size_t Inputs, std::size_t Units, class T>
 [[gnu::noinline]] void dense_split_samples(const T* w, const T* bias, const T* x, T* y) {
     constexpr std::size_t rows = Samples == 1 ? dense_forward_rows_alone : dense_forward_units;
-    constexpr std::size_t blocked = Units / rows * rows;
-    for (std::size_t j = 0; j < blocked; j += rows)
-        dense_split_block<rows, Samples, Inputs, Units>(w + j * Inputs, x, bias + j, y + j);
-    // A narrower last block overlaps the one before it (y is written, so the same bits twice)
-    // rather than compiling another kernel; fewer units than a block are one block.
-    constexpr std::size_t last = blocked > 0 ? Units - rows : 0;
-    if constexpr (blocked < Units)
-        dense_split_block<(blocked > 0 ? rows : Units), Samples, Inputs, Units>(w + last * Inputs, x, bias + last,
-                                                                              y + last);
+    dense_for_each_block<Units, rows, true>([&]<std::size_t Rows>(std::size_t j) {
+        dense_split_block<Rows, Samples, Inputs, Units>(w + j * Inputs, x, bias + j, y + j);
+    });
 }
 
 // y = W x + b for `count` rows x of Inputs values; W is [Units][Inputs].
@@ -200,25 +208,8 @@ template <bool Assign, std::size_t Block, std::size_t Width, std::size_t Inputs,
         for (std::size_t l = 0; l < width; ++l) dw[r * Inputs + i0 + l] = acc[r][l];
 }
 
-// Columns [i0, i0 + Width) of dW, all units. Assigned gradients do not depend on what dW held,
-// so a last block of units that would be narrower overlaps the one before it instead: those
-// sums are written twice with the same bits, and no kernel of another shape is compiled.
-template <bool Assign, std::size_t Width, std::size_t Inputs, std::size_t Units, class T>
-inline void dense_gradient_columns(const T* x, const T* dy, T* dw, std::size_t i0, std::size_t rows) {
-    constexpr std::size_t block = dense_gradient_units;
-    constexpr std::size_t blocked = Units / block * block;
-    for (std::size_t j = 0; j < blocked; j += block)
-        dense_gradient_block<Assign, block, Width, Inputs, Units>(x, dy + j, dw + j * Inputs, i0, rows);
-    if constexpr (blocked < Units && Assign && blocked > 0)
-        dense_gradient_block<Assign, block, Width, Inputs, Units>(x, dy + (Units - block), dw + (Units - block) * Inputs,
-                                                                  i0, rows);
-    else if constexpr (blocked < Units)
-        for (std::size_t j = blocked; j < Units; ++j)
-            dense_gradient_block<Assign, 1, Width, Inputs, Units>(x, dy + j, dw + j * Inputs, i0, rows);
-}
-
-// Assign: dW and db are written as if they were zeroed first (0 + the first row + ...); a last
-// chunk of columns overlaps the one before it, as the units above.
+// Assign: dW and db are written as if they were zeroed first (0 + the first row + ...), so
+// their blocks may overlap (dense_for_each_block); accumulated (+=), they must not.
 template <bool Assign, std::size_t Inputs, std::size_t Units, class T>
 inline void dense_parameter_gradients(const T* x, const T* dy, T* dw, T* db, std::size_t rows) {
     if constexpr (Assign)
@@ -226,14 +217,11 @@ inline void dense_parameter_gradients(const T* x, const T* dy, T* dw, T* db, std
     // Samples outside: each db[j] still adds them in order, and the units are one vector.
     for (std::size_t s = 0; s < rows; ++s)
         for (std::size_t j = 0; j < Units; ++j) db[j] += dy[s * Units + j];
-    constexpr std::size_t chunk = 2 * dense_lanes;
-    constexpr std::size_t full = Inputs / chunk * chunk;
-    for (std::size_t i0 = 0; i0 < full; i0 += chunk)
-        dense_gradient_columns<Assign, chunk, Inputs, Units>(x, dy, dw, i0, rows);
-    if constexpr (full < Inputs && Assign && full > 0)
-        dense_gradient_columns<Assign, chunk, Inputs, Units>(x, dy, dw, Inputs - chunk, rows);
-    else if constexpr (full < Inputs)
-        dense_gradient_columns<Assign, Inputs - full, Inputs, Units>(x, dy, dw, full, rows);
+    dense_for_each_block<Inputs, 2 * dense_lanes, Assign>([&]<std::size_t Width>(std::size_t i0) {
+        dense_for_each_block<Units, dense_gradient_units, Assign>([&]<std::size_t Block>(std::size_t j) {
+            dense_gradient_block<Assign, Block, Width, Inputs, Units>(x, dy + j, dw + j * Inputs, i0, rows);
+        });
+    });
 }
 
 // dx[i0, i0 + Width) of Samples rows: each dx[i] is 0 + w[0][i] dy[0] + w[1][i] dy[1] + ... in
@@ -261,18 +249,13 @@ inline void dense_input_gradient_chunk(const T* w, const T* dy, T* dx, std::size
 }
 
 // dx = W^T dy for Samples rows, chunk by chunk. A lone sample takes wider chunks, for enough
-// independent sums. dx is written, not added to, so a last chunk that would be narrower overlaps
-// the one before it (the same bits twice) rather than compiling a kernel of its own.
+// independent sums. dx is written, not added to, so its chunks may overlap.
 template <std::size_t Samples, std::size_t Inputs, std::size_t Units, class T>
 [[gnu::noinline]] void dense_input_gradient_rows(const T* w, const T* dy, T* dx) {
     constexpr std::size_t chunk = (Samples == 1 ? 8 : 2) * dense_lanes;
-    constexpr std::size_t full = Inputs / chunk * chunk;
-    for (std::size_t i0 = 0; i0 < full; i0 += chunk)
-        dense_input_gradient_chunk<Samples, chunk, Inputs, Units>(w, dy, dx, i0);
-    if constexpr (full < Inputs && full > 0)
-        dense_input_gradient_chunk<Samples, chunk, Inputs, Units>(w, dy, dx, Inputs - chunk);
-    else if constexpr (full < Inputs)
-        dense_input_gradient_chunk<Samples, Inputs, Inputs, Units>(w, dy, dx, 0);
+    dense_for_each_block<Inputs, chunk, true>([&]<std::size_t Width>(std::size_t i0) {
+        dense_input_gradient_chunk<Samples, Width, Inputs, Units>(w, dy, dx, i0);
+    });
 }
 
 // dx for `count` rows, dense_input_gradient_samples at a time.
