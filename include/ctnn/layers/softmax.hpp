@@ -5,7 +5,6 @@
 
 #include <ctnn/emit/c.hpp>
 #include <ctnn/layers/vector_exp.hpp>
-#include <ctnn/math.hpp>
 #include <ctnn/shape.hpp>
 
 namespace ctnn {
