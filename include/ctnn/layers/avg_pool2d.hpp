@@ -32,31 +32,63 @@ struct avg_pool2d {
             return count;
         }
 
+        using geometry::channels, geometry::whole_windows, geometry::tap_offset, geometry::window_origin,
+            geometry::windows_tile;
+
+        // Each output is +0 plus the window's taps in scan order, over their count.
         template <class T>
         static void forward(const T*, const T* x, T* y, std::size_t batch) {
             for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size)
                 for (std::size_t oh = 0; oh < output_shape::dims[0]; ++oh)
                     for (std::size_t ow = 0; ow < output_shape::dims[1]; ++ow) {
-                        const T count = T(taps(oh, ow));
-                        for (std::size_t c = 0; c < geometry::channels; ++c) {
-                            T total = T(0);
-                            geometry::for_each_tap(oh, ow, [&](std::size_t offset) { total += x[offset + c]; });
-                            y[(oh * output_shape::dims[1] + ow) * geometry::channels + c] = total / count;
+                        T* out = y + (oh * output_shape::dims[1] + ow) * channels;
+                        if constexpr (whole_windows) {
+                            const T* window = x + window_origin(oh, ow);
+                            // +0 plus the first tap, not a zero fill: GCC 12 -O2 made that a call
+                            // to memset, after which it vectorised nothing (6x slower).
+                            T total[channels];
+                            for (std::size_t c = 0; c < channels; ++c) total[c] = T(0) + window[c];
+#pragma GCC unroll 16
+                            for (std::size_t t = 1; t < Size * Size; ++t)
+                                for (std::size_t c = 0; c < channels; ++c) total[c] += window[tap_offset(t) + c];
+                            for (std::size_t c = 0; c < channels; ++c) out[c] = total[c] / T(Size * Size);
+                        } else {
+                            const T count = T(taps(oh, ow));
+                            for (std::size_t c = 0; c < channels; ++c) {
+                                T total = T(0);
+                                geometry::for_each_tap(oh, ow, [&](std::size_t offset) { total += x[offset + c]; });
+                                out[c] = total / count;
+                            }
                         }
                     }
         }
 
+        // Each input adds its share of every window that covers it, window by window. Windows that
+        // tile the input give each input one share: +0 plus it, without zeroing dx first.
         template <class T>
         static void backward(const T*, const T*, const T*, const T* dy, T* dx, T*, std::size_t batch) {
             if (dx == nullptr) return;
             for (std::size_t s = 0; s < batch; ++s, dy += output_shape::size, dx += In::size) {
-                std::fill(dx, dx + In::size, T(0));
+                if constexpr (!(whole_windows && windows_tile)) std::fill(dx, dx + In::size, T(0));
                 for (std::size_t oh = 0; oh < output_shape::dims[0]; ++oh)
                     for (std::size_t ow = 0; ow < output_shape::dims[1]; ++ow) {
-                        const T count = T(taps(oh, ow));
-                        for (std::size_t c = 0; c < geometry::channels; ++c) {
-                            const T share = dy[(oh * output_shape::dims[1] + ow) * geometry::channels + c] / count;
-                            geometry::for_each_tap(oh, ow, [&](std::size_t offset) { dx[offset + c] += share; });
+                        const T* g = dy + (oh * output_shape::dims[1] + ow) * channels;
+                        if constexpr (whole_windows) {
+                            T share[channels];
+                            for (std::size_t c = 0; c < channels; ++c) share[c] = g[c] / T(Size * Size);
+                            T* window = dx + window_origin(oh, ow);
+#pragma GCC unroll 16
+                            for (std::size_t t = 0; t < Size * Size; ++t)
+                                for (std::size_t c = 0; c < channels; ++c) {
+                                    T& in = window[tap_offset(t) + c];
+                                    in = (windows_tile ? T(0) : in) + share[c];
+                                }
+                        } else {
+                            const T count = T(taps(oh, ow));
+                            for (std::size_t c = 0; c < channels; ++c) {
+                                const T share = g[c] / count;
+                                geometry::for_each_tap(oh, ow, [&](std::size_t offset) { dx[offset + c] += share; });
+                            }
                         }
                     }
             }

@@ -23,11 +23,14 @@ struct max_pool2d {
         static constexpr std::size_t param_count = 0;
         static constexpr std::size_t flops = output_shape::size * Size * Size;
 
-        // The input offsets (channel 0) of the in-bounds taps of window (oh, ow), in scan order:
-        // loops over them vectorise where loops inside for_each_tap's visitor did not.
-        static std::size_t window_taps(std::size_t oh, std::size_t ow, std::size_t (&taps)[Size * Size]) {
+        using geometry::channels, geometry::whole_windows, geometry::tap_offset, geometry::window_origin,
+            geometry::windows_tile;
+        static constexpr std::size_t taps = Size * Size;
+
+        // The input offsets (channel 0) of the in-bounds taps of window (oh, ow), in scan order.
+        static std::size_t window_taps(std::size_t oh, std::size_t ow, std::size_t (&offsets)[taps]) {
             std::size_t count = 0;
-            geometry::for_each_tap(oh, ow, [&](std::size_t tap) { taps[count++] = tap; });
+            geometry::for_each_tap(oh, ow, [&](std::size_t tap) { offsets[count++] = tap; });
             return count;
         }
 
@@ -36,16 +39,13 @@ struct max_pool2d {
         // one unpredictable branch per tap and channel made pooling cost more than a small CNN's
         // convolutions.
         template <class T>
-        static void window_max(const T* x, std::size_t oh, std::size_t ow, T (&value)[geometry::channels]) {
-            std::size_t taps[Size * Size];
-            const std::size_t found = window_taps(oh, ow, taps);
-            // With valid padding every window is whole: a constant count lets GCC 12 vectorise the
-            // channels (M3's first pool, batch 32: 31 -> 10 us; its backward measured slower so).
-            const std::size_t count = Pad == padding::valid ? Size * Size : found;
-            for (std::size_t c = 0; c < geometry::channels; ++c) value[c] = x[taps[0] + c];
+        static void window_max(const T* x, std::size_t oh, std::size_t ow, T (&value)[channels]) {
+            std::size_t offsets[taps];
+            const std::size_t count = window_taps(oh, ow, offsets);
+            for (std::size_t c = 0; c < channels; ++c) value[c] = x[offsets[0] + c];
             for (std::size_t t = 1; t < count; ++t)
-                for (std::size_t c = 0; c < geometry::channels; ++c) {
-                    const T candidate = x[taps[t] + c];
+                for (std::size_t c = 0; c < channels; ++c) {
+                    const T candidate = x[offsets[t] + c];
                     value[c] = candidate > value[c] ? candidate : value[c];
                 }
         }
@@ -55,10 +55,21 @@ struct max_pool2d {
             for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size)
                 for (std::size_t oh = 0; oh < output_shape::dims[0]; ++oh)
                     for (std::size_t ow = 0; ow < output_shape::dims[1]; ++ow) {
-                        T value[geometry::channels];
-                        window_max(x, oh, ow, value);
-                        T* out = y + (oh * output_shape::dims[1] + ow) * geometry::channels;
-                        for (std::size_t c = 0; c < geometry::channels; ++c) out[c] = value[c];
+                        T value[channels];
+                        if constexpr (whole_windows) {
+                            const T* window = x + window_origin(oh, ow);
+                            for (std::size_t c = 0; c < channels; ++c) value[c] = window[c];
+#pragma GCC unroll 16
+                            for (std::size_t t = 1; t < taps; ++t)
+                                for (std::size_t c = 0; c < channels; ++c) {
+                                    const T candidate = window[tap_offset(t) + c];
+                                    value[c] = candidate > value[c] ? candidate : value[c];
+                                }
+                        } else {
+                            window_max(x, oh, ow, value);
+                        }
+                        T* out = y + (oh * output_shape::dims[1] + ow) * channels;
+                        for (std::size_t c = 0; c < channels; ++c) out[c] = value[c];
                     }
         }
 
@@ -70,12 +81,10 @@ struct max_pool2d {
         // Windows that tile the input (stride = size) reach each input once: its dx is written as
         // +0 plus its one term, the same bits, without a pass that zeroes dx first and reloads it
         // (M3's pools, batch 32: 53 -> 40 us and 22 -> 16 us).
-        static constexpr bool windows_tile = Stride == Size;
 
         template <class T>
         static void backward(const T*, const T* x, const T* y, const T* dy, T* dx, T*, std::size_t batch) {
             if (dx == nullptr) return;
-            constexpr std::size_t channels = geometry::channels;
             for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size, dy += output_shape::size,
                              dx += In::size) {
                 if constexpr (!windows_tile)
@@ -89,25 +98,54 @@ struct max_pool2d {
                             top[c] = y[o + c];
                             pending[c] = dy[o + c];
                         }
-                        std::size_t taps[Size * Size];
-                        const std::size_t count = window_taps(oh, ow, taps);
-#pragma GCC unroll 1
-                        for (std::size_t c = 0; c < channels; ++c) {
-                            const bool winner = x[taps[0] + c] == top[c] || top[c] != top[c];
-                            const T before = windows_tile ? T(0) : dx[taps[0] + c];
-                            dx[taps[0] + c] = before + (winner ? pending[c] : T(0));
-                            pending[c] = winner ? T(0) : pending[c];
+                        if constexpr (whole_windows) {
+                            const std::size_t origin = window_origin(oh, ow);
+                            T value[taps][channels], share[taps][channels];
+#pragma GCC unroll 16
+                            for (std::size_t t = 0; t < taps; ++t)
+                                for (std::size_t c = 0; c < channels; ++c)
+                                    value[t][c] = x[origin + tap_offset(t) + c];
+#pragma GCC unroll 16
+                            for (std::size_t t = 0; t < taps; ++t)
+                                for (std::size_t c = 0; c < channels; ++c) {
+                                    const bool winner = value[t][c] == top[c] || (t == 0 && top[c] != top[c]);
+                                    share[t][c] = T(0) + (winner ? pending[c] : T(0));
+                                    pending[c] = winner ? T(0) : pending[c];
+                                }
+#pragma GCC unroll 16
+                            for (std::size_t t = 0; t < taps; ++t)
+                                for (std::size_t c = 0; c < channels; ++c) {
+                                    T& out = dx[origin + tap_offset(t) + c];
+                                    out = windows_tile ? share[t][c] : out + share[t][c];
+                                }
+                        } else {
+                            window_backward(x, dx, oh, ow, top, pending);
                         }
-                        for (std::size_t t = 1; t < count; ++t)
-#pragma GCC unroll 1
-                            for (std::size_t c = 0; c < channels; ++c) {
-                                const bool winner = x[taps[t] + c] == top[c];
-                                const T before = windows_tile ? T(0) : dx[taps[t] + c];
-                                dx[taps[t] + c] = before + (winner ? pending[c] : T(0));
-                                pending[c] = winner ? T(0) : pending[c];
-                            }
                     }
             }
+        }
+
+        // The general walk of one window, for windows cut by padding.
+        template <class T>
+        static void window_backward(const T* x, T* dx, std::size_t oh, std::size_t ow, const T (&top)[channels],
+                                    T (&pending)[channels]) {
+            std::size_t offsets[taps];
+            const std::size_t count = window_taps(oh, ow, offsets);
+#pragma GCC unroll 1
+            for (std::size_t c = 0; c < channels; ++c) {
+                const bool winner = x[offsets[0] + c] == top[c] || top[c] != top[c];
+                const T before = windows_tile ? T(0) : dx[offsets[0] + c];
+                dx[offsets[0] + c] = before + (winner ? pending[c] : T(0));
+                pending[c] = winner ? T(0) : pending[c];
+            }
+            for (std::size_t t = 1; t < count; ++t)
+#pragma GCC unroll 1
+                for (std::size_t c = 0; c < channels; ++c) {
+                    const bool winner = x[offsets[t] + c] == top[c];
+                    const T before = windows_tile ? T(0) : dx[offsets[t] + c];
+                    dx[offsets[t] + c] = before + (winner ? pending[c] : T(0));
+                    pending[c] = winner ? T(0) : pending[c];
+                }
         }
 
         // Generated C (ctnn-gen), one sample: channel by channel, a scan for the first maximum (the

