@@ -80,7 +80,7 @@ inline void dense_halve(const T* lanes, T* halves) {
 // few shuffles for 16 sums); reduced one by one they cost about 100 instructions each, more than
 // the multiply-adds of a 128-input sum. The generated C writes the same levels for one sum.
 template <std::size_t Count, class T>
-inline void dense_reduce_lanes(const T* lanes, T* sums) {
+[[gnu::always_inline]] inline void dense_reduce_lanes(const T* lanes, T* sums) {
     static_assert(dense_lanes == 16, "the levels below are written for 16 lanes");
     T by8[Count * 8], by4[Count * 4], by2[Count * 2];
     dense_halve<Count, dense_lanes>(lanes, by8);

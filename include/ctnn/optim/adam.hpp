@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include <ctnn/math.hpp>
+#include <ctnn/optim/parameter_loop.hpp>
 #include <ctnn/parameters.hpp>
 
 namespace ctnn {
@@ -26,14 +27,25 @@ struct adam {
     void step(parameters<Model, T>& params, const gradients<Model, T>& grads) {
         beta1_power *= beta1;
         beta2_power *= beta2;
-        const T step_size = learning_rate / (T(1) - beta1_power);
-        const T correction2_root = math::sqrt(T(1) - beta2_power);
-        for (std::size_t i = 0; i < Model::param_count; ++i) {
-            const T g = grads.values[i];
-            first_moment[i] = beta1 * first_moment[i] + (T(1) - beta1) * g;
-            second_moment[i] = beta2 * second_moment[i] + (T(1) - beta2) * g * g;
-            const T denominator = math::sqrt(second_moment[i]) / correction2_root + epsilon;
-            params.values[i] -= step_size * first_moment[i] / denominator;
+        const rates r{beta1, beta2, epsilon, learning_rate / (T(1) - beta1_power), math::sqrt(T(1) - beta2_power)};
+        constexpr std::size_t whole = detail::vector_loop_extent(Model::param_count);
+        descend(params.data(), grads.data(), first_moment.data(), second_moment.data(), r, 0, whole);
+        descend(params.data(), grads.data(), first_moment.data(), second_moment.data(), r, whole, Model::param_count);
+    }
+
+private:
+    struct rates {
+        T beta1, beta2, epsilon, step_size, correction2_root;
+    };
+    // Separate restrict arrays and rates by value: otherwise each store might change the rates or
+    // the moments as far as the compiler knows, and GCC 12 -O2 vectorised nothing.
+    static void descend(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, rates r,
+                        std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) {
+            m[i] = r.beta1 * m[i] + (T(1) - r.beta1) * g[i];
+            v[i] = r.beta2 * v[i] + (T(1) - r.beta2) * g[i] * g[i];
+            const T denominator = math::sqrt(v[i]) / r.correction2_root + r.epsilon;
+            p[i] -= r.step_size * m[i] / denominator;
         }
     }
 };

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 
+#include <ctnn/optim/parameter_loop.hpp>
 #include <ctnn/parameters.hpp>
 
 namespace ctnn {
@@ -21,13 +22,28 @@ struct sgd {
     std::array<T, Model::param_count> velocity{};
 
     void step(parameters<Model, T>& params, const gradients<Model, T>& grads) {
+        constexpr std::size_t whole = detail::vector_loop_extent(Model::param_count);
         if (momentum == T(0)) {
-            for (std::size_t i = 0; i < Model::param_count; ++i) params.values[i] -= learning_rate * grads.values[i];
-            return;
+            descend(params.data(), grads.data(), learning_rate, 0, whole);
+            descend(params.data(), grads.data(), learning_rate, whole, Model::param_count);
+        } else {
+            descend(params.data(), grads.data(), velocity.data(), learning_rate, momentum, 0, whole);
+            descend(params.data(), grads.data(), velocity.data(), learning_rate, momentum, whole, Model::param_count);
         }
-        for (std::size_t i = 0; i < Model::param_count; ++i) {
-            velocity[i] = momentum * velocity[i] + grads.values[i];
-            params.values[i] -= learning_rate * velocity[i];
+    }
+
+private:
+    // Separate restrict arrays and rates by value: otherwise each store to a parameter might change
+    // the rates or the velocity as far as the compiler knows, and GCC 12 -O2 then reloaded them
+    // every time and vectorised nothing (M2, batch 64, with momentum: 320 -> 200 us a step).
+    static void descend(T* __restrict p, const T* __restrict g, T rate, std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) p[i] -= rate * g[i];
+    }
+    static void descend(T* __restrict p, const T* __restrict g, T* __restrict v, T rate, T keep, std::size_t begin,
+                        std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) {
+            v[i] = keep * v[i] + g[i];
+            p[i] -= rate * v[i];
         }
     }
 };
