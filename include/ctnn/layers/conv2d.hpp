@@ -9,6 +9,7 @@
 #include <ctnn/error.hpp>
 #include <ctnn/initializer.hpp>
 #include <ctnn/layers/window2d.hpp>
+#include <ctnn/loop_hints.hpp>
 #include <ctnn/padding.hpp>
 #include <ctnn/shape.hpp>
 
@@ -145,7 +146,7 @@ struct conv2d {
                                 (iw < cols::leading_padding || iw - cols::leading_padding >= width))
                                 continue;
                             const T xc = x_row[(iw - cols::leading_padding) * channels + c];
-#pragma GCC unroll 1
+CTNN_GCC_KEEP_LOOP
                             for (std::size_t f = 0; f < Filters; ++f) acc[p][f] += wc[f] * xc;
                         }
                     }
@@ -164,7 +165,7 @@ struct conv2d {
                     for (std::size_t c = 0; c < channels; ++c) {
                         const T* wc = kernels[(kh * KW + kw) * channels + c];
                         const T xc = x0[(kh * width + kw) * channels + c];
-#pragma GCC unroll 1
+CTNN_GCC_KEEP_LOOP
                         for (std::size_t f = 0; f < Filters; ++f) acc[f] += wc[f] * xc;
                     }
             for (std::size_t f = 0; f < Filters; ++f) out[f] = acc[f];
@@ -198,7 +199,7 @@ struct conv2d {
                                         const T* wc = kernels[tap * channels + c];
                                         const T xc = x[xo + c];
                                         // Unrolled first, GCC 12 no longer sees this loop as one vector.
-#pragma GCC unroll 1
+CTNN_GCC_KEEP_LOOP
                                         for (std::size_t f = 0; f < Filters; ++f) acc[f] += wc[f] * xc;
                                     }
                                 });
@@ -357,7 +358,7 @@ struct conv2d {
                             const std::size_t column = iw0 + p + cols::leading_padding;
                             if (Part != row_part::inside && (column < kw || column - kw >= out_width)) continue;
                             const T gf = g_row[(column - kw) * Filters + f];
-#pragma GCC unroll 1
+CTNN_GCC_KEEP_LOOP
                             for (std::size_t c = 0; c < channels; ++c) acc[p][c] += gf * w[c];
                         }
                     }

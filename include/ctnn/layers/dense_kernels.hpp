@@ -13,6 +13,7 @@
 #pragma once
 #include <cstddef>
 
+#include <ctnn/loop_hints.hpp>
 #include <ctnn/multiply_add.hpp>
 
 namespace ctnn::detail {
@@ -186,7 +187,7 @@ template <bool Assign, std::size_t Block, std::size_t Width, std::size_t Inputs,
 #pragma GCC unroll 8
         for (std::size_t r = 0; r < Block; ++r) {
             const T g = dy[r];
-#pragma GCC unroll 1
+CTNN_GCC_KEEP_LOOP
             for (std::size_t l = 0; l < width; ++l) acc[r][l] = multiply_add(g, x[i0 + l], T(0));
         }
         first = 1;
@@ -200,7 +201,7 @@ template <bool Assign, std::size_t Block, std::size_t Width, std::size_t Inputs,
 #pragma GCC unroll 8
         for (std::size_t r = 0; r < Block; ++r) {
             const T g = dy[s * Units + r];
-#pragma GCC unroll 1
+CTNN_GCC_KEEP_LOOP
             for (std::size_t l = 0; l < width; ++l) acc[r][l] = multiply_add(g, xs[l], acc[r][l]);
         }
     }

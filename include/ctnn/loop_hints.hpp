@@ -1,0 +1,14 @@
+// ctnn/loop_hints.hpp: loop pragmas that only one compiler should see.
+#pragma once
+
+// GCC 12 unrolls some small fixed loops fully and then fails to vectorise them; "GCC unroll 1"
+// keeps such a loop a loop, which it vectorises. Clang 14 honours the same pragma but then keeps
+// some loops' accumulators in memory. Without it in the dense kernels and the convolution's
+// forward and dL/dx (clang++-14 -O3): M2 batch-64 SGD step 415 -> 350 us, M3 batch-32 step
+// 1.83 -> 1.08 ms, M3 one-image inference 22.7 -> 9.7 us. Where clang did as well or better with
+// the pragma (the convolution's kernel gradients), the kernels write "#pragma GCC unroll 1".
+#if defined(__clang__)
+#define CTNN_GCC_KEEP_LOOP
+#else
+#define CTNN_GCC_KEEP_LOOP _Pragma("GCC unroll 1")
+#endif
