@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs ctnn_bench (interleaved repetitions) and the compile-time probes, then prints the README's
 Markdown table: model x implementation -> median time, ratio to ctnn's header path, GFLOP/s and
-the share of the peak FMA rate measured in the same run.
+the share of the peak FMA rate measured in the same run. Then ctnn's header path as built by g++
+and clang at -O2 and -O3 (bench/compiler_matrix.cpp, compiled here once per configuration).
 
     bench/report.py BUILD_DIR [--repetitions N] [--min-time S] [--json FILE]
 
@@ -86,6 +87,39 @@ def compile_seconds(source, repeats=5):
     return statistics.median(seconds)
 
 
+COMPILER_CONFIGS = [
+    ("g++", "-O3"), ("g++", "-O2"), ("clang++", "-O3"), ("clang++", "-O2"), ("g++", "-O3 -fno-math-errno"),
+]
+MATRIX_CASES = [
+    ("infer/m2_infer", "M2 one-sample inference"),
+    ("train/m2_train_sgd", "M2 SGD step, batch 64"),
+    ("train/m2_train_adam", "M2 Adam step, batch 64"),
+    ("infer/m3_infer", "M3 one-image inference"),
+    ("train/m3_train_sgd", "M3 SGD step, batch 32"),
+]
+
+
+def compiler_matrix(repetitions):
+    """bench/compiler_matrix.cpp built by each configuration, the programs run in turn, `repetitions`
+    times; median CPU time (ns) per configuration and case."""
+    times = {}
+    with tempfile.TemporaryDirectory() as folder:
+        programs = []
+        for compiler, flags in COMPILER_CONFIGS:
+            program = Path(folder) / f"matrix{len(programs)}"
+            subprocess.run([compiler, "-std=c++20", *flags.split(), "-march=native", "-ffp-contract=off",
+                            f"-I{ROOT / 'include'}", str(HERE / "compiler_matrix.cpp"), "-lbenchmark", "-lpthread",
+                            "-o", str(program)], check=True)
+            programs.append(((compiler, flags), program))
+        for _ in range(repetitions):
+            for config, program in programs:
+                result = subprocess.run([str(program), "--benchmark_min_time=0.1", "--benchmark_format=json"],
+                                        check=True, stdout=subprocess.PIPE, text=True, env=bench_environment())
+                for case, values in medians(json.loads(result.stdout))[0].items():
+                    times.setdefault((config, case), []).append(values)
+    return {key: statistics.median(v) for key, v in times.items()}
+
+
 def format_time(ns):
     if ns < 1e3:
         return f"{ns:.1f} ns"
@@ -113,6 +147,7 @@ def main():
     parser.add_argument("--min-time", type=float, default=0.2)
     parser.add_argument("--json", type=Path, help="keep Google Benchmark's JSON here")
     parser.add_argument("--skip-compile", action="store_true")
+    parser.add_argument("--skip-compilers", action="store_true", help="skip the compiler x flags table")
     args = parser.parse_args()
     binary = args.build_dir / "bench" / "ctnn_bench"
     if not binary.exists():
@@ -144,6 +179,18 @@ def main():
         print("|---|---:|")
         for source, title in COMPILE_PROBES:
             print(f"| {title} (`bench/compile_time/{source}`) | {compile_seconds(HERE / 'compile_time' / source):.2f} |")
+
+    if not args.skip_compilers:
+        matrix = compiler_matrix(max(3, args.repetitions // 2))
+        print("\n| ctnn header path, built by | " + " | ".join(f"{c} {f}" for c, f in COMPILER_CONFIGS) + " |")
+        print("|---|" + "---:|" * len(COMPILER_CONFIGS))
+        for case, title in MATRIX_CASES:
+            reference = matrix[(COMPILER_CONFIGS[0], case)]
+            cells = [f"{format_time(matrix[(config, case)])} ({matrix[(config, case)] / reference:.2f})"
+                     for config in COMPILER_CONFIGS]
+            print(f"| {title} | " + " | ".join(cells) + " |")
+        print("(bench/compiler_matrix.cpp, all with -march=native -ffp-contract=off; median CPU time, and in "
+              "brackets the ratio to the first column)")
 
     print("\nAgreement checked before timing (max abs. difference to ctnn's header path):")
     for line in checks:
