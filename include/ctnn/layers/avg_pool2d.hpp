@@ -21,10 +21,7 @@ struct avg_pool2d {
     struct bind : detail::pool2d_geometry<In, Position, Size, Stride, Pad> {
         using geometry = detail::pool2d_geometry<In, Position, Size, Stride, Pad>;
         using layer = avg_pool2d;
-        using input_shape = In;
         using typename geometry::output_shape;
-        static constexpr std::size_t param_count = 0;
-        static constexpr std::size_t flops = output_shape::size * Size * Size;
 
         static std::size_t taps(std::size_t oh, std::size_t ow) {
             std::size_t count = 0;

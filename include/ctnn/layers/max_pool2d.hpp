@@ -18,10 +18,7 @@ struct max_pool2d {
     struct bind : detail::pool2d_geometry<In, Position, Size, Stride, Pad> {
         using geometry = detail::pool2d_geometry<In, Position, Size, Stride, Pad>;
         using layer = max_pool2d;
-        using input_shape = In;
         using typename geometry::output_shape;
-        static constexpr std::size_t param_count = 0;
-        static constexpr std::size_t flops = output_shape::size * Size * Size;
 
         using geometry::channels, geometry::whole_windows, geometry::tap_offset, geometry::window_origin,
             geometry::windows_tile;

@@ -20,7 +20,10 @@ struct pool2d_geometry {
     static constexpr std::size_t channels = window::channels;
     using rows = typename window::rows;
     using cols = typename window::cols;
+    using input_shape = In;
     using output_shape = shape<rows::output, cols::output, channels>;
+    static constexpr std::size_t param_count = 0;
+    static constexpr std::size_t flops = output_shape::size * Size * Size;  // one add or compare per tap
 
     struct requirements {
         static_assert(error::check<In::rank == 3, error::at_layer<Position>, error::expects_rank<3>, error::got_shape<In>>,
