@@ -39,31 +39,38 @@ private:
     struct rates {
         T beta1, beta2, epsilon, step_size, correction2_root;
     };
+    // One parameter, or with V = math::float8 eight of them: the formula at the top, in that
+    // order, so both give the same bits.
+    template <class V>
+    static void update(V& p, V& m, V& v, V g, const rates& r) {
+        m = r.beta1 * m + (T(1) - r.beta1) * g;
+        v = r.beta2 * v + (T(1) - r.beta2) * g * g;
+        p = p - r.step_size * m / (math::sqrt(v) / r.correction2_root + r.epsilon);
+    }
     // Separate restrict arrays and rates by value: otherwise each store might change the rates or
     // the moments as far as the compiler knows, and GCC 12 -O2 vectorised nothing.
     static void descend(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, rates r,
                         std::size_t begin, std::size_t end) {
         for (std::size_t i = begin; i < end; ++i) {
-            m[i] = r.beta1 * m[i] + (T(1) - r.beta1) * g[i];
-            v[i] = r.beta2 * v[i] + (T(1) - r.beta2) * g[i] * g[i];
-            const T denominator = math::sqrt(v[i]) / r.correction2_root + r.epsilon;
-            p[i] -= r.step_size * m[i] / denominator;
+            // Through locals: with references into the arrays GCC 12 lost track of restrict.
+            T pi = p[i], mi = m[i], vi = v[i];
+            update(pi, mi, vi, g[i], r);
+            p[i] = pi;
+            m[i] = mi;
+            v[i] = vi;
         }
     }
     // The same for 16 parameters. Floats on x86 go 8 at a time through math::float8, whose square
-    // root, unlike sqrt's, lets the compiler keep the rest of the loop vectorised; the same
-    // operations in the same order, so the same bits.
+    // root, unlike sqrt's, lets the compiler keep the rest of the loop vectorised.
     static void descend_16(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, rates r) {
 #if defined(CTNN_MATH_FLOAT8)
         if constexpr (std::is_same_v<T, float>) {
             for (std::size_t i = 0; i < 16; i += 8) {
-                const math::float8 gi = math::load8(g + i);
-                const math::float8 mi = r.beta1 * math::load8(m + i) + (T(1) - r.beta1) * gi;
-                const math::float8 vi = r.beta2 * math::load8(v + i) + (T(1) - r.beta2) * gi * gi;
-                const math::float8 denominator = math::sqrt(vi) / r.correction2_root + r.epsilon;
+                math::float8 pi = math::load8(p + i), mi = math::load8(m + i), vi = math::load8(v + i);
+                update(pi, mi, vi, math::load8(g + i), r);
+                math::store8(p + i, pi);
                 math::store8(m + i, mi);
                 math::store8(v + i, vi);
-                math::store8(p + i, math::load8(p + i) - r.step_size * mi / denominator);
             }
             return;
         }
