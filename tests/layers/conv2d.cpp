@@ -1,6 +1,9 @@
 #include <ctnn/layers/conv2d.hpp>
 #include <ctnn/layers/depthwise_conv2d.hpp>
 
+#include <cstring>
+#include <vector>
+
 #include "gradient_check.hpp"
 
 using ctnn::padding;
@@ -43,6 +46,43 @@ TEST_CASE("conv2d: gradients match central finite differences") {
     ctnn_test::check_layer_gradients<ctnn::conv2d<3, 3, 3>::bind<shape<5, 6, 2>, 1>>(2, 31);
     ctnn_test::check_layer_gradients<ctnn::conv2d<2, 3, 2, 2, padding::same>::bind<shape<5, 5, 3>, 1>>(1, 32);
     ctnn_test::check_layer_gradients<ctnn::conv2d<4, 1, 1>::bind<shape<3, 3, 2>, 1>>(1, 33);
+}
+
+// A batch runs other loops than one sample does (blocks of pixels; with AVX-512, 16 samples in
+// vector lanes for layers with fewer than 16 output or input channels), which must add the same
+// terms in the same order: a batch of 37 (two groups of 16 and five alone) gives every sample's
+// bits, for the output, dL/dx and the parameter gradients added up sample after sample.
+template <class Bound>
+void check_batch_matches_samples(unsigned seed) {
+    constexpr std::size_t batch = 37, in = Bound::input_shape::size, out = Bound::output_shape::size;
+    std::vector<float> params(Bound::param_count), x(batch * in), dy(batch * out);
+    ctnn::random_generator rng(seed);
+    for (float& v : params) v = rng.uniform<float>(-1.0f, 1.0f);
+    for (float& v : x) v = rng.uniform<float>(-1.0f, 1.0f);
+    for (float& v : dy) v = rng.uniform<float>(-1.0f, 1.0f);
+    params[Bound::param_count - 1] = -0.0f;  // a bias of -0 stays -0 where every term is -0
+    for (std::size_t i = 0; i < in; ++i) x[3 * in + i] = 0.0f;
+    std::vector<float> y(batch * out), dx(batch * in), grads(Bound::param_count, 0.0f);
+    std::vector<float> y1(batch * out), dx1(batch * in), grads1(Bound::param_count, 0.0f);
+    Bound::forward(params.data(), x.data(), y.data(), batch);
+    Bound::backward(params.data(), x.data(), y.data(), dy.data(), dx.data(), grads.data(), batch);
+    for (std::size_t s = 0; s < batch; ++s) {
+        Bound::forward(params.data(), x.data() + s * in, y1.data() + s * out, 1);
+        Bound::backward(params.data(), x.data() + s * in, y1.data() + s * out, dy.data() + s * out,
+                        dx1.data() + s * in, grads1.data(), 1);
+    }
+    CHECK(std::memcmp(y.data(), y1.data(), y.size() * sizeof(float)) == 0);
+    CHECK(std::memcmp(dx.data(), dx1.data(), dx.size() * sizeof(float)) == 0);
+    CHECK(std::memcmp(grads.data(), grads1.data(), grads.size() * sizeof(float)) == 0);
+}
+
+TEST_CASE("conv2d: a batch gives the bits of its samples one at a time") {
+    check_batch_matches_samples<ctnn::conv2d<8, 3, 3, 1, padding::same>::bind<shape<28, 28, 1>, 1>>(41);
+    check_batch_matches_samples<ctnn::conv2d<16, 3, 3, 1, padding::same>::bind<shape<14, 14, 8>, 1>>(42);
+    check_batch_matches_samples<ctnn::conv2d<5, 3, 2>::bind<shape<9, 7, 4>, 1>>(43);
+    check_batch_matches_samples<ctnn::conv2d<12, 5, 5, 1, padding::same>::bind<shape<11, 13, 6>, 1>>(44);
+    check_batch_matches_samples<ctnn::conv2d<3, 2, 4, 1, padding::same>::bind<shape<6, 9, 5>, 1>>(45);
+    check_batch_matches_samples<ctnn::conv2d<4, 3, 3, 2, padding::same>::bind<shape<7, 8, 2>, 1>>(46);
 }
 
 TEST_CASE("depthwise_conv2d: shapes and gradients") {

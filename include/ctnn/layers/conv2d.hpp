@@ -11,6 +11,7 @@
 #include <ctnn/layers/window2d.hpp>
 #include <ctnn/loop_hints.hpp>
 #include <ctnn/padding.hpp>
+#include <ctnn/sample_lanes.hpp>
 #include <ctnn/shape.hpp>
 
 namespace ctnn {
@@ -181,6 +182,15 @@ CTNN_GCC_KEEP_LOOP
                 T kernels[kernel_size][Filters];
                 for (std::size_t f = 0; f < Filters; ++f)
                     for (std::size_t k = 0; k < kernel_size; ++k) kernels[k][f] = params[f * kernel_size + k];
+#if defined(CTNN_SAMPLE_LANES)
+                if constexpr (std::is_same_v<T, float> && lanes_apply<false>) {
+                    const std::size_t groups = batch / detail::lanes::count;
+                    lane_convolution<false>(&kernels[0][0], bias, x, y, groups);
+                    batch -= groups * detail::lanes::count;
+                    x += groups * detail::lanes::count * In::size;
+                    y += groups * detail::lanes::count * output_shape::size;
+                }
+#endif
                 if constexpr (pixel_block == 1) {
                     // Blocks of one pixel compile to lane-by-lane code in GCC 12 (9x slower on M3's
                     // first convolution): interior pixels here, the others through for_each_tap.
@@ -228,6 +238,103 @@ CTNN_GCC_KEEP_LOOP
                         }
             }
         }
+
+#if defined(CTNN_SAMPLE_LANES)
+        // Sixteen samples at once, one per vector lane (ctnn/sample_lanes.hpp), for the forward pass
+        // (x to y) and dL/dx (dy to dx, as input_gradient_gather sums it): each lane adds the same
+        // terms in the same order as the loops for one sample do, so the results are the same bits.
+        // The vector no longer depends on the channel counts: M3's first convolution (8 filters, one
+        // input channel) and the 8-channel dL/dx of its second used half-width vectors before.
+        // Source rows turn into lanes once each, into a ring of KH rows; each output row is turned
+        // back into samples as it is finished. Both live on the stack (at most lanes_stack_limit).
+        template <bool InputGradient>
+        struct lane_pass {
+            static constexpr std::size_t src_height = InputGradient ? out_height : height;
+            static constexpr std::size_t src_width = InputGradient ? out_width : width;
+            static constexpr std::size_t src_channels = InputGradient ? Filters : channels;
+            static constexpr std::size_t dst_height = InputGradient ? height : out_height;
+            static constexpr std::size_t dst_width = InputGradient ? width : out_width;
+            static constexpr std::size_t dst_channels = InputGradient ? channels : Filters;
+            static constexpr std::size_t src_row = src_width * src_channels;
+            static constexpr std::size_t dst_row = dst_width * dst_channels;
+            static constexpr std::size_t stack_floats = (KH * src_row + dst_row) * detail::lanes::count;
+        };
+        // Only where the one-sample loops' vector, the destination channels, is shorter than a
+        // register: with 16 it is full already, and the transposes only add (M3's second forward
+        // convolution, batch 32: 76 us as it was, 84 in lanes).
+        static constexpr std::size_t lanes_stack_limit = 64 * 1024;  // bytes
+        template <bool InputGradient>
+        static constexpr bool lanes_apply = Stride == 1 && lane_pass<InputGradient>::dst_channels < 16 &&
+                                            lane_pass<InputGradient>::stack_floats * sizeof(float) <= lanes_stack_limit;
+
+        // `groups` groups of 16 samples from src to dst. wt holds the kernels as
+        // [tap][source channel][destination channel]; init the first value of each destination
+        // channel's sum (the biases), or null for +0. The forward pass takes the taps in order,
+        // dL/dx from the last to the first (the order of its scatter).
+        template <bool InputGradient>
+        static void lane_convolution(const float* wt, const float* init, const float* src, float* dst,
+                                     std::size_t groups) {
+            using pass = lane_pass<InputGradient>;
+            using detail::lanes::vec;
+            constexpr std::size_t lanes = detail::lanes::count;
+            constexpr std::size_t src_size = InputGradient ? output_shape::size : In::size;
+            constexpr std::size_t dst_size = InputGradient ? In::size : output_shape::size;
+            alignas(64) float ring[KH][pass::src_row * lanes];
+            alignas(64) float row[pass::dst_row * lanes];
+            vec first[pass::dst_channels];
+            for (std::size_t o = 0; o < pass::dst_channels; ++o) first[o] = detail::lanes::broadcast(init ? init[o] : 0.0f);
+            for (std::size_t g = 0; g < groups; ++g, src += lanes * src_size, dst += lanes * dst_size) {
+                std::size_t loaded = 0;  // source rows [0, loaded) have been turned into lanes
+                for (std::size_t r = 0; r < pass::dst_height; ++r) {
+                    // The last source row that output row r reads, plus one.
+                    const std::size_t needed = InputGradient ? r + rows::leading_padding + 1
+                                                             : r + KH - rows::leading_padding;
+                    for (; loaded < needed && loaded < pass::src_height; ++loaded)
+                        detail::lanes::to_lanes<pass::src_row>(src + loaded * pass::src_row, src_size,
+                                                               ring[loaded % KH]);
+                    // Kernel row kh reads source row r + kh - padding (forward) or r + padding - kh
+                    // (dL/dx); null where that row lies outside the source.
+                    const float* src_rows[KH];
+                    for (std::size_t kh = 0; kh < KH; ++kh) {
+                        const std::size_t shifted = InputGradient ? r + rows::leading_padding - kh : r + kh;
+                        const bool inside = InputGradient ? r + rows::leading_padding >= kh && shifted < pass::src_height
+                                                          : shifted >= rows::leading_padding &&
+                                                                shifted - rows::leading_padding < pass::src_height;
+                        src_rows[kh] = inside ? ring[(InputGradient ? shifted : shifted - rows::leading_padding) % KH]
+                                              : nullptr;
+                    }
+                    for (std::size_t q = 0; q < pass::dst_width; ++q) {
+                        vec acc[pass::dst_channels];
+                        for (std::size_t o = 0; o < pass::dst_channels; ++o) acc[o] = first[o];
+#pragma GCC unroll 32
+                        for (std::size_t t = 0; t < KH * KW; ++t) {
+                            const std::size_t kh = InputGradient ? KH - 1 - t / KW : t / KW;
+                            const std::size_t kw = InputGradient ? KW - 1 - t % KW : t % KW;
+                            // Source column plus the leading padding (forward), as an unsigned sum.
+                            const std::size_t sc = InputGradient ? q + cols::leading_padding - kw : q + kw;
+                            const bool column_inside = InputGradient
+                                                           ? q + cols::leading_padding >= kw && sc < pass::src_width
+                                                           : sc >= cols::leading_padding &&
+                                                                 sc - cols::leading_padding < pass::src_width;
+                            if (src_rows[kh] == nullptr || !column_inside) continue;
+                            const float* source = src_rows[kh] + (InputGradient ? sc : sc - cols::leading_padding) *
+                                                                     pass::src_channels * lanes;
+                            const float* w = wt + (kh * KW + kw) * pass::src_channels * pass::dst_channels;
+                            for (std::size_t i = 0; i < pass::src_channels; ++i) {
+                                const vec v = detail::lanes::load(source + i * lanes);
+#pragma GCC unroll 16
+                                for (std::size_t o = 0; o < pass::dst_channels; ++o)
+                                    acc[o] += v * w[i * pass::dst_channels + o];
+                            }
+                        }
+                        for (std::size_t o = 0; o < pass::dst_channels; ++o)
+                            detail::lanes::store(row + (q * pass::dst_channels + o) * lanes, acc[o]);
+                    }
+                    detail::lanes::from_lanes<pass::dst_row>(row, dst + r * pass::dst_row, dst_size);
+                }
+            }
+        }
+#endif
 
         // Kernel gradients of taps [tap0, tap0 + Taps) (all channels and filters) stay in registers
         // while every sample's pixels stream by: each still adds the samples, then the pixels, in
@@ -379,6 +486,15 @@ CTNN_GCC_KEEP_LOOP
                 for (std::size_t t = 0; t < KH * KW; ++t)
                     for (std::size_t c = 0; c < channels; ++c)
                         kernels[t][f][c] = params[f * kernel_size + t * channels + c];
+#if defined(CTNN_SAMPLE_LANES)
+            if constexpr (std::is_same_v<T, float> && lanes_apply<true>) {
+                const std::size_t groups = batch / detail::lanes::count;
+                lane_convolution<true>(&kernels[0][0][0], nullptr, dy, dx, groups);
+                batch -= groups * detail::lanes::count;
+                dy += groups * detail::lanes::count * output_shape::size;
+                dx += groups * detail::lanes::count * In::size;
+            }
+#endif
             for (std::size_t s = 0; s < batch; ++s, dy += output_shape::size, dx += In::size)
                 for (std::size_t ih = 0; ih < height; ++ih)
                     for_each_row_block<input_row>(input_columns_inside, [&](auto part, std::size_t start) {

@@ -1,0 +1,86 @@
+// ctnn/sample_lanes.hpp: sixteen samples side by side, one per lane of a 512-bit vector.
+//
+// A per-sample computation whose order of operations is fixed (a convolution's sums) vectorises
+// over samples without changing a bit: every lane does what the one-sample loop does. Layers whose
+// own vector dimension is short (8 channels fill half an AVX-512 register) gain the most.
+// Samples are stored one after another, so a group of 16 is turned into lanes and back by 16x16
+// transposes. Only where the target has AVX-512 (CTNN_SAMPLE_LANES is then defined): elsewhere
+// the vector would be emulated, and no layer takes this path.
+#pragma once
+#include <cstddef>
+#include <utility>
+
+#if defined(__AVX512F__)
+#define CTNN_SAMPLE_LANES 1
+
+namespace ctnn::detail::lanes {
+
+inline constexpr std::size_t count = 16;
+typedef float vec __attribute__((vector_size(64)));
+
+inline vec load(const float* p) {
+    vec v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+inline void store(float* p, vec v) { __builtin_memcpy(p, &v, sizeof v); }
+inline vec broadcast(float x) {
+    vec v = {};
+    for (std::size_t l = 0; l < count; ++l) v[l] = x;
+    return v;
+}
+
+// One stage of the transpose: rows a (index bit B clear) and c (the row B below it) swap their
+// off-diagonal blocks of B columns. After stages 8, 4, 2 and 1 row j holds column j.
+template <std::size_t B, std::size_t... J>
+inline vec upper_half(vec a, vec c, std::index_sequence<J...>) {
+    return __builtin_shufflevector(a, c, ((J & B) ? count + J - B : J)...);
+}
+template <std::size_t B, std::size_t... J>
+inline vec lower_half(vec a, vec c, std::index_sequence<J...>) {
+    return __builtin_shufflevector(a, c, ((J & B) ? count + J : J + B)...);
+}
+template <std::size_t B>
+inline void transpose_stage(vec (&rows)[count]) {
+    for (std::size_t i = 0; i < count; ++i)
+        if ((i & B) == 0) {
+            const vec a = rows[i], c = rows[i + B];
+            rows[i] = upper_half<B>(a, c, std::make_index_sequence<count>{});
+            rows[i + B] = lower_half<B>(a, c, std::make_index_sequence<count>{});
+        }
+}
+inline void transpose(vec (&rows)[count]) {
+    transpose_stage<8>(rows);
+    transpose_stage<4>(rows);
+    transpose_stage<2>(rows);
+    transpose_stage<1>(rows);
+}
+
+// lanes[i * 16 + s] = samples[s * stride + i] for i < N: N values of 16 samples into lanes.
+template <std::size_t N>
+inline void to_lanes(const float* samples, std::size_t stride, float* lanes) {
+    for (std::size_t i = 0; i + count <= N; i += count) {
+        vec rows[count];
+        for (std::size_t s = 0; s < count; ++s) rows[s] = load(samples + s * stride + i);
+        transpose(rows);
+        for (std::size_t j = 0; j < count; ++j) store(lanes + (i + j) * count, rows[j]);
+    }
+    for (std::size_t i = N / count * count; i < N; ++i)
+        for (std::size_t s = 0; s < count; ++s) lanes[i * count + s] = samples[s * stride + i];
+}
+
+// The way back: samples[s * stride + i] = lanes[i * 16 + s] for i < N.
+template <std::size_t N>
+inline void from_lanes(const float* lanes, float* samples, std::size_t stride) {
+    for (std::size_t i = 0; i + count <= N; i += count) {
+        vec rows[count];
+        for (std::size_t j = 0; j < count; ++j) rows[j] = load(lanes + (i + j) * count);
+        transpose(rows);
+        for (std::size_t s = 0; s < count; ++s) store(samples + s * stride + i, rows[s]);
+    }
+    for (std::size_t i = N / count * count; i < N; ++i)
+        for (std::size_t s = 0; s < count; ++s) samples[s * stride + i] = lanes[i * count + s];
+}
+
+}  // namespace ctnn::detail::lanes
+#endif
