@@ -340,11 +340,11 @@ CTNN_GCC_KEEP_LOOP
         // while every sample's pixels stream by: each still adds the samples, then the pixels, in
         // order. A (tap, channel) row of dkernels loaded and stored per pixel bound M3's second
         // convolution by its stores (batch 32: 190 us; blocked 100 us). With `dbias` the bias
-        // gradients ride along, in the same order. Layers with fewer than 4 input channels (the
-        // first, as a rule) take at most a kernel row of taps per pass: fewer unrolled terms to
-        // compile (M3 with training, g++ -O2: 1.29 -> 1.22 s user) for a slower step (590 -> 615 us).
+        // gradients ride along, in the same order. All taps in one pass where they fit: each
+        // accumulator is one chain of additions, so a pass needs many of them to fill the adders
+        // (M3's first convolution, 9 chains of 8 filters: 55 us; in passes of a kernel row, 90 to 130).
         static constexpr std::size_t gradient_accumulators = 384;  // 24 vectors of 16 floats
-        static constexpr std::size_t gradient_taps_per_pass = channels < 4 ? KW : KH * KW;
+        static constexpr std::size_t gradient_taps_per_pass = KH * KW;
         static constexpr std::size_t gradient_taps =
             channels * Filters > gradient_accumulators ? 0
             : gradient_accumulators / (channels * Filters) < gradient_taps_per_pass
@@ -353,8 +353,10 @@ CTNN_GCC_KEEP_LOOP
 
         // One pixel's terms for the accumulators of taps [tap0, tap0 + Taps); with Checked, taps in
         // the padding are skipped.
+        // Inline always: out of line, clang passed the accumulators through memory (M3's step,
+        // clang -O3: add_kernel_gradient_pixel alone took 28% of it).
         template <std::size_t Taps, bool Checked, class T>
-        static void add_kernel_gradient_pixel(T (&acc)[Taps * channels][Filters], const T* g, const T* x,
+        [[gnu::always_inline]] static inline void add_kernel_gradient_pixel(T (&acc)[Taps * channels][Filters], const T* g, const T* x,
                                               std::size_t oh, std::size_t ow, std::size_t tap0) {
 #pragma GCC unroll 64
             for (std::size_t t = 0; t < Taps; ++t) {
@@ -367,7 +369,7 @@ CTNN_GCC_KEEP_LOOP
 #pragma GCC unroll 64
                 for (std::size_t c = 0; c < channels; ++c) {
                     const T xc = xt[c];
-#pragma GCC unroll 1
+CTNN_GCC_KEEP_LOOP
                     for (std::size_t f = 0; f < Filters; ++f) acc[t * channels + c][f] += g[f] * xc;
                 }
             }
@@ -391,7 +393,7 @@ CTNN_GCC_KEEP_LOOP
                     for (std::size_t ow = 0; ow < out_width; ++ow) {
                         const T* g = dy + (oh * out_width + ow) * Filters;
                         if (with_bias)
-#pragma GCC unroll 1
+CTNN_GCC_KEEP_LOOP
                             for (std::size_t f = 0; f < Filters; ++f) bias_acc[f] += g[f];
                         if (interior(oh, ow))
                             add_kernel_gradient_pixel<Taps, false>(acc, g, x, oh, ow, tap0);
