@@ -10,6 +10,7 @@
 #include <boost/mp11/list.hpp>
 
 #include <ctnn/error.hpp>
+#include <ctnn/fused_activation.hpp>
 #include <ctnn/parameters.hpp>
 #include <ctnn/shape.hpp>
 #include <ctnn/tensor.hpp>
@@ -281,10 +282,7 @@ public:
                         training_workspace<sequential, T, Capacity>& ws) {
         require_same_model<M>();
         [&]<class... Runner, std::size_t... I>(boost::mp11::mp_list<Runner...>, std::index_sequence<I...>) {
-            (detail::forward_training<Runner>(params.data() + param_offsets[I], train_input<I>(x, ws),
-                                              ws.template activation<I>(), batch, layer_context<I>(ws),
-                                              ws.template saved<I>()),
-             ...);
+            (forward_layer<I, Runner>(params.data(), x, batch, ws), ...);
         }(runners{}, std::make_index_sequence<layer_count>{});
     }
 
@@ -443,6 +441,19 @@ private:
         return {detail::mix64(ws.context.noise_key, I)};
     }
 
+    // A layer followed by an activation it can apply writes the activation's output itself, and
+    // the activation's forward is skipped (ctnn/fused_activation.hpp); its own output is not kept.
+    template <std::size_t I, class Runner, class T, class Workspace>
+    static void forward_layer(const T* params, const T* x, std::size_t batch, Workspace& ws) {
+        if constexpr (detail::writes_next_output<runners, I>())
+            Runner::template forward_activated<typename boost::mp11::mp_at_c<runners, I + 1>::activation>(
+                params + param_offsets[I], train_input<I>(x, ws), ws.template activation<I + 1>(), batch);
+        else if constexpr (!detail::output_written_before<runners, I>())
+            detail::forward_training<Runner>(params + param_offsets[I], train_input<I>(x, ws),
+                                             ws.template activation<I>(), batch, layer_context<I>(ws),
+                                             ws.template saved<I>());
+    }
+
     template <std::size_t I, class Runner, bool Assign, class T, class Workspace>
     static void backward_layer(const T* params, const T* x, std::size_t batch, Workspace& ws, T* grads, T* dx) {
         T* layer_dx = nullptr;
@@ -487,7 +498,8 @@ struct stream_state {
 
 // Everything a training step keeps between forward and backward, for up to `Capacity` samples
 // at once: Model::training_workspace_bytes<T, Capacity>. Each layer's outputs for the batch are
-// contiguous, sample after sample.
+// contiguous, sample after sample. A layer that applies the activation after it (a conv2d before
+// a relu: ctnn/fused_activation.hpp) writes only the activation's output; its own is not kept.
 template <class Model, class T = float, std::size_t Capacity = 1>
 struct training_workspace {
     static_assert(Capacity > 0, "ctnn::training_workspace needs room for at least one sample");

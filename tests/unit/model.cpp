@@ -1,4 +1,6 @@
 #include <cmath>
+#include <cstring>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
@@ -51,6 +53,49 @@ TEST_CASE("infer and training forward agree bit for bit") {
         const auto y_train = mixed_net::forward(p, x, ws);
         const auto y_infer = mixed_net::infer(p, x);
         for (std::size_t i = 0; i < 3; ++i) CHECK(y_infer[i] == y_train[i]);
+    }
+}
+
+// conv2d applies the activation after it when that activation's derivative reads only its output
+// (ctnn/fused_activation.hpp): relu and tanh here, not leaky_relu. The activations' outputs must
+// be the bits of running the layers one at a time, and infer (which does not fuse) must agree.
+using fused_cnn = sequential<input<9, 8, 2>, conv2d<5, 3, 3, 1, padding::same>, relu, conv2d<4, 2, 2>, ctnn::tanh,
+                             conv2d<3, 3, 3, 1, padding::same>, leaky_relu<std::ratio<1, 10>>, flatten, dense<2>>;
+
+TEST_CASE("a conv2d writes the output of the activation after it, with the same bits") {
+    using runners = fused_cnn::runners;
+    static_assert(detail::writes_next_output<runners, 0>() && detail::output_written_before<runners, 1>());
+    static_assert(detail::writes_next_output<runners, 2>() && detail::output_written_before<runners, 3>());
+    static_assert(!detail::writes_next_output<runners, 4>() && !detail::output_written_before<runners, 5>());
+    static_assert(!detail::writes_next_output<runners, 1>() && !detail::writes_next_output<runners, 6>());
+    parameters<fused_cnn> p;
+    initialize(p, 21, initializer::he_uniform);
+    random_generator rng(22);
+    constexpr std::size_t batch = 20;  // with AVX-512, a group of 16 samples in lanes and 4 alone
+    std::vector<float> x(batch * fused_cnn::input_shape::size);
+    for (float& v : x) v = rng.uniform<float>(-1, 1);
+    auto ws = std::make_unique<training_workspace<fused_cnn, float, batch>>();
+    fused_cnn::forward(p, x.data(), batch, *ws);
+
+    // The same layers one at a time, each on the previous one's output.
+    std::vector<float> a(x), b;
+    const auto run = [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const float* expected) {
+        b.assign(batch * fused_cnn::output_sizes[I], 0.0f);
+        fused_cnn::layer<I>::forward(p.data() + fused_cnn::param_offsets[I], a.data(), b.data(), batch);
+        if (expected != nullptr) CHECK(std::memcmp(b.data(), expected, b.size() * sizeof(float)) == 0);
+        a.swap(b);
+    };
+    run(std::integral_constant<std::size_t, 0>{}, nullptr);  // not kept: the relu's output is
+    run(std::integral_constant<std::size_t, 1>{}, ws->activation<1>());
+    run(std::integral_constant<std::size_t, 2>{}, nullptr);
+    run(std::integral_constant<std::size_t, 3>{}, ws->activation<3>());
+    run(std::integral_constant<std::size_t, 4>{}, ws->activation<4>());
+    run(std::integral_constant<std::size_t, 5>{}, ws->activation<5>());
+    for (std::size_t s = 0; s < batch; ++s) {
+        tensor<float, fused_cnn::input_shape> one;
+        std::memcpy(one.data(), x.data() + s * one.size, sizeof(float) * one.size);
+        const auto y = fused_cnn::infer(p, one);
+        CHECK(std::memcmp(y.data(), ws->output(s).data(), sizeof(float) * y.size) == 0);
     }
 }
 

@@ -7,6 +7,7 @@
 #include <ctnn/emit/c.hpp>
 #include <ctnn/emit/window.hpp>
 #include <ctnn/error.hpp>
+#include <ctnn/fused_activation.hpp>
 #include <ctnn/initializer.hpp>
 #include <ctnn/layers/window2d.hpp>
 #include <ctnn/loop_hints.hpp>
@@ -125,7 +126,7 @@ struct conv2d {
         }
 
         // Output pixels [ow0, ow0 + Pixels) of row oh of one sample (x, y).
-        template <std::size_t Pixels, row_part Part, class T>
+        template <std::size_t Pixels, row_part Part, class Activation, class T>
         static void forward_block(const T (&kernels)[kernel_size][Filters], const T* bias, const T* x, T* y,
                                   std::size_t oh, std::size_t start) {
             const std::size_t ow0 = Part == row_part::first ? 0 : Part == row_part::last ? out_width - Pixels : start;
@@ -153,11 +154,12 @@ CTNN_GCC_KEEP_LOOP
                     }
             }
             for (std::size_t p = 0; p < Pixels; ++p)
-                for (std::size_t f = 0; f < Filters; ++f) y[(oh * out_width + ow0 + p) * Filters + f] = acc[p][f];
+                for (std::size_t f = 0; f < Filters; ++f)
+                    y[(oh * out_width + ow0 + p) * Filters + f] = Activation::apply(acc[p][f]);
         }
 
         // One interior output pixel (x0 at its window origin), for layers whose pixels go alone.
-        template <class T>
+        template <class Activation, class T>
         static void forward_interior(const T (&kernels)[kernel_size][Filters], const T* bias, const T* x0, T* out) {
             T acc[Filters];
             for (std::size_t f = 0; f < Filters; ++f) acc[f] = bias[f];
@@ -169,14 +171,20 @@ CTNN_GCC_KEEP_LOOP
 CTNN_GCC_KEEP_LOOP
                         for (std::size_t f = 0; f < Filters; ++f) acc[f] += wc[f] * xc;
                     }
-            for (std::size_t f = 0; f < Filters; ++f) out[f] = acc[f];
+            for (std::size_t f = 0; f < Filters; ++f) out[f] = Activation::apply(acc[f]);
         }
 
         // Bias first, then kernel rows, columns and channels in order; taps in the padding are skipped.
         // Out of line: inlined into Model::infer with the parameters a global, GCC 12 kept the
         // blocks' sums in memory and ran them one float at a time (M3 inference 100 us, not 6).
         template <class T>
-        [[gnu::noinline]] static void forward(const T* params, const T* x, T* y, std::size_t batch) {
+        static void forward(const T* params, const T* x, T* y, std::size_t batch) {
+            forward_activated<detail::no_activation>(params, x, y, batch);
+        }
+
+        // The same, with Activation::apply on each output (ctnn/fused_activation.hpp).
+        template <class Activation, class T>
+        [[gnu::noinline]] static void forward_activated(const T* params, const T* x, T* y, std::size_t batch) {
             const T* bias = params + Filters * kernel_size;
             if constexpr (filters_innermost) {
                 T kernels[kernel_size][Filters];
@@ -185,7 +193,7 @@ CTNN_GCC_KEEP_LOOP
 #if defined(CTNN_SAMPLE_LANES)
                 if constexpr (std::is_same_v<T, float> && lanes_apply<false>) {
                     const std::size_t groups = batch / detail::lanes::count;
-                    lane_convolution<false>(&kernels[0][0], bias, x, y, groups);
+                    lane_convolution<false, Activation>(&kernels[0][0], bias, x, y, groups);
                     batch -= groups * detail::lanes::count;
                     x += groups * detail::lanes::count * In::size;
                     y += groups * detail::lanes::count * output_shape::size;
@@ -199,7 +207,7 @@ CTNN_GCC_KEEP_LOOP
                             for (std::size_t ow = 0; ow < out_width; ++ow) {
                                 T* out = y + (oh * out_width + ow) * Filters;
                                 if (interior(oh, ow)) {
-                                    forward_interior(kernels, bias, x + window_origin(oh, ow), out);
+                                    forward_interior<Activation>(kernels, bias, x + window_origin(oh, ow), out);
                                     continue;
                                 }
                                 T acc[Filters];
@@ -213,14 +221,15 @@ CTNN_GCC_KEEP_LOOP
                                         for (std::size_t f = 0; f < Filters; ++f) acc[f] += wc[f] * xc;
                                     }
                                 });
-                                for (std::size_t f = 0; f < Filters; ++f) out[f] = acc[f];
+                                for (std::size_t f = 0; f < Filters; ++f) out[f] = Activation::apply(acc[f]);
                             }
                     return;
                 }
                 for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size)
                     for (std::size_t oh = 0; oh < out_height; ++oh)
                         for_each_row_block<output_row>(output_columns_inside, [&](auto part, std::size_t start) {
-                            forward_block<output_row::size, decltype(part)::value>(kernels, bias, x, y, oh, start);
+                            forward_block<output_row::size, decltype(part)::value, Activation>(kernels, bias, x, y, oh,
+                                                                                           start);
                         });
                 return;
             }
@@ -234,7 +243,7 @@ CTNN_GCC_KEEP_LOOP
                                 const T* wp = w + tap * channels;
                                 for (std::size_t c = 0; c < channels; ++c) acc += wp[c] * x[xo + c];
                             });
-                            y[(oh * out_width + ow) * Filters + f] = acc;
+                            y[(oh * out_width + ow) * Filters + f] = Activation::apply(acc);
                         }
             }
         }
@@ -270,8 +279,9 @@ CTNN_GCC_KEEP_LOOP
         // `groups` groups of 16 samples from src to dst. wt holds the kernels as
         // [tap][source channel][destination channel]; init the first value of each destination
         // channel's sum (the biases), or null for +0. The forward pass takes the taps in order,
-        // dL/dx from the last to the first (the order of its scatter).
-        template <bool InputGradient>
+        // dL/dx from the last to the first (the order of its scatter). Activation::apply is applied
+        // to each finished output value.
+        template <bool InputGradient, class Activation = detail::no_activation>
         static void lane_convolution(const float* wt, const float* init, const float* src, float* dst,
                                      std::size_t groups) {
             using pass = lane_pass<InputGradient>;
@@ -330,6 +340,7 @@ CTNN_GCC_KEEP_LOOP
                         for (std::size_t o = 0; o < pass::dst_channels; ++o)
                             detail::lanes::store(row + (q * pass::dst_channels + o) * lanes, acc[o]);
                     }
+                    for (float& v : row) v = Activation::apply(v);
                     detail::lanes::from_lanes<pass::dst_row>(row, dst + r * pass::dst_row, dst_size);
                 }
             }

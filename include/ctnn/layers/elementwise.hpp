@@ -33,6 +33,7 @@ struct elementwise {
     template <class In, std::size_t Position>
     struct bind {
         using layer = Activation;
+        using activation = Activation;  // what the layer before may apply itself (fused_activation.hpp)
         using input_shape = In;
         using output_shape = In;
         static constexpr std::size_t param_count = 0;
@@ -44,10 +45,13 @@ struct elementwise {
             for (std::size_t i = 0; i < batch * In::size; ++i) y[i] = Activation::apply(x[i]);
         }
 
+        // x is not read when the derivative does not need it: the layer before may not have written
+        // it (ctnn/fused_activation.hpp).
         template <class T>
         static void backward(const T*, const T* x, const T* y, const T* dy, T* dx, T*, std::size_t batch) {
             if (dx == nullptr) return;
-            for (std::size_t i = 0; i < batch * In::size; ++i) dx[i] = dy[i] * Activation::derivative(x[i], y[i]);
+            for (std::size_t i = 0; i < batch * In::size; ++i)
+                dx[i] = dy[i] * Activation::derivative(emit_traits.backward_reads_input ? x[i] : T(0), y[i]);
         }
 
         // Generated C (ctnn-gen), one sample. Each value is read before it is written, so the output

@@ -12,18 +12,20 @@ struct relu : elementwise<relu> {
     static constexpr std::size_t flops_per_value = 1;
     template <class T>
     static T apply(T x) { return x > T(0) ? x : T(0); }
-    // The derivative at 0 is taken as 0, as PyTorch does.
+    // The derivative at 0 is taken as 0, as PyTorch does. It reads the output, which is positive
+    // exactly where the input is (a NaN input gives 0): so the layer before may write the output
+    // directly and no pass keeps the input (model.hpp, fused activations).
     template <class T>
-    static T derivative(T x, T) { return x > T(0) ? T(1) : T(0); }
+    static T derivative(T, T y) { return y > T(0) ? T(1) : T(0); }
 
     // Generated C: the same expressions.
     static constexpr bool emit_pass_through = false;
-    static constexpr bool derivative_reads_input = true;
-    static constexpr bool derivative_reads_output = false;
+    static constexpr bool derivative_reads_input = false;
+    static constexpr bool derivative_reads_output = true;
     template <emit::writer W>
     static void emit_apply(W& c, std::string_view x) { c.put(x, " > 0.0f ? ", x, " : 0.0f"); }
     template <emit::writer W>
-    static void emit_derivative(W& c, std::string_view x, std::string_view) { c.put(x, " > 0.0f ? 1.0f : 0.0f"); }
+    static void emit_derivative(W& c, std::string_view, std::string_view y) { c.put(y, " > 0.0f ? 1.0f : 0.0f"); }
 };
 
 }  // namespace ctnn
