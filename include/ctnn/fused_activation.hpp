@@ -7,9 +7,18 @@
 // (its forward with Activation::apply on each output value, the same expression the activation's
 // own pass evaluates) writes the activation's output directly, and the activation's forward is
 // skipped. Its own output is then never written, so only activations whose derivative reads their
-// output alone qualify (relu, identity): their backward is unchanged.
+// output alone qualify (relu, identity, tanh, sigmoid): their backward is unchanged.
+//
+// Backward, the other way round: the layer after such an activation reads the activation's output
+// as its input. One that provides
+//   backward_activated<Activation>(params, x, y, dy, dx, dparams, batch)
+// (its backward with each dL/dx value multiplied by Activation::derivative of its input, the
+// activation's own expression) writes dL/d(the activation's input), and the activation's backward
+// is skipped (M3: max_pool2d after relu, whose backward pass read and wrote 800 KB three times).
 #pragma once
+#include <array>
 #include <cstddef>
+#include <utility>
 
 #include <boost/mp11/algorithm.hpp>
 
@@ -49,6 +58,52 @@ constexpr bool output_written_before() {
         return writes_next_output<Runners, I - 1>();
     else
         return false;
+}
+
+template <class Previous, class Bound>
+constexpr bool applies_previous_derivative() {
+    if constexpr (requires { typename Previous::activation; } && Bound::param_count == 0) {
+        using activation = typename Previous::activation;
+        return !activation::derivative_reads_input &&
+               requires(const float* in, float* out) {
+                   Bound::template backward_activated<activation>(in, in, in, in, out, out, 1);
+               };
+    } else {
+        return false;
+    }
+}
+
+// Layer I writes dL/d(input of layer I - 1), or layer I + 1 writes layer I's.
+template <class Runners, std::size_t I>
+constexpr bool writes_previous_input_gradient() {
+    if constexpr (I > 0)
+        return applies_previous_derivative<boost::mp11::mp_at_c<Runners, I - 1>, boost::mp11::mp_at_c<Runners, I>>();
+    else
+        return false;
+}
+template <class Runners, std::size_t I>
+constexpr bool input_gradient_written_after() {
+    if constexpr (I + 1 < boost::mp11::mp_size<Runners>::value)
+        return writes_previous_input_gradient<Runners, I + 1>();
+    else
+        return false;
+}
+
+// Which of the two gradient buffers that alternate down the layers holds dL/d(output of layer I):
+// the last layer's is buffer 0, and each layer that runs a backward writes the other one. A
+// layer whose backward another writes is passed over.
+template <class Runners>
+constexpr auto gradient_buffers() {
+    constexpr std::size_t count = boost::mp11::mp_size<Runners>::value;
+    constexpr auto skipped = []<std::size_t... I>(std::index_sequence<I...>) {
+        return std::array<bool, count>{input_gradient_written_after<Runners, I>()...};
+    }(std::make_index_sequence<count>{});
+    std::array<std::size_t, count> buffers{};
+    for (std::size_t i = count - 1; i > 0; --i) {
+        const std::size_t writer = skipped[i] ? i + 1 : i;  // whose backward writes dL/d(output of i - 1)
+        buffers[i - 1] = 1 - buffers[writer];
+    }
+    return buffers;
 }
 
 }  // namespace ctnn::detail

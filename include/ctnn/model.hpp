@@ -238,6 +238,8 @@ public:
     static constexpr std::array<std::size_t, layer_count> saved_offsets =
         detail::exclusive_prefix_sum(figures::saved_sizes);
     static constexpr std::size_t saved_base = activations_size + 2 * gradient_buffer_size;
+    // Which of the two holds dL/d(output of layer I) (ctnn/fused_activation.hpp).
+    static constexpr std::array<std::size_t, layer_count> gradient_buffers = detail::gradient_buffers<runners>();
     static constexpr std::size_t training_workspace_size_per_sample = saved_base + detail::sum(figures::saved_sizes);
     static constexpr std::size_t training_workspace_size = training_workspace_size_per_sample;
     template <class T = float>
@@ -332,6 +334,9 @@ public:
     static void backward_from(const parameters<M, T>& params, const T* x, std::size_t batch,
                               training_workspace<sequential, T, Capacity>& ws, parameters<M, T>& grads, T* dx) {
         require_same_model<M>();
+        static_assert(!detail::input_gradient_written_after<runners, Last>(),
+                      "ctnn: backward_from<Last> cannot start at an activation whose backward the layer after it "
+                      "performs (ctnn/fused_activation.hpp): start at that layer");
         if constexpr (Assign)
             for (std::size_t i = param_offsets[Last] + param_counts[Last]; i < param_count; ++i) grads.values[i] = T(0);
         [&]<class... Runner, std::size_t... R>(boost::mp11::mp_list<Runner...>, std::index_sequence<R...>) {
@@ -454,23 +459,35 @@ private:
                                              ws.template saved<I>());
     }
 
+    // dL/d(input of layer I): the model's dx for the first layer.
+    template <std::size_t I, class T, class Workspace>
+    static T* input_gradient(Workspace& ws, T* dx) {
+        if constexpr (I == 0)
+            return dx;
+        else
+            return ws.template output_gradient<I - 1>();
+    }
+
+    // An activation whose backward the layer after it performs is passed over; that layer writes
+    // dL/d(the activation's input) (ctnn/fused_activation.hpp).
     template <std::size_t I, class Runner, bool Assign, class T, class Workspace>
     static void backward_layer(const T* params, const T* x, std::size_t batch, Workspace& ws, T* grads, T* dx) {
-        T* layer_dx = nullptr;
-        if constexpr (I == 0)
-            layer_dx = dx;
-        else
-            layer_dx = ws.template output_gradient<I - 1>();
-        if constexpr (Assign)
+        if constexpr (detail::input_gradient_written_after<runners, I>())
+            return;
+        else if constexpr (detail::writes_previous_input_gradient<runners, I>())
+            Runner::template backward_activated<typename boost::mp11::mp_at_c<runners, I - 1>::activation>(
+                params + param_offsets[I], train_input<I>(x, ws), ws.template activation<I>(),
+                ws.template output_gradient<I>(), input_gradient<I - 1>(ws, dx), grads + param_offsets[I], batch);
+        else if constexpr (Assign)
             detail::backward_training_assign<Runner>(params + param_offsets[I], train_input<I>(x, ws),
                                                      ws.template activation<I>(), ws.template output_gradient<I>(),
-                                                     layer_dx, grads + param_offsets[I], batch, layer_context<I>(ws),
-                                                     ws.template saved<I>());
+                                                     input_gradient<I>(ws, dx), grads + param_offsets[I], batch,
+                                                     layer_context<I>(ws), ws.template saved<I>());
         else
             detail::backward_training<Runner>(params + param_offsets[I], train_input<I>(x, ws),
-                                              ws.template activation<I>(), ws.template output_gradient<I>(), layer_dx,
-                                              grads + param_offsets[I], batch, layer_context<I>(ws),
-                                              ws.template saved<I>());
+                                              ws.template activation<I>(), ws.template output_gradient<I>(),
+                                              input_gradient<I>(ws, dx), grads + param_offsets[I], batch,
+                                              layer_context<I>(ws), ws.template saved<I>());
     }
 };
 
@@ -525,10 +542,11 @@ struct training_workspace {
     T* saved() {
         return values + Capacity * (Model::saved_base + Model::saved_offsets[I]);
     }
-    // dL/d(outputs of layer I) for the whole batch; two buffers alternate down the layers.
+    // dL/d(outputs of layer I) for the whole batch; two buffers alternate down the layers
+    // (Model::gradient_buffers).
     template <std::size_t I>
     T* output_gradient() {
-        return values + Capacity * (Model::activations_size + (I % 2) * Model::gradient_buffer_size);
+        return values + Capacity * (Model::activations_size + Model::gradient_buffers[I] * Model::gradient_buffer_size);
     }
 
     // The model's output for sample `b` of the last forward().

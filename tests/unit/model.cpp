@@ -99,6 +99,57 @@ TEST_CASE("a conv2d writes the output of the activation after it, with the same 
     }
 }
 
+// max_pool2d performs the backward of the activation before it when that activation's derivative
+// reads only its output (the pool's input): the model's gradients must be the bits of every layer's
+// own backward run one after another. Pools of 2 tile their input (the derivative is applied as dx
+// is written); 3 with stride 2 overlap (a pass after the windows).
+using pooled_cnn = sequential<input<8, 8, 2>, conv2d<4, 3, 3, 1, padding::same>, relu, max_pool2d<2>, conv2d<3, 2, 2>,
+                              ctnn::tanh, max_pool2d<3, 2, padding::same>, leaky_relu<std::ratio<1, 10>>, max_pool2d<2>,
+                              flatten, dense<3>>;
+
+TEST_CASE("a max_pool2d performs the backward of the activation before it, with the same bits") {
+    using net = pooled_cnn;
+    using runners = net::runners;
+    static_assert(detail::writes_previous_input_gradient<runners, 2>() && detail::input_gradient_written_after<runners, 1>());
+    static_assert(detail::writes_previous_input_gradient<runners, 5>() && detail::input_gradient_written_after<runners, 4>());
+    static_assert(!detail::writes_previous_input_gradient<runners, 7>());  // leaky_relu reads its input
+    parameters<net> p;
+    initialize(p, 31, initializer::he_uniform);
+    random_generator rng(32);
+    constexpr std::size_t batch = 5, last = net::layer_count - 1;
+    std::vector<float> x(batch * net::input_shape::size), dy(batch * net::output_shape::size);
+    for (float& v : x) v = rng.uniform<float>(-1, 1);
+    for (float& v : dy) v = rng.uniform<float>(-1, 1);
+    auto ws = std::make_unique<training_workspace<net, float, batch>>();
+    net::forward(p, x.data(), batch, *ws);
+    std::memcpy(ws->output_gradient<last>(), dy.data(), dy.size() * sizeof(float));
+    auto grads = std::make_unique<parameters<net>>();
+    grads->values.fill(0.0f);
+    std::vector<float> dx(x.size());
+    net::backward(p, x.data(), batch, *ws, *grads, dx.data());
+
+    // Every layer alone: forward keeping each output, then backward from the last layer down.
+    std::vector<std::vector<float>> outputs(net::layer_count + 1);
+    outputs[0] = x;
+    std::vector<float> expected_grads(net::param_count, 0.0f), gradient = dy;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        ((outputs[I + 1].assign(batch * net::output_sizes[I], 0.0f),
+          net::layer<I>::forward(p.data() + net::param_offsets[I], outputs[I].data(), outputs[I + 1].data(), batch)),
+         ...);
+        constexpr std::size_t count = sizeof...(I);
+        ((void)[&] {
+            constexpr std::size_t layer = count - 1 - I;
+            std::vector<float> below(outputs[layer].size());
+            net::layer<layer>::backward(p.data() + net::param_offsets[layer], outputs[layer].data(),
+                                        outputs[layer + 1].data(), gradient.data(), below.data(),
+                                        expected_grads.data() + net::param_offsets[layer], batch);
+            gradient.swap(below);
+        }(), ...);
+    }(std::make_index_sequence<net::layer_count>{});
+    CHECK(std::memcmp(dx.data(), gradient.data(), dx.size() * sizeof(float)) == 0);
+    CHECK(std::memcmp(grads->data(), expected_grads.data(), expected_grads.size() * sizeof(float)) == 0);
+}
+
 TEST_CASE("whole-model backward matches central finite differences (input and parameters)") {
     parameters<mixed_net, double> p;
     initialize(p, 17, initializer::he_uniform);

@@ -2,9 +2,11 @@
 #pragma once
 #include <cstddef>
 #include <string_view>
+#include <type_traits>
 
 #include <ctnn/emit/c.hpp>
 #include <ctnn/emit/window.hpp>
+#include <ctnn/fused_activation.hpp>
 #include <ctnn/layers/pool2d.hpp>
 
 namespace ctnn {
@@ -79,7 +81,17 @@ struct max_pool2d {
         // +0 plus its one term, the same bits, without a pass that zeroes dx first and reloads it
         // (M3's pools, batch 32: 53 -> 40 us and 22 -> 16 us).
         template <class T>
-        static void backward(const T*, const T* x, const T* y, const T* dy, T* dx, T*, std::size_t batch) {
+        static void backward(const T* params, const T* x, const T* y, const T* dy, T* dx, T* dparams,
+                             std::size_t batch) {
+            backward_activated<detail::no_activation>(params, x, y, dy, dx, dparams, batch);
+        }
+
+        // The same, each dL/dx value then multiplied by Activation::derivative of the input, as the
+        // activation before this layer computes it (ctnn/fused_activation.hpp): where windows tile
+        // the input as its one term is written, elsewhere in a pass after the sample's windows.
+        template <class Activation, class T>
+        static void backward_activated(const T*, const T* x, const T* y, const T* dy, T* dx, T*, std::size_t batch) {
+            constexpr bool activated = !std::is_same_v<Activation, detail::no_activation>;
             if (dx == nullptr) return;
             for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size, dy += output_shape::size,
                              dx += In::size) {
@@ -112,12 +124,17 @@ struct max_pool2d {
                             for (std::size_t t = 0; t < taps; ++t)
                                 for (std::size_t c = 0; c < channels; ++c) {
                                     T& out = dx[origin + tap_offset(t) + c];
-                                    out = windows_tile ? share[t][c] : out + share[t][c];
+                                    if constexpr (windows_tile && activated)
+                                        out = share[t][c] * Activation::derivative(T(0), value[t][c]);
+                                    else
+                                        out = windows_tile ? share[t][c] : out + share[t][c];
                                 }
                         } else {
                             window_backward(x, dx, oh, ow, top, pending);
                         }
                     }
+                if constexpr (activated && !(whole_windows && windows_tile))
+                    for (std::size_t i = 0; i < In::size; ++i) dx[i] = dx[i] * Activation::derivative(T(0), x[i]);
             }
         }
 
