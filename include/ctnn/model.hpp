@@ -140,18 +140,32 @@ constexpr std::size_t sum(const std::array<std::size_t, N>& values) {
     return total;
 }
 
-// Inference keeps only the intermediate outputs (layers 0..N-2; the last writes to the caller).
-// Layer i writes at the front of the arena when i is even and at its back when i is odd, so
-// each layer's input and output never overlap while the arena is as large as the largest
-// adjacent pair: no bigger than two ping-pong buffers, often smaller.
+// Inference keeps only the intermediate outputs (layers 0..N-2; the last writes to the caller),
+// and of those only the ones that are written: a layer that applies the activation after it
+// writes that activation's output instead of its own (ctnn/fused_activation.hpp). The written
+// outputs alternate between the front of the arena and its back, so each layer's input and output
+// never overlap while the arena is as large as the largest adjacent pair: no bigger than two
+// ping-pong buffers, often smaller.
 template <std::size_t N>
-constexpr std::size_t inference_arena_size(const std::array<std::size_t, N>& outputs) {
+struct inference_plan {
+    std::array<bool, N> at_back{};  // where layer i's output goes, if it is written
     std::size_t size = 0;
+};
+template <std::size_t N>
+constexpr inference_plan<N> plan_inference(const std::array<std::size_t, N>& outputs,
+                                           const std::array<bool, N>& unwritten) {
+    inference_plan<N> plan;
+    bool back = false;
+    std::size_t previous = N;  // the last written intermediate output so far
     for (std::size_t i = 0; i + 1 < N; ++i) {
-        size = larger(size, outputs[i]);
-        if (i + 2 < N) size = larger(size, outputs[i] + outputs[i + 1]);
+        if (unwritten[i]) continue;
+        plan.at_back[i] = back;
+        back = !back;
+        plan.size = larger(plan.size, outputs[i]);
+        if (previous != N) plan.size = larger(plan.size, outputs[previous] + outputs[i]);
+        previous = i;
     }
-    return size;
+    return plan;
 }
 
 template <std::size_t N>
@@ -227,7 +241,14 @@ public:
     static constexpr std::size_t flops = detail::sum(figures::flops);
 
     // Sizes in values; the *_bytes templates give bytes for a value type.
-    static constexpr std::size_t inference_scratch_size = detail::inference_arena_size(figures::output_sizes);
+private:
+    static constexpr auto inference_plan = detail::plan_inference(
+        figures::output_sizes, []<std::size_t... I>(std::index_sequence<I...>) {
+            return std::array<bool, layer_count>{detail::writes_next_output<runners, I>()...};
+        }(std::make_index_sequence<layer_count>{}));
+
+public:
+    static constexpr std::size_t inference_scratch_size = inference_plan.size;
     // Training keeps every layer's output for backward, plus two gradient buffers that alternate,
     // plus what layers save for their own backward (recurrent gates); all of it once per sample of
     // the largest batch.
@@ -271,8 +292,7 @@ public:
     template <class T>
     static void infer_raw(const T* params, const T* x, T* y, T* scratch) {
         [&]<class... Runner, std::size_t... I>(boost::mp11::mp_list<Runner...>, std::index_sequence<I...>) {
-            (Runner::forward(params + param_offsets[I], infer_input<I>(x, scratch), infer_output<I>(y, scratch), 1),
-             ...);
+            (infer_layer<I, Runner>(params, x, y, scratch), ...);
         }(runners{}, std::make_index_sequence<layer_count>{});
     }
 
@@ -417,9 +437,10 @@ private:
 
     template <std::size_t I, class T>
     static T* infer_output(T* y, T* scratch) {
+        static_assert(!detail::writes_next_output<runners, I>(), "this layer's output is not written");
         if constexpr (I + 1 == layer_count)
             return y;
-        else if constexpr (I % 2 == 0)
+        else if constexpr (!inference_plan.at_back[I])
             return scratch;
         else
             return scratch + (inference_scratch_size - output_sizes[I]);
@@ -430,6 +451,16 @@ private:
             return x;
         else
             return infer_output<I - 1>(static_cast<T*>(nullptr), scratch);
+    }
+
+    // As in the training forward, a layer that can applies the activation after it.
+    template <std::size_t I, class Runner, class T>
+    static void infer_layer(const T* params, const T* x, T* y, T* scratch) {
+        if constexpr (detail::writes_next_output<runners, I>())
+            Runner::template forward_activated<typename boost::mp11::mp_at_c<runners, I + 1>::activation>(
+                params + param_offsets[I], infer_input<I>(x, scratch), infer_output<I + 1>(y, scratch), 1);
+        else if constexpr (!detail::output_written_before<runners, I>())
+            Runner::forward(params + param_offsets[I], infer_input<I>(x, scratch), infer_output<I>(y, scratch), 1);
     }
 
     template <std::size_t I, class T, class Workspace>

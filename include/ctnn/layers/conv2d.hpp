@@ -109,12 +109,15 @@ struct conv2d {
         template <class Blocks, class Inside, class Visit>
         static void for_each_row_block(Inside inside, Visit visit) {
             visit(std::integral_constant<row_part, row_part::first>{}, std::size_t{0});
-            for (std::size_t b = 1; b + 1 < Blocks::count; ++b) {
-                if (inside(b * Blocks::size))
-                    visit(std::integral_constant<row_part, row_part::inside>{}, b * Blocks::size);
-                else
-                    visit(std::integral_constant<row_part, row_part::checked>{}, b * Blocks::size);
-            }
+            // Not instantiated for rows of one or two blocks (M3's second convolution): two fully
+            // unrolled blocks less to instantiate (M3 with training, g++ -O2: 0.7% fewer instructions).
+            if constexpr (Blocks::count > 2)
+                for (std::size_t b = 1; b + 1 < Blocks::count; ++b) {
+                    if (inside(b * Blocks::size))
+                        visit(std::integral_constant<row_part, row_part::inside>{}, b * Blocks::size);
+                    else
+                        visit(std::integral_constant<row_part, row_part::checked>{}, b * Blocks::size);
+                }
             if constexpr (Blocks::count > 1) visit(std::integral_constant<row_part, row_part::last>{}, std::size_t{0});
         }
 
@@ -126,7 +129,7 @@ struct conv2d {
         }
 
         // Output pixels [ow0, ow0 + Pixels) of row oh of one sample (x, y).
-        template <std::size_t Pixels, row_part Part, class Activation, class T>
+        template <std::size_t Pixels, row_part Part, class T>
         static void forward_block(const T (&kernels)[kernel_size][Filters], const T* bias, const T* x, T* y,
                                   std::size_t oh, std::size_t start) {
             const std::size_t ow0 = Part == row_part::first ? 0 : Part == row_part::last ? out_width - Pixels : start;
@@ -154,12 +157,11 @@ CTNN_GCC_KEEP_LOOP
                     }
             }
             for (std::size_t p = 0; p < Pixels; ++p)
-                for (std::size_t f = 0; f < Filters; ++f)
-                    y[(oh * out_width + ow0 + p) * Filters + f] = Activation::apply(acc[p][f]);
+                for (std::size_t f = 0; f < Filters; ++f) y[(oh * out_width + ow0 + p) * Filters + f] = acc[p][f];
         }
 
         // One interior output pixel (x0 at its window origin), for layers whose pixels go alone.
-        template <class Activation, class T>
+        template <class T>
         static void forward_interior(const T (&kernels)[kernel_size][Filters], const T* bias, const T* x0, T* out) {
             T acc[Filters];
             for (std::size_t f = 0; f < Filters; ++f) acc[f] = bias[f];
@@ -171,7 +173,7 @@ CTNN_GCC_KEEP_LOOP
 CTNN_GCC_KEEP_LOOP
                         for (std::size_t f = 0; f < Filters; ++f) acc[f] += wc[f] * xc;
                     }
-            for (std::size_t f = 0; f < Filters; ++f) out[f] = Activation::apply(acc[f]);
+            for (std::size_t f = 0; f < Filters; ++f) out[f] = acc[f];
         }
 
         // Bias first, then kernel rows, columns and channels in order; taps in the padding are skipped.
@@ -180,6 +182,14 @@ CTNN_GCC_KEEP_LOOP
         template <class T>
         static void forward(const T* params, const T* x, T* y, std::size_t batch) {
             forward_activated<detail::no_activation>(params, x, y, batch);
+        }
+
+        // Activation::apply on one output row just written, while it is in L1: in the loops that
+        // store a pixel's sums GCC 12 no longer vectorised the stores (M3 inference 5.4 -> 7.2 us).
+        template <class Activation, class T>
+        static void activate_row(T* row) {
+            if constexpr (!std::is_same_v<Activation, detail::no_activation>)
+                for (std::size_t i = 0; i < out_width * Filters; ++i) row[i] = Activation::apply(row[i]);
         }
 
         // The same, with Activation::apply on each output (ctnn/fused_activation.hpp).
@@ -203,11 +213,11 @@ CTNN_GCC_KEEP_LOOP
                     // Blocks of one pixel compile to lane-by-lane code in GCC 12 (9x slower on M3's
                     // first convolution): interior pixels here, the others through for_each_tap.
                     for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size)
-                        for (std::size_t oh = 0; oh < out_height; ++oh)
+                        for (std::size_t oh = 0; oh < out_height; ++oh) {
                             for (std::size_t ow = 0; ow < out_width; ++ow) {
                                 T* out = y + (oh * out_width + ow) * Filters;
                                 if (interior(oh, ow)) {
-                                    forward_interior<Activation>(kernels, bias, x + window_origin(oh, ow), out);
+                                    forward_interior(kernels, bias, x + window_origin(oh, ow), out);
                                     continue;
                                 }
                                 T acc[Filters];
@@ -221,20 +231,23 @@ CTNN_GCC_KEEP_LOOP
                                         for (std::size_t f = 0; f < Filters; ++f) acc[f] += wc[f] * xc;
                                     }
                                 });
-                                for (std::size_t f = 0; f < Filters; ++f) out[f] = Activation::apply(acc[f]);
+                                for (std::size_t f = 0; f < Filters; ++f) out[f] = acc[f];
                             }
+                            activate_row<Activation>(y + oh * out_width * Filters);
+                        }
                     return;
                 }
                 for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size)
-                    for (std::size_t oh = 0; oh < out_height; ++oh)
+                    for (std::size_t oh = 0; oh < out_height; ++oh) {
                         for_each_row_block<output_row>(output_columns_inside, [&](auto part, std::size_t start) {
-                            forward_block<output_row::size, decltype(part)::value, Activation>(kernels, bias, x, y, oh,
-                                                                                           start);
+                            forward_block<output_row::size, decltype(part)::value>(kernels, bias, x, y, oh, start);
                         });
+                        activate_row<Activation>(y + oh * out_width * Filters);
+                    }
                 return;
             }
             for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size) {
-                for (std::size_t oh = 0; oh < out_height; ++oh)
+                for (std::size_t oh = 0; oh < out_height; ++oh) {
                     for (std::size_t ow = 0; ow < out_width; ++ow)
                         for (std::size_t f = 0; f < Filters; ++f) {
                             const T* w = params + f * kernel_size;
@@ -243,8 +256,10 @@ CTNN_GCC_KEEP_LOOP
                                 const T* wp = w + tap * channels;
                                 for (std::size_t c = 0; c < channels; ++c) acc += wp[c] * x[xo + c];
                             });
-                            y[(oh * out_width + ow) * Filters + f] = Activation::apply(acc);
+                            y[(oh * out_width + ow) * Filters + f] = acc;
                         }
+                    activate_row<Activation>(y + oh * out_width * Filters);
+                }
             }
         }
 
@@ -351,11 +366,18 @@ CTNN_GCC_KEEP_LOOP
         // while every sample's pixels stream by: each still adds the samples, then the pixels, in
         // order. A (tap, channel) row of dkernels loaded and stored per pixel bound M3's second
         // convolution by its stores (batch 32: 190 us; blocked 100 us). With `dbias` the bias
-        // gradients ride along, in the same order. All taps in one pass where they fit: each
-        // accumulator is one chain of additions, so a pass needs many of them to fill the adders
-        // (M3's first convolution, 9 chains of 8 filters: 55 us; in passes of a kernel row, 90 to 130).
+        // gradients ride along, in the same order. Each accumulator is one chain of additions, so a
+        // pass needs many to fill the adders: with AVX-512 all taps go in one pass where they fit
+        // (M3's first convolution, 9 chains of 8 filters, batch 32: 55 us; in passes of a kernel
+        // row, 90 to 130). Elsewhere layers with fewer than 4 input channels keep passes of a kernel
+        // row: less unrolled code to compile (M3 with training for the default x86-64 target, g++
+        // -O2: 8.0 G instructions, 8.6 with whole passes).
         static constexpr std::size_t gradient_accumulators = 384;  // 24 vectors of 16 floats
+#if defined(__AVX512F__)
         static constexpr std::size_t gradient_taps_per_pass = KH * KW;
+#else
+        static constexpr std::size_t gradient_taps_per_pass = channels < 4 ? KW : KH * KW;
+#endif
         static constexpr std::size_t gradient_taps =
             channels * Filters > gradient_accumulators ? 0
             : gradient_accumulators / (channels * Filters) < gradient_taps_per_pass
