@@ -131,9 +131,15 @@ struct max_pool2d {
                             window_backward(x, dx, oh, ow, top, pending);
                         }
                     }
-                if constexpr (activated)
-                    for (std::size_t i = 0; i < In::size; ++i) dx[i] = dx[i] * Activation::derivative(T(0), x[i]);
+                if constexpr (activated) apply_derivative<Activation>(dx, x);
             }
+        }
+
+        // dx *= the activation's derivative at x, over one sample. Restrict: GCC 12 -O2 vectorises
+        // no loop that would need a run-time overlap check (M3's step at -O2: 1.05 ms with one).
+        template <class Activation, class T>
+        static void apply_derivative(T* __restrict dx, const T* __restrict x) {
+            for (std::size_t i = 0; i < In::size; ++i) dx[i] = dx[i] * Activation::derivative(T(0), x[i]);
         }
 
         // The general walk of one window, for windows cut by padding.
