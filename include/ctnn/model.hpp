@@ -240,7 +240,6 @@ public:
     static constexpr std::size_t param_count = detail::sum(figures::param_counts);
     static constexpr std::size_t flops = detail::sum(figures::flops);
 
-    // Sizes in values; the *_bytes templates give bytes for a value type.
 private:
     static constexpr auto inference_plan = detail::plan_inference(
         figures::output_sizes, []<std::size_t... I>(std::index_sequence<I...>) {
@@ -248,6 +247,7 @@ private:
         }(std::make_index_sequence<layer_count>{}));
 
 public:
+    // Sizes in values; the *_bytes templates give bytes for a value type.
     static constexpr std::size_t inference_scratch_size = inference_plan.size;
     // Training keeps every layer's output for backward, plus two gradient buffers that alternate,
     // plus what layers save for their own backward (recurrent gates); all of it once per sample of

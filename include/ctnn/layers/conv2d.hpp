@@ -176,14 +176,6 @@ CTNN_GCC_KEEP_LOOP
             for (std::size_t f = 0; f < Filters; ++f) out[f] = acc[f];
         }
 
-        // Bias first, then kernel rows, columns and channels in order; taps in the padding are skipped.
-        // Out of line: inlined into Model::infer with the parameters a global, GCC 12 kept the
-        // blocks' sums in memory and ran them one float at a time (M3 inference 100 us, not 6).
-        template <class T>
-        static void forward(const T* params, const T* x, T* y, std::size_t batch) {
-            forward_activated<detail::no_activation>(params, x, y, batch);
-        }
-
         // Activation::apply on one output row just written, while it is in L1: in the loops that
         // store a pixel's sums GCC 12 no longer vectorised the stores (M3 inference 5.4 -> 7.2 us).
         template <class Activation, class T>
@@ -192,7 +184,15 @@ CTNN_GCC_KEEP_LOOP
                 for (std::size_t i = 0; i < out_width * Filters; ++i) row[i] = Activation::apply(row[i]);
         }
 
-        // The same, with Activation::apply on each output (ctnn/fused_activation.hpp).
+        template <class T>
+        static void forward(const T* params, const T* x, T* y, std::size_t batch) {
+            forward_activated<detail::no_activation>(params, x, y, batch);
+        }
+
+        // The forward pass with Activation::apply on each output (ctnn/fused_activation.hpp).
+        // Bias first, then kernel rows, columns and channels in order; taps in the padding are skipped.
+        // Out of line: inlined into Model::infer with the parameters a global, GCC 12 kept the
+        // blocks' sums in memory and ran them one float at a time (M3 inference 100 us, not 6).
         template <class Activation, class T>
         [[gnu::noinline]] static void forward_activated(const T* params, const T* x, T* y, std::size_t batch) {
             const T* bias = params + Filters * kernel_size;
