@@ -32,15 +32,19 @@ struct no_activation {
     }
 };
 
+// A bound activation whose derivative reads only its output (the elementwise binding's answer,
+// which defaults to "reads its input" for an activation that does not say).
+template <class Bound>
+concept output_only_activation = requires { typename Bound::activation; } && !Bound::emit_traits.backward_reads_input;
+
 template <class Bound, class Next>
 constexpr bool applies_next_activation() {
-    if constexpr (requires { typename Next::activation; }) {
-        using activation = typename Next::activation;
-        return !activation::derivative_reads_input &&
-               requires(const float* in, float* out) { Bound::template forward_activated<activation>(in, in, out, 1); };
-    } else {
+    if constexpr (output_only_activation<Next>)
+        return requires(const float* in, float* out) {
+            Bound::template forward_activated<typename Next::activation>(in, in, out, 1);
+        };
+    else
         return false;
-    }
 }
 
 // Over a model's bound layers: layer I writes the output of layer I + 1, or layer I - 1 wrote
@@ -62,15 +66,12 @@ constexpr bool output_written_before() {
 
 template <class Previous, class Bound>
 constexpr bool applies_previous_derivative() {
-    if constexpr (requires { typename Previous::activation; } && Bound::param_count == 0) {
-        using activation = typename Previous::activation;
-        return !activation::derivative_reads_input &&
-               requires(const float* in, float* out) {
-                   Bound::template backward_activated<activation>(in, in, in, in, out, out, 1);
-               };
-    } else {
+    if constexpr (output_only_activation<Previous> && Bound::param_count == 0)
+        return requires(const float* in, float* out) {
+            Bound::template backward_activated<typename Previous::activation>(in, in, in, in, out, out, 1);
+        };
+    else
         return false;
-    }
 }
 
 // Layer I writes dL/d(input of layer I - 1), or layer I + 1 writes layer I's.

@@ -62,12 +62,25 @@ TEST_CASE("infer and training forward agree bit for bit") {
 using fused_cnn = sequential<input<9, 8, 2>, conv2d<5, 3, 3, 1, padding::same>, relu, conv2d<4, 2, 2>, ctnn::tanh,
                              conv2d<3, 3, 3, 1, padding::same>, leaky_relu<std::ratio<1, 10>>, flatten, dense<2>>;
 
+// An activation with only the required members (no derivative_reads_* flags).
+struct unflagged_activation : elementwise<unflagged_activation> {
+    static constexpr std::string_view name = "unflagged";
+    static constexpr std::size_t flops_per_value = 1;
+    template <class T>
+    static T apply(T x) { return x / (T(1) + (x < T(0) ? -x : x)); }
+    template <class T>
+    static T derivative(T x, T) { return T(1) / ((T(1) + (x < T(0) ? -x : x)) * (T(1) + (x < T(0) ? -x : x))); }
+};
+
 TEST_CASE("a conv2d writes the output of the activation after it, with the same bits") {
     using runners = fused_cnn::runners;
     static_assert(detail::writes_next_output<runners, 0>() && detail::output_written_before<runners, 1>());
     static_assert(detail::writes_next_output<runners, 2>() && detail::output_written_before<runners, 3>());
     static_assert(!detail::writes_next_output<runners, 4>() && !detail::output_written_before<runners, 5>());
     static_assert(!detail::writes_next_output<runners, 1>() && !detail::writes_next_output<runners, 6>());
+    // An activation that does not say what its derivative reads is taken to read its input.
+    static_assert(!detail::writes_next_output<typename sequential<input<4, 4, 1>, conv2d<2, 3, 3>,
+                                                                  unflagged_activation>::runners, 0>());
     parameters<fused_cnn> p;
     initialize(p, 21, initializer::he_uniform);
     random_generator rng(22);
