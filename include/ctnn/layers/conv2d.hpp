@@ -291,6 +291,15 @@ CTNN_GCC_KEEP_LOOP
         static constexpr bool lanes_apply = Stride == 1 && lane_pass<InputGradient>::dst_channels < 16 &&
                                             lane_pass<InputGradient>::stack_floats * sizeof(float) <= lanes_stack_limit;
 
+        // The source row (or column) that destination index d reads under kernel offset k, with the
+        // source Extent long after Lead values of padding: d + k - Lead forward, d + Lead - k for
+        // dL/dx; Extent where that lies outside the source.
+        template <bool InputGradient, std::size_t Lead, std::size_t Extent>
+        static constexpr std::size_t lane_source(std::size_t d, std::size_t k) {
+            const std::size_t from = InputGradient ? d + Lead : d + k, back = InputGradient ? k : Lead;
+            return from >= back && from - back < Extent ? from - back : Extent;
+        }
+
         // `groups` groups of 16 samples from src to dst. wt holds the kernels as
         // [tap][source channel][destination channel]; init the first value of each destination
         // channel's sum (the biases), or null for +0. The forward pass takes the taps in order,
@@ -317,16 +326,12 @@ CTNN_GCC_KEEP_LOOP
                     for (; loaded < needed && loaded < pass::src_height; ++loaded)
                         detail::lanes::to_lanes<pass::src_row>(src + loaded * pass::src_row, src_size,
                                                                ring[loaded % KH]);
-                    // Kernel row kh reads source row r + kh - padding (forward) or r + padding - kh
-                    // (dL/dx); null where that row lies outside the source.
+                    // The ring row each kernel row reads; null where it lies outside the source.
                     const float* src_rows[KH];
                     for (std::size_t kh = 0; kh < KH; ++kh) {
-                        const std::size_t shifted = InputGradient ? r + rows::leading_padding - kh : r + kh;
-                        const bool inside = InputGradient ? r + rows::leading_padding >= kh && shifted < pass::src_height
-                                                          : shifted >= rows::leading_padding &&
-                                                                shifted - rows::leading_padding < pass::src_height;
-                        src_rows[kh] = inside ? ring[(InputGradient ? shifted : shifted - rows::leading_padding) % KH]
-                                              : nullptr;
+                        const std::size_t sr =
+                            lane_source<InputGradient, rows::leading_padding, pass::src_height>(r, kh);
+                        src_rows[kh] = sr < pass::src_height ? ring[sr % KH] : nullptr;
                     }
                     for (std::size_t q = 0; q < pass::dst_width; ++q) {
                         vec acc[pass::dst_channels];
@@ -335,15 +340,10 @@ CTNN_GCC_KEEP_LOOP
                         for (std::size_t t = 0; t < KH * KW; ++t) {
                             const std::size_t kh = InputGradient ? KH - 1 - t / KW : t / KW;
                             const std::size_t kw = InputGradient ? KW - 1 - t % KW : t % KW;
-                            // Source column plus the leading padding (forward), as an unsigned sum.
-                            const std::size_t sc = InputGradient ? q + cols::leading_padding - kw : q + kw;
-                            const bool column_inside = InputGradient
-                                                           ? q + cols::leading_padding >= kw && sc < pass::src_width
-                                                           : sc >= cols::leading_padding &&
-                                                                 sc - cols::leading_padding < pass::src_width;
-                            if (src_rows[kh] == nullptr || !column_inside) continue;
-                            const float* source = src_rows[kh] + (InputGradient ? sc : sc - cols::leading_padding) *
-                                                                     pass::src_channels * lanes;
+                            const std::size_t sc =
+                                lane_source<InputGradient, cols::leading_padding, pass::src_width>(q, kw);
+                            if (src_rows[kh] == nullptr || sc == pass::src_width) continue;
+                            const float* source = src_rows[kh] + sc * pass::src_channels * lanes;
                             const float* w = wt + (kh * KW + kw) * pass::src_channels * pass::dst_channels;
                             for (std::size_t i = 0; i < pass::src_channels; ++i) {
                                 const vec v = detail::lanes::load(source + i * lanes);
