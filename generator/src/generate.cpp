@@ -964,14 +964,18 @@ std::string source_text(const model_info& model, const options& opts, const layo
             });
         }
         if (model.param_count > 0) {
+            using sgd_emitter = ctnn::emit::optimizer_emitter<ctnn::sgd>;
+            using adam_emitter = ctnn::emit::optimizer_emitter<ctnn::adam>;
             c.end_line();
-            function(c, fn.sgd_step, [&](writer& body) {
-                ctnn::emit::optimizer_emitter<ctnn::sgd>::step(body, model.param_count);
-            });
+            ctnn::emit::emit_restrict_definition(c);
             c.end_line();
-            function(c, fn.adam_step, [&](writer& body) {
-                ctnn::emit::optimizer_emitter<ctnn::adam>::step(body, model.param_count);
-            });
+            sgd_emitter::helpers(c, p);
+            c.end_line();
+            function(c, fn.sgd_step, [&](writer& body) { sgd_emitter::step(body, p, model.param_count); });
+            c.end_line();
+            adam_emitter::helpers(c, p, model.param_count);
+            c.end_line();
+            function(c, fn.adam_step, [&](writer& body) { adam_emitter::step(body, p, model.param_count); });
         }
     }
     return c.take();

@@ -8,6 +8,7 @@
 
 #include <ctnn/emit/c.hpp>
 #include <ctnn/optim/adam.hpp>
+#include <ctnn/optim/parameter_loop.hpp>
 #include <ctnn/optim/sgd.hpp>
 
 namespace ctnn::emit {
@@ -20,6 +21,40 @@ struct optimizer_defaults_model {
 // Reached for an optimizer without a C emitter: add a specialisation below, beside the others.
 template <template <class, class> class Optimizer>
 struct optimizer_emitter;
+
+// restrict for both optimizers' loops, in C and in C++ (the buffers of one step never overlap, as
+// the generated header says).
+template <writer W>
+void emit_restrict_definition(W& c) {
+    c.line("/* restrict in C99, its GNU spelling in C++: the buffers of one call never overlap. */");
+    c.line("#ifndef CTNN_RESTRICT");
+    c.line("#ifdef __cplusplus");
+    c.line("#define CTNN_RESTRICT __restrict");
+    c.line("#else");
+    c.line("#define CTNN_RESTRICT restrict");
+    c.line("#endif");
+    c.line("#endif");
+}
+
+// ctnn::math::float8 where the header has it. Only for a model that uses it: clang warns about
+// unused static functions, inline ones included.
+template <writer W>
+void emit_float8_definition(W& c) {
+    c.line("/* ctnn::math::float8 (ctnn/math.hpp): eight floats as one vector, with a square root that");
+    c.line("   sets no errno, so that Adam's loop vectorises without -fno-math-errno. */");
+    c.line("#if defined(__AVX__) && defined(__GNUC__) && !defined(CTNN_FLOAT8)");
+    c.line("#define CTNN_FLOAT8 1");
+    c.line("typedef float ctnn_float8 __attribute__((vector_size(32)));");
+    c.line("static inline ctnn_float8 ctnn_load8(const float *p)");
+    c.line("{");
+    c.line("    ctnn_float8 v;");
+    c.line("    __builtin_memcpy(&v, p, sizeof v);");
+    c.line("    return v;");
+    c.line("}");
+    c.line("static inline void ctnn_store8(float *p, ctnn_float8 v) { __builtin_memcpy(p, &v, sizeof v); }");
+    c.line("static inline ctnn_float8 ctnn_sqrt8(ctnn_float8 x) { return __builtin_ia32_sqrtps256(x); }");
+    c.line("#endif");
+}
 
 template <>
 struct optimizer_emitter<sgd> {
@@ -36,17 +71,38 @@ struct optimizer_emitter<sgd> {
         c.put("{(learning_rate), (momentum), {0.0f}}");
     }
 
-    // sgd::step's two loops: without momentum the velocity is left alone.
+    // sgd::descend's two overloads, static functions named <prefix>_sgd_descend{,_momentum}.
     template <writer W>
-    static void step(W& c, std::size_t n) {
+    static void helpers(W& c, std::string_view prefix) {
+        c.line("/* ctnn::sgd::descend (ctnn/optim/sgd.hpp) over [begin, end): restrict arrays and the rates");
+        c.line("   by value, or each store might change them and no loop vectorises. */");
+        c.open("static void ", prefix, "_sgd_descend(float *CTNN_RESTRICT p, const float *CTNN_RESTRICT g, ",
+               "float rate, size_t begin, size_t end)");
+        c.line("for (size_t i = begin; i < end; ++i) p[i] -= rate * g[i];");
+        c.close();
+        c.open("static void ", prefix, "_sgd_descend_momentum(float *CTNN_RESTRICT p, const float *CTNN_RESTRICT g, ",
+               "float *CTNN_RESTRICT v, float rate, float keep, size_t begin, size_t end)");
+        c.open("for (size_t i = begin; i < end; ++i)");
+        c.line("v[i] = keep * v[i] + g[i];");
+        c.line("p[i] -= rate * v[i];");
+        c.close();
+        c.close();
+    }
+
+    // sgd::step: without momentum the velocity is left alone. Each loop is split where
+    // ctnn::detail::vector_loop_extent splits it.
+    template <writer W>
+    static void step(W& c, std::string_view prefix, std::size_t n) {
+        const std::size_t whole = detail::vector_loop_extent(n);
         c.open("if (state->momentum == 0.0f)");
-        c.line("for (size_t i = 0; i < ", n, "; ++i) params[i] -= state->learning_rate * grads[i];");
+        c.line(prefix, "_sgd_descend(params, grads, state->learning_rate, 0, ", whole, ");");
+        c.line(prefix, "_sgd_descend(params, grads, state->learning_rate, ", whole, ", ", n, ");");
         c.line("return;");
         c.close();
-        c.open("for (size_t i = 0; i < ", n, "; ++i)");
-        c.line("state->velocity[i] = state->momentum * state->velocity[i] + grads[i];");
-        c.line("params[i] -= state->learning_rate * state->velocity[i];");
-        c.close();
+        c.line(prefix, "_sgd_descend_momentum(params, grads, state->velocity, state->learning_rate, state->momentum, 0, ",
+               whole, ");");
+        c.line(prefix, "_sgd_descend_momentum(params, grads, state->velocity, state->learning_rate, state->momentum, ",
+               whole, ", ", n, ");");
     }
 };
 
@@ -73,22 +129,63 @@ struct optimizer_emitter<adam> {
               ", {0.0f}, {0.0f}, ", real{defaults.beta1_power}, ", ", real{defaults.beta2_power}, "}");
     }
 
+    // adam::descend as <prefix>_adam_descend: 16 parameters at a time through two float8 where
+    // the header uses them, then one at a time, with update's three statements for both.
     template <writer W>
-    static void step(W& c, std::size_t n) {
+    static void helpers(W& c, std::string_view prefix, std::size_t n) {
+        const std::size_t whole = detail::vector_loop_extent(n);
+        if (whole > 0) {
+            emit_float8_definition(c);
+            c.end_line();
+        }
+        c.line("/* ctnn::adam::descend (ctnn/optim/adam.hpp): restrict arrays and the rates by value, or each");
+        c.line("   store might change them and no loop vectorises. */");
+        c.open("static void ", prefix, "_adam_descend(float *CTNN_RESTRICT p, const float *CTNN_RESTRICT g, ",
+               "float *CTNN_RESTRICT m, float *CTNN_RESTRICT v, float beta1, float beta2, float epsilon, ",
+               "float step_size, float correction2_root)");
+        c.line("size_t i = 0;");
+        if (whole > 0) {
+            c.line("#if defined(CTNN_FLOAT8)");
+            c.open("for (; i < ", whole, "; i += 8)");
+            c.line("const ctnn_float8 gi = ctnn_load8(g + i);");
+            c.line("ctnn_float8 pi = ctnn_load8(p + i), mi = ctnn_load8(m + i), vi = ctnn_load8(v + i);");
+            update(c, "ctnn_sqrt8");
+            c.line("ctnn_store8(p + i, pi);");
+            c.line("ctnn_store8(m + i, mi);");
+            c.line("ctnn_store8(v + i, vi);");
+            c.close();
+            c.line("#endif");
+        }
+        c.open("for (; i < ", n, "; ++i)");
+        c.line("const float gi = g[i];");
+        c.line("float pi = p[i], mi = m[i], vi = v[i];");
+        update(c, "sqrtf");
+        c.line("p[i] = pi;");
+        c.line("m[i] = mi;");
+        c.line("v[i] = vi;");
+        c.close();
+        c.close();
+    }
+
+    template <writer W>
+    static void step(W& c, std::string_view prefix, std::size_t) {
         c.line("float step_size;");
         c.line("float correction2_root;");
         c.line("state->beta1_power *= state->beta1;");
         c.line("state->beta2_power *= state->beta2;");
         c.line("step_size = state->learning_rate / (1.0f - state->beta1_power);");
         c.line("correction2_root = sqrtf(1.0f - state->beta2_power);");
-        c.open("for (size_t i = 0; i < ", n, "; ++i)");
-        c.line("const float g = grads[i];");
-        c.line("float denominator;");
-        c.line("state->first_moment[i] = state->beta1 * state->first_moment[i] + (1.0f - state->beta1) * g;");
-        c.line("state->second_moment[i] = state->beta2 * state->second_moment[i] + (1.0f - state->beta2) * g * g;");
-        c.line("denominator = sqrtf(state->second_moment[i]) / correction2_root + state->epsilon;");
-        c.line("params[i] -= step_size * state->first_moment[i] / denominator;");
-        c.close();
+        c.line(prefix, "_adam_descend(params, grads, state->first_moment, state->second_moment, state->beta1, ",
+               "state->beta2, state->epsilon, step_size, correction2_root);");
+    }
+
+private:
+    // adam::update, statement for statement.
+    template <writer W>
+    static void update(W& c, std::string_view square_root) {
+        c.line("mi = beta1 * mi + (1.0f - beta1) * gi;");
+        c.line("vi = beta2 * vi + (1.0f - beta2) * gi * gi;");
+        c.line("pi = pi - step_size * mi / (", square_root, "(vi) / correction2_root + epsilon);");
     }
 };
 
