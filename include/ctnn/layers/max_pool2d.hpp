@@ -49,8 +49,9 @@ struct max_pool2d {
                 }
         }
 
+        // Out of line, as backward_activated.
         template <class T>
-        static void forward(const T*, const T* x, T* y, std::size_t batch) {
+        [[gnu::noinline]] static void forward(const T*, const T* x, T* y, std::size_t batch) {
             for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size)
                 for (std::size_t oh = 0; oh < output_shape::dims[0]; ++oh)
                     for (std::size_t ow = 0; ow < output_shape::dims[1]; ++ow) {
@@ -90,8 +91,11 @@ struct max_pool2d {
         // activation before this layer computes it (ctnn/fused_activation.hpp), in a pass over the
         // sample's dx just written (M3's first pool: 25 KB). In the windows' stores, GCC 12 -O3
         // stopped vectorising them once inlined into a training step (M3 step 600 -> 800 us).
+        // Out of line, as the dense kernels: inlined into M3's training step, GCC 12 -O3 shuffled
+        // the windows' vectors apart and stored lanes one by one (the two pools' backward about
+        // 120 us of a 540 us step; out of line 48 us, and the step 430 us).
         template <class Activation, class T>
-        static void backward_activated(const T*, const T* x, const T* y, const T* dy, T* dx, T*, std::size_t batch) {
+        [[gnu::noinline]] static void backward_activated(const T*, const T* x, const T* y, const T* dy, T* dx, T*, std::size_t batch) {
             constexpr bool activated = !std::is_same_v<Activation, detail::no_activation>;
             if (dx == nullptr) return;
             for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size, dy += output_shape::size,
