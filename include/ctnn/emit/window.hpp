@@ -28,24 +28,23 @@ struct window_axis {
 // Opens the two tap loops (kh, kw) and defines ih, iw for the window at (oh, ow); with
 // `indices_used` false, only where a bound test needs them (the body only counts taps).
 template <writer W>
+void open_tap_axis(W& c, const window_axis& axis, std::string_view loop, std::string_view out, std::string_view in,
+                   bool indices_used = true) {
+    c.open("for (size_t ", loop, " = 0; ", loop, " < ", axis.window, "; ++", loop, ")");
+    if (indices_used || axis.leading > 0 || axis.may_pass_end())
+        c.line("const size_t ", in, " = ", out, " * ", axis.stride, " + ", loop, ";");
+    if (axis.leading > 0 && axis.may_pass_end())
+        c.line("if (", in, " < ", axis.leading, " || ", in, " - ", axis.leading, " >= ", axis.input, ") continue;");
+    else if (axis.leading > 0)
+        c.line("if (", in, " < ", axis.leading, ") continue;");
+    else if (axis.may_pass_end())
+        c.line("if (", in, " >= ", axis.input, ") continue;");
+}
+
+template <writer W>
 void open_taps(W& c, const window_axis& rows, const window_axis& cols, bool indices_used = true) {
-    const window_axis* axes[2] = {&rows, &cols};
-    const std::string_view loop[2] = {"kh", "kw"};
-    const std::string_view out[2] = {"oh", "ow"};
-    const std::string_view in[2] = {"ih", "iw"};
-    for (int a = 0; a < 2; ++a) {
-        const window_axis& axis = *axes[a];
-        c.open("for (size_t ", loop[a], " = 0; ", loop[a], " < ", axis.window, "; ++", loop[a], ")");
-        if (indices_used || axis.leading > 0 || axis.may_pass_end())
-            c.line("const size_t ", in[a], " = ", out[a], " * ", axis.stride, " + ", loop[a], ";");
-        if (axis.leading > 0 && axis.may_pass_end())
-            c.line("if (", in[a], " < ", axis.leading, " || ", in[a], " - ", axis.leading, " >= ", axis.input,
-                   ") continue;");
-        else if (axis.leading > 0)
-            c.line("if (", in[a], " < ", axis.leading, ") continue;");
-        else if (axis.may_pass_end())
-            c.line("if (", in[a], " >= ", axis.input, ") continue;");
-    }
+    open_tap_axis(c, rows, "kh", "oh", "ih", indices_used);
+    open_tap_axis(c, cols, "kw", "ow", "iw", indices_used);
 }
 
 template <writer W>

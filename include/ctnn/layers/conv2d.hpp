@@ -711,6 +711,7 @@ CTNN_GCC_KEEP_LOOP
                 emit_transpose(c, "float kernels_t", "kernels_t[k][f] = kernels[f * ");
                 c.open("for (size_t oh = 0; oh < ", out_height, "; ++oh)");
                 c.open("for (size_t ow = 0; ow < ", out_width, "; ++ow)");
+                emit_forward_block(c);
                 c.line("float acc[", Filters, "];");
                 c.line("for (size_t f = 0; f < ", Filters, "; ++f) acc[f] = bias[f];");
                 open_filters_taps(c, "const float *xp = src + ");
@@ -788,6 +789,61 @@ CTNN_GCC_KEEP_LOOP
             c.line("for (size_t k = 0; k < ", kernel_size, "; ++k) ", assignment, kernel_size, " + k];");
             c.close();
         }
+        // Pixels the generated forward computes together where their windows lie inside the row:
+        // each pixel's sum is one chain of kernel_size additions, so one pixel at a time waits on
+        // the adder's latency. Four, for whatever target builds the C. M3's one-image inference
+        // in the generated C (-O3 -march=native, Zen 5): 15-19 us one pixel at a time; 10.7 with
+        // blocks in the second convolution only, 9.7 in both (the header keeps its first alone).
+        static constexpr std::size_t emitted_pixel_block = 4;
+        // Columns [first, end) whose windows lie wholly inside the input's width.
+        static constexpr std::size_t inside_columns_first = (cols::leading_padding + Stride - 1) / Stride;
+        static constexpr std::size_t inside_columns_end =
+            cols::leading_padding + width < KW ? 0 : (cols::leading_padding + width - KW) / Stride + 1;
+
+        // At the top of the pixel loop: a block of emitted_pixel_block pixels from ow, when all
+        // their windows lie inside the row, then `continue`. Each pixel adds its taps in the
+        // order of the one-pixel loop (rows are tested as there; no column needs a test).
+        template <emit::writer W>
+        static void emit_forward_block(W& c) {
+            constexpr std::size_t block = emitted_pixel_block;
+            if constexpr (block > 1 && inside_columns_end >= inside_columns_first + block) {
+                if constexpr (inside_columns_first > 0)
+                    c.open("if (ow >= ", inside_columns_first, " && ow + ", block, " <= ", inside_columns_end, ")");
+                else
+                    c.open("if (ow + ", block, " <= ", inside_columns_end, ")");
+                c.line("float acc[", block, "][", Filters, "];");
+                c.line("for (size_t p = 0; p < ", block, "; ++p)");
+                c.line("    for (size_t f = 0; f < ", Filters, "; ++f) acc[p][f] = bias[f];");
+                emit::open_tap_axis(c, emit_rows(), "kh", "oh", "ih");
+                c.open("for (size_t kw = 0; kw < ", KW, "; ++kw)");
+                c.put("const float *xp = src + ((");
+                if (rows::leading_padding > 0)
+                    c.put("(ih - ", rows::leading_padding, ")");
+                else
+                    c.put("ih");
+                c.put(" * ", width, " + ow * ", Stride, " + kw");
+                if (cols::leading_padding > 0) c.put(" - ", cols::leading_padding);
+                c.line(") * ", channels, ");");
+                c.open("for (size_t c = 0; c < ", channels, "; ++c)");
+                c.line("const float *wc = kernels_t[(kh * ", KW, " + kw) * ", channels, " + c];");
+                c.line("#pragma GCC unroll ", block);
+                c.open("for (size_t p = 0; p < ", block, "; ++p)");
+                c.line("const float xc = xp[p * ", Stride * channels, " + c];");
+                c.line("#pragma GCC unroll 1");
+                c.line("for (size_t f = 0; f < ", Filters, "; ++f) acc[p][f] += wc[f] * xc;");
+                c.close();
+                c.close();
+                c.close();
+                c.close();
+                c.line("for (size_t p = 0; p < ", block, "; ++p)");
+                c.line("    for (size_t f = 0; f < ", Filters, "; ++f) dst[(oh * ", out_width, " + ow + p) * ", Filters,
+                       " + f] = acc[p][f];");
+                c.line("ow += ", block - 1, ";");
+                c.line("continue;");
+                c.close();
+            }
+        }
+
         // The taps of the window at (oh, ow), then the loop over channels; `input` names the
         // tap's input pointer (its offset follows), and tap is kh * KW + kw as for_each_tap's.
         template <emit::writer W>
