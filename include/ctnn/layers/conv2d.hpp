@@ -384,10 +384,12 @@ CTNN_GCC_KEEP_LOOP
                 ? gradient_accumulators / (channels * Filters)
                 : gradient_taps_per_pass;
 
-        // Passes of whole kernel rows at stride 1 take interior pixels in pairs, with AVX-512 (where
-        // it was measured: batch 32, min of 200, M3's second convolution 91 -> 84 us, its first 50.6 -> 48.1). Elsewhere a second unrolled body is
-        // not compiled (M3 with training, g++ -O2 for x86-64: 7.7 G instructions; 8.7 with pairs).
-#if defined(__AVX512F__)
+        // Passes of whole kernel rows at stride 1 take interior pixels in pairs with GCC and AVX-512,
+        // where it was measured (batch 32, min of 200: M3's second convolution 91 -> 84 us, its
+        // first 50.6 -> 48.1). Clang 14 already ran the one-pixel loop at 211 GFLOP/s there, and
+        // with pairs spilled its accumulators (68 -> 130 us). Elsewhere no second unrolled body is
+        // compiled (M3 with training, g++ -O2 for x86-64: 7.7 G instructions; 8.7 with pairs).
+#if defined(__AVX512F__) && !defined(__clang__)
         template <std::size_t Taps>
         static constexpr bool pair_pixels = Stride == 1 && Taps % KW == 0;
 #else
