@@ -77,6 +77,9 @@ using fixed_models = mp_list<
     sequential<input<5, 5, 2>, max_pool2d<3, 2, same>, avg_pool2d<2, 1>, conv2d<2, 1, 1>, softmax>,
     sequential<input<4, 4, 2>, conv2d<3, 2, 2, 1, same>, reshape<48>, dense<3>, reshape<1, 1, 3>, max_pool2d<1>>,
     sequential<input<12>, reshape<2, 3, 2>, conv2d<2, 2, 2>, flatten, leaky_fifth>,
+    // Rows wide enough for the generated forward's blocks of pixels, with leading padding at
+    // stride 1 (blocks, then single pixels at both ends) and at stride 2.
+    sequential<input<10, 11, 2>, conv2d<3, 3, 3, 1, same>, relu, conv2d<2, 3, 3, 2, same>, flatten, dense<2>>,
     sequential<input<6, 6, 1>, flatten, softmax>,
     sequential<input<2, 2, 2>, global_avg_pool2d>,
     // 1-D convolutions over (steps, channels): causal with dilation, strides, same padding,

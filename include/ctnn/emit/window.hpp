@@ -25,8 +25,8 @@ struct window_axis {
     constexpr bool may_pass_end() const { return (output - 1) * stride + window - 1 >= input + leading; }
 };
 
-// Opens the two tap loops (kh, kw) and defines ih, iw for the window at (oh, ow); with
-// `indices_used` false, only where a bound test needs them (the body only counts taps).
+// Opens one tap loop (`loop` over the axis's window) and defines `in` = `out` * stride + `loop`,
+// skipping taps in the padding.
 template <writer W>
 void open_tap_axis(W& c, const window_axis& axis, std::string_view loop, std::string_view out, std::string_view in,
                    bool indices_used = true) {
@@ -41,6 +41,8 @@ void open_tap_axis(W& c, const window_axis& axis, std::string_view loop, std::st
         c.line("if (", in, " >= ", axis.input, ") continue;");
 }
 
+// Opens the two tap loops (kh, kw) and defines ih, iw for the window at (oh, ow); with
+// `indices_used` false, only where a bound test needs them (the body only counts taps).
 template <writer W>
 void open_taps(W& c, const window_axis& rows, const window_axis& cols, bool indices_used = true) {
     open_tap_axis(c, rows, "kh", "oh", "ih", indices_used);

@@ -76,9 +76,12 @@ struct conv2d {
         // True when the window at (oh, ow) lies wholly inside the input. The loops below then walk
         // its taps as window::for_each_tap does, in the same order, but without its tests and
         // lambda: through those GCC 12 kept a pixel's sums in memory (3x slower on M3's convolutions).
+        static constexpr bool columns_inside(std::size_t ow) {
+            return ow * Stride >= cols::leading_padding && ow * Stride + KW <= cols::leading_padding + width;
+        }
         static constexpr bool interior(std::size_t oh, std::size_t ow) {
             return oh * Stride >= rows::leading_padding && oh * Stride + KH <= rows::leading_padding + height &&
-                   ow * Stride >= cols::leading_padding && ow * Stride + KW <= cols::leading_padding + width;
+                   columns_inside(ow);
         }
         // Index of input (ih, iw, channel 0) under tap (0, 0) of an interior window.
         static constexpr std::size_t window_origin(std::size_t oh, std::size_t ow) {
@@ -124,8 +127,7 @@ struct conv2d {
         // Taps that reach past the input's columns are skipped, those past its rows too.
         using output_row = row_blocks<out_width, pixel_block>;
         static constexpr bool output_columns_inside(std::size_t ow0) {
-            return ow0 * Stride >= cols::leading_padding &&
-                   (ow0 + output_row::size - 1) * Stride + KW <= cols::leading_padding + width;
+            return columns_inside(ow0) && columns_inside(ow0 + output_row::size - 1);
         }
 
         // Output pixels [ow0, ow0 + Pixels) of row oh of one sample (x, y).
@@ -797,10 +799,17 @@ CTNN_GCC_KEEP_LOOP
         // in the generated C (-O3 -march=native, Zen 5): 15-19 us one pixel at a time; 10.7 with
         // blocks in the second convolution only, 9.7 in both (the header keeps its first alone).
         static constexpr std::size_t emitted_pixel_block = 4;
-        // Columns [first, end) whose windows lie wholly inside the input's width.
-        static constexpr std::size_t inside_columns_first = (cols::leading_padding + Stride - 1) / Stride;
-        static constexpr std::size_t inside_columns_end =
-            cols::leading_padding + width < KW ? 0 : (cols::leading_padding + width - KW) / Stride + 1;
+        // Output columns [first, end) whose windows lie wholly inside the input's width.
+        static constexpr std::size_t inside_columns_first = [] {
+            std::size_t ow = 0;
+            while (ow < out_width && !columns_inside(ow)) ++ow;
+            return ow;
+        }();
+        static constexpr std::size_t inside_columns_end = [] {
+            std::size_t end = inside_columns_first;
+            while (end < out_width && columns_inside(end)) ++end;
+            return end;
+        }();
 
         // At the top of the pixel loop: a block of emitted_pixel_block pixels from ow, when all
         // their windows lie inside the row, then `continue`. Each pixel adds its taps in the
@@ -818,14 +827,10 @@ CTNN_GCC_KEEP_LOOP
                 c.line("    for (size_t f = 0; f < ", Filters, "; ++f) acc[p][f] = bias[f];");
                 emit::open_tap_axis(c, emit_rows(), "kh", "oh", "ih");
                 c.open("for (size_t kw = 0; kw < ", KW, "; ++kw)");
-                c.put("const float *xp = src + ((");
-                if (rows::leading_padding > 0)
-                    c.put("(ih - ", rows::leading_padding, ")");
-                else
-                    c.put("ih");
-                c.put(" * ", width, " + ow * ", Stride, " + kw");
-                if (cols::leading_padding > 0) c.put(" - ", cols::leading_padding);
-                c.line(") * ", channels, ");");
+                c.line("const size_t iw = ow * ", Stride, " + kw;");
+                c.put("const float *xp = src + ");
+                emit::put_tap_offset(c, emit_rows(), emit_cols(), channels);
+                c.line(";");
                 c.open("for (size_t c = 0; c < ", channels, "; ++c)");
                 c.line("const float *wc = kernels_t[(kh * ", KW, " + kw) * ", channels, " + c];");
                 c.line("#pragma GCC unroll ", block);
