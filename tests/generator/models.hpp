@@ -80,6 +80,9 @@ using fixed_models = mp_list<
     // Rows wide enough for the generated forward's blocks of pixels, with leading padding at
     // stride 1 (blocks, then single pixels at both ends) and at stride 2.
     sequential<input<10, 11, 2>, conv2d<3, 3, 3, 1, same>, relu, conv2d<2, 3, 3, 2, same>, flatten, dense<2>>,
+    // One input channel and eight filters: with AVX-512 the header's own kernels (two pixels or
+    // two taps per vector), here with an odd width and a kernel row of odd length.
+    sequential<input<9, 7, 1>, conv2d<8, 3, 5, 1, same>, relu, conv2d<2, 2, 2>, flatten, dense<3>>,
     sequential<input<6, 6, 1>, flatten, softmax>,
     sequential<input<2, 2, 2>, global_avg_pool2d>,
     // 1-D convolutions over (steps, channels): causal with dilation, strides, same padding,

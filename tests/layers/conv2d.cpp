@@ -2,6 +2,7 @@
 #include <ctnn/layers/depthwise_conv2d.hpp>
 
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "gradient_check.hpp"
@@ -83,6 +84,90 @@ TEST_CASE("conv2d: a batch gives the bits of its samples one at a time") {
     check_batch_matches_samples<ctnn::conv2d<12, 5, 5, 1, padding::same>::bind<shape<11, 13, 6>, 1>>(44);
     check_batch_matches_samples<ctnn::conv2d<3, 2, 4, 1, padding::same>::bind<shape<6, 9, 5>, 1>>(45);
     check_batch_matches_samples<ctnn::conv2d<4, 3, 3, 2, padding::same>::bind<shape<7, 8, 2>, 1>>(46);
+    check_batch_matches_samples<ctnn::conv2d<8, 3, 5, 1, padding::same>::bind<shape<9, 7, 1>, 1>>(47);
+}
+
+// The loops of one sample written the plain way, with the documented order of every sum: the
+// bias, then taps in row-major order skipping the padding (forward); samples, then output pixels
+// in order (kernel and bias gradients, added to what dparams holds).
+template <class Bound>
+void plain_forward_and_kernel_gradients(const float* params, const float* x, const float* dy, float* y,
+                                        float* dparams, std::size_t batch) {
+    constexpr std::size_t filters = Bound::output_shape::dims[2], kernel = Bound::kernel_size;
+    constexpr std::size_t oh_count = Bound::out_height, ow_count = Bound::out_width;
+    for (std::size_t s = 0; s < batch; ++s)
+        for (std::size_t oh = 0; oh < oh_count; ++oh)
+            for (std::size_t ow = 0; ow < ow_count; ++ow)
+                for (std::size_t f = 0; f < filters; ++f) {
+                    const std::size_t o = ((s * oh_count + oh) * ow_count + ow) * filters + f;
+                    float sum = params[filters * kernel + f];
+                    dparams[filters * kernel + f] += dy[o];
+                    Bound::window::for_each_tap(oh, ow, [&](std::size_t tap, std::size_t xo) {
+                        for (std::size_t c = 0; c < Bound::channels; ++c) {
+                            const float xv = x[s * Bound::input_shape::size + xo + c];
+                            sum += params[f * kernel + tap * Bound::channels + c] * xv;
+                            dparams[f * kernel + tap * Bound::channels + c] += dy[o] * xv;
+                        }
+                    });
+                    y[o] = sum;
+                }
+}
+
+// Compares a layer's forward pass and parameter gradients with the plain loops, bit for bit: on a
+// batch with exact zeros and signed zeros in it; and on positive inputs with an infinite kernel
+// weight and infinite dL/dy at the first pixel, where a tap in the padding added as a zero instead
+// of skipped would turn an infinity into NaN.
+template <class Bound>
+void check_matches_plain_loops(std::size_t batch, unsigned seed, bool infinities) {
+    constexpr std::size_t in = Bound::input_shape::size, out = Bound::output_shape::size;
+    std::vector<float> params(Bound::param_count), x(batch * in), dy(batch * out);
+    ctnn::random_generator rng(seed);
+    for (float& v : params) v = rng.uniform<float>(-1.0f, 1.0f);
+    for (float& v : x) v = infinities ? rng.uniform<float>(0.5f, 1.0f) : rng.uniform<float>(-1.0f, 1.0f);
+    for (float& v : dy) v = rng.uniform<float>(-1.0f, 1.0f);
+    if (infinities) {
+        params[0] = std::numeric_limits<float>::infinity();
+        for (std::size_t f = 0; f < Bound::output_shape::dims[2]; ++f) dy[f] = std::numeric_limits<float>::infinity();
+    } else {
+        for (std::size_t i = 0; i < x.size(); i += 7) x[i] = (i / 7) % 2 ? 0.0f : -0.0f;
+    }
+    params[Bound::param_count - 1] = -0.0f;
+    std::vector<float> y(batch * out), y_plain(batch * out), dx(batch * in);
+    std::vector<float> grads(Bound::param_count, 0.25f), grads_plain(Bound::param_count, 0.25f);
+    Bound::forward(params.data(), x.data(), y.data(), batch);
+    Bound::backward(params.data(), x.data(), y.data(), dy.data(), static_cast<float*>(nullptr), grads.data(), batch);
+    plain_forward_and_kernel_gradients<Bound>(params.data(), x.data(), dy.data(), y_plain.data(), grads_plain.data(),
+                                              batch);
+    CHECK(std::memcmp(y.data(), y_plain.data(), y.size() * sizeof(float)) == 0);
+    CHECK(std::memcmp(grads.data(), grads_plain.data(), grads.size() * sizeof(float)) == 0);
+}
+
+template <class Bound>
+void check_matches_plain_loops(std::size_t batch, unsigned seed) {
+    for (const bool infinities : {false, true}) {
+        CAPTURE(infinities);
+        check_matches_plain_loops<Bound>(batch, seed, infinities);
+    }
+}
+
+// One input channel and eight filters take their own kernels with AVX-512 (two pixels or two
+// taps per vector, conv2d_one_channel.hpp): same and valid padding, odd and even widths, a kernel
+// row of odd and of even length, the narrowest output.
+TEST_CASE("conv2d: one-channel layers with eight filters give the bits of the plain loops") {
+    check_matches_plain_loops<ctnn::conv2d<8, 3, 3, 1, padding::same>::bind<shape<28, 28, 1>, 1>>(3, 51);
+    check_matches_plain_loops<ctnn::conv2d<8, 3, 5, 1, padding::same>::bind<shape<9, 7, 1>, 1>>(2, 52);
+    check_matches_plain_loops<ctnn::conv2d<8, 2, 4, 1, padding::same>::bind<shape<5, 10, 1>, 1>>(2, 53);
+    check_matches_plain_loops<ctnn::conv2d<8, 3, 3>::bind<shape<6, 9, 1>, 1>>(2, 54);
+    check_matches_plain_loops<ctnn::conv2d<8, 2, 3>::bind<shape<4, 4, 1>, 1>>(3, 55);
+    check_matches_plain_loops<ctnn::conv2d<8, 1, 1>::bind<shape<3, 2, 1>, 1>>(2, 56);
+    // Other layers, through conv2d's other loops.
+    check_matches_plain_loops<ctnn::conv2d<16, 3, 3, 1, padding::same>::bind<shape<14, 14, 8>, 1>>(2, 57);
+    check_matches_plain_loops<ctnn::conv2d<8, 3, 3, 2, padding::same>::bind<shape<9, 8, 1>, 1>>(2, 58);
+}
+
+TEST_CASE("conv2d: one-channel gradients match central finite differences") {
+    ctnn_test::check_layer_gradients<ctnn::conv2d<8, 3, 3, 1, padding::same>::bind<shape<5, 6, 1>, 1>>(2, 59);
+    ctnn_test::check_layer_gradients<ctnn::conv2d<8, 2, 3>::bind<shape<4, 5, 1>, 1>>(1, 60);
 }
 
 TEST_CASE("depthwise_conv2d: shapes and gradients") {

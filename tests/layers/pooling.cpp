@@ -2,7 +2,12 @@
 #include <ctnn/layers/flatten.hpp>
 #include <ctnn/layers/global_avg_pool2d.hpp>
 #include <ctnn/layers/max_pool2d.hpp>
+#include <ctnn/layers/relu.hpp>
 #include <ctnn/layers/reshape.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <vector>
 
 #include "gradient_check.hpp"
 
@@ -47,4 +52,37 @@ TEST_CASE("pooling, flatten and reshape gradients match central finite differenc
     ctnn_test::check_layer_gradients<ctnn::global_avg_pool2d::bind<shape<3, 4, 5>, 1>>(2, 45);
     ctnn_test::check_layer_gradients<ctnn::flatten::bind<shape<2, 3, 2>, 1>>(2, 46);
     ctnn_test::check_layer_gradients<ctnn::reshape<6, 2>::bind<shape<2, 3, 2>, 1>>(2, 47);
+}
+
+// backward_activated<relu> must give the bits of backward followed by relu's own backward (dx
+// times the derivative at the pool's input), signed zeros included: a window whose values are
+// all 0 (relu of negatives) hands a negative dL/dy on as -0. Windows that tile the input take
+// the derivative once per window, the others in a pass over dx.
+template <class Bound>
+void check_relu_fused_backward(unsigned seed) {
+    constexpr std::size_t batch = 3, in = Bound::input_shape::size, out = Bound::output_shape::size;
+    ctnn::random_generator rng(seed);
+    std::vector<float> x(batch * in), y(batch * out), dy(batch * out);
+    for (float& v : x) v = ctnn::relu::apply(rng.uniform<float>(-1.0f, 0.6f));
+    for (float& v : dy) v = rng.uniform<float>(-1.0f, 1.0f);
+    const float* no_params = nullptr;
+    float* no_gradients = nullptr;
+    Bound::forward(no_params, x.data(), y.data(), batch);
+    std::vector<float> fused(batch * in), expected(batch * in);
+    Bound::template backward_activated<ctnn::relu>(no_params, x.data(), y.data(), dy.data(), fused.data(),
+                                                   no_gradients, batch);
+    Bound::backward(no_params, x.data(), y.data(), dy.data(), expected.data(), no_gradients, batch);
+    std::size_t negative_zeros = 0;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        expected[i] = expected[i] * ctnn::relu::derivative(0.0f, x[i]);
+        negative_zeros += expected[i] == 0.0f && std::signbit(expected[i]);
+    }
+    CHECK(negative_zeros > 0);
+    CHECK(std::memcmp(fused.data(), expected.data(), fused.size() * sizeof(float)) == 0);
+}
+
+TEST_CASE("max_pool2d's backward with relu's derivative gives the bits of the two backward passes") {
+    check_relu_fused_backward<ctnn::max_pool2d<2>::bind<shape<8, 6, 3>, 1>>(61);
+    check_relu_fused_backward<ctnn::max_pool2d<3, 2, padding::same>::bind<shape<7, 6, 2>, 1>>(62);
+    check_relu_fused_backward<ctnn::max_pool2d<2>::bind<shape<28, 28, 8>, 1>>(63);
 }

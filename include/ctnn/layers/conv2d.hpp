@@ -9,6 +9,7 @@
 #include <ctnn/error.hpp>
 #include <ctnn/fused_activation.hpp>
 #include <ctnn/initializer.hpp>
+#include <ctnn/layers/conv2d_one_channel.hpp>
 #include <ctnn/layers/window2d.hpp>
 #include <ctnn/loop_hints.hpp>
 #include <ctnn/padding.hpp>
@@ -202,6 +203,12 @@ CTNN_GCC_KEEP_LOOP
                 T kernels[kernel_size][Filters];
                 for (std::size_t f = 0; f < Filters; ++f)
                     for (std::size_t k = 0; k < kernel_size; ++k) kernels[k][f] = params[f * kernel_size + k];
+#if defined(CTNN_ONE_CHANNEL_PAIRS)
+                if constexpr (std::is_same_v<T, float> && one_channel_pairs) {
+                    one_channel_convolution::template forward<Activation>(&kernels[0][0], bias, x, y, batch);
+                    return;
+                }
+#endif
 #if defined(CTNN_SAMPLE_LANES)
                 if constexpr (std::is_same_v<T, float> && lanes_apply<false>) {
                     const std::size_t groups = batch / detail::lanes::count;
@@ -264,6 +271,15 @@ CTNN_GCC_KEEP_LOOP
                 }
             }
         }
+
+#if defined(CTNN_ONE_CHANNEL_PAIRS)
+        // One input channel and eight filters at stride 1: two pixels or two taps per vector
+        // (ctnn/layers/conv2d_one_channel.hpp), for the forward pass and the kernel gradients.
+        static constexpr bool one_channel_pairs = channels == 1 && Filters == 8 && Stride == 1 && out_width >= 2;
+        using one_channel_convolution =
+            detail::one_channel::convolution<height, width, KH, KW, rows::leading_padding, cols::leading_padding,
+                                             out_height, out_width>;
+#endif
 
 #if defined(CTNN_SAMPLE_LANES)
         // Sixteen samples at once, one per vector lane (ctnn/sample_lanes.hpp), for the forward pass
@@ -609,6 +625,11 @@ CTNN_GCC_KEEP_LOOP
             T dkernels[kernel_size][Filters];
             for (std::size_t f = 0; f < Filters; ++f)
                 for (std::size_t k = 0; k < kernel_size; ++k) dkernels[k][f] = dparams[f * kernel_size + k];
+#if defined(CTNN_ONE_CHANNEL_PAIRS)
+            if constexpr (std::is_same_v<T, float> && one_channel_pairs)
+                one_channel_convolution::kernel_gradients(x, dy, &dkernels[0][0], dbias, batch);
+            else
+#endif
             if constexpr (gradient_taps > 0) {
                 kernel_gradient_taps<gradient_taps>(x, dy, dkernels, dbias, 0, batch);
                 for (std::size_t t = gradient_taps; t + gradient_taps <= KH * KW; t += gradient_taps)

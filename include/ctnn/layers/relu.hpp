@@ -17,6 +17,7 @@ struct relu : elementwise<relu> {
     // directly and no pass keeps the input (model.hpp, fused activations).
     template <class T>
     static T derivative(T, T y) { return y > T(0) ? T(1) : T(0); }
+    static constexpr bool derivative_is_zero_or_one = true;
 
     // Generated C: the same expressions.
     static constexpr bool emit_pass_through = false;
