@@ -472,7 +472,7 @@ CTNN_GCC_KEEP_LOOP
         }
 
         template <std::size_t Taps, class T>
-        [[gnu::noinline]] static void kernel_gradient_taps(const T* x, const T* dy, T (&dkernels)[kernel_size][Filters],
+        [[gnu::noinline]] CTNN_GCC_ALLOW_STORE_DATA_RACES static void kernel_gradient_taps(const T* x, const T* dy, T (&dkernels)[kernel_size][Filters],
                                                            T* dbias, std::size_t tap0, std::size_t batch) {
             // dbias null: the bias gradients belong to another block. A run-time test rather than a
             // template parameter: one copy of this fully unrolled function less to compile (M3
