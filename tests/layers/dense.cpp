@@ -1,6 +1,11 @@
 #include <ctnn/layers/dense.hpp>
 #include <ctnn/model.hpp>
 
+#include <cstring>
+#include <vector>
+
+#include <ctnn/multiply_add.hpp>
+
 #include "gradient_check.hpp"
 
 using ctnn::shape;
@@ -69,4 +74,61 @@ TEST_CASE("dense: a sequence (steps, features) applies the same W and b to every
 TEST_CASE("dense: sequence gradients match central finite differences") {
     ctnn_test::check_layer_gradients<ctnn::dense<3>::bind<shape<4, 2>, 1>>(1, 4);
     ctnn_test::check_layer_gradients<ctnn::dense<2>::bind<shape<3, 5>, 1>>(2, 5);
+}
+
+// The documented order of a wide layer's sums, written plainly (dense_kernels.hpp): 16 lanes, input
+// i to lane i % 16, each lane its first product then multiply-adds in input order; lanes added by
+// halving; the bias last. Weight gradients: 0 + the samples' terms in order, as multiply-adds;
+// bias gradients: 0 + dy in sample order. The batched kernels (blocks of samples and units, and
+// with AVX-512 explicit vectors) must give these bits.
+template <std::size_t Inputs, std::size_t Units>
+void plain_dense(const float* params, const float* x, const float* dy, float* y, float* dparams, std::size_t batch) {
+    static_assert(Inputs >= 16);
+    using ctnn::detail::multiply_add;
+    const float* bias = params + Inputs * Units;
+    for (std::size_t s = 0; s < batch; ++s)
+        for (std::size_t j = 0; j < Units; ++j) {
+            const float* w = params + j * Inputs;
+            const float* xs = x + s * Inputs;
+            float lanes[16];
+            for (std::size_t l = 0; l < 16; ++l) lanes[l] = w[l] * xs[l];
+            for (std::size_t i = 16; i < Inputs; ++i) lanes[i % 16] = multiply_add(w[i], xs[i], lanes[i % 16]);
+            for (std::size_t half = 8; half > 0; half /= 2)
+                for (std::size_t l = 0; l < half; ++l) lanes[l] = lanes[l] + lanes[l + half];
+            y[s * Units + j] = bias[j] + lanes[0];
+        }
+    for (std::size_t k = 0; k < Inputs * Units + Units; ++k) dparams[k] = 0.0f;
+    for (std::size_t s = 0; s < batch; ++s)
+        for (std::size_t j = 0; j < Units; ++j) {
+            const float g = dy[s * Units + j];
+            for (std::size_t i = 0; i < Inputs; ++i)
+                dparams[j * Inputs + i] = multiply_add(g, x[s * Inputs + i], dparams[j * Inputs + i]);
+            dparams[Inputs * Units + j] += g;
+        }
+}
+
+template <std::size_t Inputs, std::size_t Units>
+void check_dense_matches_plain_loops(std::size_t batch, unsigned seed) {
+    using bound = typename ctnn::dense<Units>::template bind<shape<Inputs>, 1>;
+    std::vector<float> params(bound::param_count), x(batch * Inputs), dy(batch * Units);
+    ctnn::random_generator rng(seed);
+    for (float& v : params) v = rng.uniform<float>(-1.0f, 1.0f);
+    for (float& v : x) v = rng.uniform<float>(-1.0f, 1.0f);
+    for (float& v : dy) v = rng.uniform<float>(-1.0f, 1.0f);
+    std::vector<float> y(batch * Units), y_plain(batch * Units), dx(batch * Inputs);
+    std::vector<float> grads(bound::param_count, 0.0f), assigned(bound::param_count, 7.0f), grads_plain(bound::param_count);
+    bound::forward(params.data(), x.data(), y.data(), batch);
+    bound::backward(params.data(), x.data(), y.data(), dy.data(), dx.data(), grads.data(), batch);
+    bound::backward_assign(params.data(), x.data(), y.data(), dy.data(), dx.data(), assigned.data(), batch);
+    plain_dense<Inputs, Units>(params.data(), x.data(), dy.data(), y_plain.data(), grads_plain.data(), batch);
+    CHECK(std::memcmp(y.data(), y_plain.data(), y.size() * sizeof(float)) == 0);
+    CHECK(std::memcmp(grads.data(), grads_plain.data(), grads.size() * sizeof(float)) == 0);
+    CHECK(std::memcmp(assigned.data(), grads_plain.data(), grads.size() * sizeof(float)) == 0);
+}
+
+TEST_CASE("dense: wide layers' batched kernels give the bits of the plain loops") {
+    check_dense_matches_plain_loops<100, 40>(13, 71);   // blocks of 4 samples and one alone; a 4-input tail
+    check_dense_matches_plain_loops<784, 128>(6, 72);   // M2's first layer
+    check_dense_matches_plain_loops<64, 10>(9, 73);     // units not a multiple of the blocks
+    check_dense_matches_plain_loops<16, 3>(1, 74);      // one sample, one lane block
 }
