@@ -90,9 +90,10 @@ struct convolution {
         for (auto& row : rows)
             for (float& v : row) v = 0.0f;
     }
+    // A row at a time as one copy: as a loop of floats clang 14 copied them one by one (a fifth of
+    // this layer's time).
     static void fill(padded_rows& rows, const float* x) {
-        for (std::size_t r = 0; r < Height; ++r)
-            for (std::size_t i = 0; i < Width; ++i) rows[r][LeadCols + i] = x[r * Width + i];
+        for (std::size_t r = 0; r < Height; ++r) std::memcpy(&rows[r][LeadCols], x + r * Width, Width * sizeof(float));
     }
 
     // Forward --------------------------------------------------------------------------------
