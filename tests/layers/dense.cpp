@@ -131,4 +131,5 @@ TEST_CASE("dense: wide layers' batched kernels give the bits of the plain loops"
     check_dense_matches_plain_loops<784, 128>(6, 72);   // M2's first layer
     check_dense_matches_plain_loops<64, 10>(9, 73);     // units not a multiple of the blocks
     check_dense_matches_plain_loops<16, 3>(1, 74);      // one sample, one lane block
+    check_dense_matches_plain_loops<20, 3>(5, 75);      // 12 and 3 sums in a block
 }
