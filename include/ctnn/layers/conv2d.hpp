@@ -157,6 +157,7 @@ struct conv2d {
                     for (std::size_t kw = 0; kw < KW; ++kw)
                         for (std::size_t c = 0; c < channels; ++c) {
                             vec wc[vectors];
+#pragma GCC unroll 8
                             for (std::size_t v = 0; v < vectors; ++v)
                                 wc[v] = detail::lanes::load(kernels[(kh * KW + kw) * channels + c] + v * detail::lanes::count);
 #pragma GCC unroll 16
@@ -166,6 +167,7 @@ struct conv2d {
                                     (iw < cols::leading_padding || iw - cols::leading_padding >= width))
                                     continue;
                                 const T xc = x_row[(iw - cols::leading_padding) * channels + c];
+#pragma GCC unroll 8
                                 for (std::size_t v = 0; v < vectors; ++v) acc[p][v] += wc[v] * xc;
                             }
                         }
