@@ -17,22 +17,20 @@
 #include <cstring>
 #include <utility>
 
-#if defined(__AVX512F__)
+#include <ctnn/sample_lanes.hpp>
+
+#if defined(CTNN_SAMPLE_LANES)
 #define CTNN_ONE_CHANNEL_PAIRS 1
 
 namespace ctnn::detail::one_channel {
 
-typedef float vec __attribute__((vector_size(64)));
+// The 16-float vector and its unaligned load and store are sample_lanes.hpp's.
+using lanes::load;
+using lanes::store;
+using lanes::vec;
 typedef int mask __attribute__((vector_size(64)));
 typedef double pairs __attribute__((vector_size(64)));
 typedef double unaligned_pair __attribute__((may_alias, aligned(4)));
-
-inline vec load(const float* p) {
-    vec v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-inline void store(float* p, vec v) { std::memcpy(p, &v, sizeof v); }
 
 // [p[0], p[1]] in each pair of lanes. Read through a double, whose broadcast GCC and clang load
 // from memory; a two-float vector widened by a shuffle went through the stack in GCC 12.
@@ -141,9 +139,9 @@ struct convolution {
     // kernels: [tap][filter]; Activation::apply on every output.
     template <class Activation>
     static void forward(const float* kernels, const float* bias, const float* x, float* y, std::size_t batch) {
-        vec lanes[KH * KW], bias_lanes;
+        vec kernel_lanes[KH * KW], bias_lanes;
         for (std::size_t t = 0; t < KH * KW; ++t)
-            for (std::size_t l = 0; l < 16; ++l) lanes[t][l] = kernels[t * filters + l / 2];
+            for (std::size_t l = 0; l < 16; ++l) kernel_lanes[t][l] = kernels[t * filters + l / 2];
         for (std::size_t l = 0; l < 16; ++l) bias_lanes[l] = bias[l / 2];
         alignas(64) padded_rows rows;
         clear(rows);
@@ -151,7 +149,7 @@ struct convolution {
             fill(rows, x);
             for (std::size_t oh = 0; oh < OutHeight; ++oh) {
                 float* y_row = y + oh * OutWidth * filters;
-                forward_row(lanes, bias_lanes, rows, oh, y_row);
+                forward_row(kernel_lanes, bias_lanes, rows, oh, y_row);
                 for (std::size_t i = 0; i < OutWidth * filters; ++i) y_row[i] = Activation::apply(y_row[i]);
             }
         }
