@@ -87,13 +87,6 @@ struct max_pool2d {
             backward_activated<detail::no_activation>(params, x, y, dy, dx, dparams, batch);
         }
 
-        // The same, each dL/dx value then multiplied by Activation::derivative of the input, as the
-        // activation before this layer computes it (ctnn/fused_activation.hpp), in a pass over the
-        // sample's dx just written (M3's first pool: 25 KB). In the windows' stores, GCC 12 -O3
-        // stopped vectorising them (M3 step 600 -> 800 us inlined; out of line too, 420 -> 540).
-        // Out of line, as the dense kernels: inlined into M3's training step, GCC 12 -O3 shuffled
-        // the windows' vectors apart and stored lanes one by one (the two pools' backward about
-        // 120 us of a 540 us step; out of line 48 us, and the step 430 us).
         // An activation whose derivative is 0 or 1 (relu) leaves +0 where the gradient is +0, so
         // with windows that tile the input only each window's maximum needs it: the derivative at
         // the maximum (the window's output) scales the value the window hands on, with the same
@@ -103,6 +96,14 @@ struct max_pool2d {
         static constexpr bool derivative_per_window =
             windows_tile && whole_windows && requires { requires Activation::derivative_is_zero_or_one; };
 
+        // backward, each dL/dx value then multiplied by Activation::derivative of the input, as the
+        // activation before this layer computes it (ctnn/fused_activation.hpp): once per window
+        // where derivative_per_window says so, else in a pass over the sample's dx just written
+        // (M3's first pool: 25 KB). In the windows' stores, GCC 12 -O3
+        // stopped vectorising them (M3 step 600 -> 800 us inlined; out of line too, 420 -> 540).
+        // Out of line, as the dense kernels: inlined into M3's training step, GCC 12 -O3 shuffled
+        // the windows' vectors apart and stored lanes one by one (the two pools' backward about
+        // 120 us of a 540 us step; out of line 48 us, and the step 430 us).
         template <class Activation, class T>
         [[gnu::noinline]] static void backward_activated(const T*, const T* x, const T* y, const T* dy, T* dx, T*, std::size_t batch) {
             constexpr bool per_window = derivative_per_window<Activation>;
