@@ -10,6 +10,10 @@
 #pragma once
 #include <ctnn/emit/c.hpp>
 #include <ctnn/math.hpp>
+#include <ctnn/sample_lanes.hpp>
+#if defined(CTNN_SAMPLE_LANES)
+#include <immintrin.h>
+#endif
 
 #ifndef CTNN_FMA
 #if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
@@ -30,6 +34,17 @@ inline T multiply_add(T a, T b, T c) {
     else
         return a * b + c;
 }
+
+// The same on 16-float vectors (sample_lanes.hpp), lane by lane: kernels that hold their sums as
+// explicit vectors compute what the scalar loops do.
+#if defined(CTNN_SAMPLE_LANES)
+inline lanes::vec multiply_add(lanes::vec a, lanes::vec b, lanes::vec c) {
+    if constexpr (fused_multiply_add)
+        return _mm512_fmadd_ps(a, b, c);
+    else
+        return a * b + c;
+}
+#endif
 
 // The C side of the decision, once at the top of every generated source.
 template <emit::writer W>

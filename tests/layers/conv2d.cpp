@@ -87,8 +87,8 @@ TEST_CASE("conv2d: a batch gives the bits of its samples one at a time") {
     check_batch_matches_samples<ctnn::conv2d<8, 3, 5, 1, padding::same>::bind<shape<9, 7, 1>, 1>>(47);
 }
 
-// The loops of one sample written the plain way, with the documented order of every sum: the
-// bias, then taps in row-major order skipping the padding (forward); samples, then output pixels
+// The loops of one sample written the plain way, with the documented order of every sum and its
+// multiply-adds as multiply_add (one rounding each where the target has FMA): the bias, then taps in row-major order skipping the padding (forward); samples, then output pixels
 // in order (kernel and bias gradients, added to what dparams holds).
 template <class Bound>
 void plain_forward_and_kernel_gradients(const float* params, const float* x, const float* dy, float* y,
@@ -105,8 +105,9 @@ void plain_forward_and_kernel_gradients(const float* params, const float* x, con
                     Bound::window::for_each_tap(oh, ow, [&](std::size_t tap, std::size_t xo) {
                         for (std::size_t c = 0; c < Bound::channels; ++c) {
                             const float xv = x[s * Bound::input_shape::size + xo + c];
-                            sum += params[f * kernel + tap * Bound::channels + c] * xv;
-                            dparams[f * kernel + tap * Bound::channels + c] += dy[o] * xv;
+                            float& dw = dparams[f * kernel + tap * Bound::channels + c];
+                            sum = ctnn::detail::multiply_add(params[f * kernel + tap * Bound::channels + c], xv, sum);
+                            dw = ctnn::detail::multiply_add(dy[o], xv, dw);
                         }
                     });
                     y[o] = sum;

@@ -12,6 +12,7 @@
 #include <ctnn/layers/conv2d_one_channel.hpp>
 #include <ctnn/layers/window2d.hpp>
 #include <ctnn/loop_hints.hpp>
+#include <ctnn/multiply_add.hpp>
 #include <ctnn/padding.hpp>
 #include <ctnn/sample_lanes.hpp>
 #include <ctnn/shape.hpp>
@@ -166,9 +167,9 @@ struct conv2d {
                                 if (Part != row_part::inside &&
                                     (iw < cols::leading_padding || iw - cols::leading_padding >= width))
                                     continue;
-                                const T xc = x_row[(iw - cols::leading_padding) * channels + c];
+                                const vec xv = detail::lanes::broadcast(x_row[(iw - cols::leading_padding) * channels + c]);
 #pragma GCC unroll 8
-                                for (std::size_t v = 0; v < vectors; ++v) acc[p][v] += wc[v] * xc;
+                                for (std::size_t v = 0; v < vectors; ++v) acc[p][v] = detail::multiply_add(wc[v], xv, acc[p][v]);
                             }
                         }
                 }
@@ -197,7 +198,7 @@ struct conv2d {
                                 continue;
                             const T xc = x_row[(iw - cols::leading_padding) * channels + c];
 CTNN_GCC_KEEP_LOOP
-                            for (std::size_t f = 0; f < Filters; ++f) acc[p][f] += wc[f] * xc;
+                            for (std::size_t f = 0; f < Filters; ++f) acc[p][f] = detail::multiply_add(wc[f], xc, acc[p][f]);
                         }
                     }
             }
@@ -216,7 +217,7 @@ CTNN_GCC_KEEP_LOOP
                         const T* wc = kernels[(kh * KW + kw) * channels + c];
                         const T xc = x0[(kh * width + kw) * channels + c];
 CTNN_GCC_KEEP_LOOP
-                        for (std::size_t f = 0; f < Filters; ++f) acc[f] += wc[f] * xc;
+                        for (std::size_t f = 0; f < Filters; ++f) acc[f] = detail::multiply_add(wc[f], xc, acc[f]);
                     }
             for (std::size_t f = 0; f < Filters; ++f) out[f] = acc[f];
         }
@@ -279,7 +280,7 @@ CTNN_GCC_KEEP_LOOP
                                         const T xc = x[xo + c];
                                         // Unrolled first, GCC 12 no longer sees this loop as one vector.
 CTNN_GCC_KEEP_LOOP
-                                        for (std::size_t f = 0; f < Filters; ++f) acc[f] += wc[f] * xc;
+                                        for (std::size_t f = 0; f < Filters; ++f) acc[f] = detail::multiply_add(wc[f], xc, acc[f]);
                                     }
                                 });
                                 for (std::size_t f = 0; f < Filters; ++f) out[f] = acc[f];
@@ -305,7 +306,7 @@ CTNN_GCC_KEEP_LOOP
                             T acc = bias[f];
                             window::for_each_tap(oh, ow, [&](std::size_t tap, std::size_t xo) {
                                 const T* wp = w + tap * channels;
-                                for (std::size_t c = 0; c < channels; ++c) acc += wp[c] * x[xo + c];
+                                for (std::size_t c = 0; c < channels; ++c) acc = detail::multiply_add(wp[c], x[xo + c], acc);
                             });
                             y[(oh * out_width + ow) * Filters + f] = acc;
                         }
@@ -409,7 +410,7 @@ CTNN_GCC_KEEP_LOOP
                                 const vec v = detail::lanes::load(source + i * lanes);
 #pragma GCC unroll 16
                                 for (std::size_t o = 0; o < pass::dst_channels; ++o)
-                                    acc[o] += v * w[i * pass::dst_channels + o];
+                                    acc[o] = detail::multiply_add(v, detail::lanes::broadcast(w[i * pass::dst_channels + o]), acc[o]);
                             }
                         }
                         for (std::size_t o = 0; o < pass::dst_channels; ++o)
@@ -476,7 +477,7 @@ CTNN_GCC_KEEP_LOOP
                 for (std::size_t c = 0; c < channels; ++c) {
                     const T xc = xt[c];
 CTNN_GCC_KEEP_LOOP
-                    for (std::size_t f = 0; f < Filters; ++f) acc[t * channels + c][f] += g[f] * xc;
+                    for (std::size_t f = 0; f < Filters; ++f) acc[t * channels + c][f] = detail::multiply_add(g[f], xc, acc[t * channels + c][f]);
                 }
             }
         }
@@ -502,12 +503,12 @@ CTNN_GCC_KEEP_LOOP
                         if (j < KW) {
                             T* first = acc[(r * KW + j) * channels + c];
 CTNN_GCC_KEEP_LOOP
-                            for (std::size_t f = 0; f < Filters; ++f) first[f] += g0[f] * xc;
+                            for (std::size_t f = 0; f < Filters; ++f) first[f] = detail::multiply_add(g0[f], xc, first[f]);
                         }
                         if (j > 0) {
                             T* second = acc[(r * KW + j - 1) * channels + c];
 CTNN_GCC_KEEP_LOOP
-                            for (std::size_t f = 0; f < Filters; ++f) second[f] += g1[f] * xc;
+                            for (std::size_t f = 0; f < Filters; ++f) second[f] = detail::multiply_add(g1[f], xc, second[f]);
                         }
                     }
             }
@@ -577,7 +578,7 @@ CTNN_GCC_KEEP_LOOP
                                 T* dk = dkernels[tap * channels + c];
                                 const T xc = xs[xo + c];
 #pragma GCC unroll 1
-                                for (std::size_t f = 0; f < Filters; ++f) dk[f] += g[f] * xc;
+                                for (std::size_t f = 0; f < Filters; ++f) dk[f] = detail::multiply_add(g[f], xc, dk[f]);
                             }
                         };
                         if (interior(oh, ow)) {
@@ -623,7 +624,7 @@ CTNN_GCC_KEEP_LOOP
                             if (Part != row_part::inside && (column < kw || column - kw >= out_width)) continue;
                             const T gf = g_row[(column - kw) * Filters + f];
 CTNN_GCC_KEEP_LOOP
-                            for (std::size_t c = 0; c < channels; ++c) acc[p][c] += gf * w[c];
+                            for (std::size_t c = 0; c < channels; ++c) acc[p][c] = detail::multiply_add(gf, w[c], acc[p][c]);
                         }
                     }
             }
@@ -715,7 +716,7 @@ CTNN_GCC_KEEP_LOOP
                                     const T gf = g[f];
                                     const T* w = params + f * kernel_size + tap * channels;
 #pragma GCC unroll 1
-                                    for (std::size_t c = 0; c < channels; ++c) acc[c] += gf * w[c];
+                                    for (std::size_t c = 0; c < channels; ++c) acc[c] = detail::multiply_add(gf, w[c], acc[c]);
                                 }
                                 for (std::size_t c = 0; c < channels; ++c) dx[xo + c] = acc[c];
                             };
@@ -732,7 +733,7 @@ CTNN_GCC_KEEP_LOOP
                                         const T gf = g[f];
                                         const T* w = params + f * kernel_size + kh * run;
 #pragma GCC unroll 1
-                                        for (std::size_t l = 0; l < run; ++l) acc[l] += gf * w[l];
+                                        for (std::size_t l = 0; l < run; ++l) acc[l] = detail::multiply_add(gf, w[l], acc[l]);
                                     }
                                     for (std::size_t l = 0; l < run; ++l) dxr[l] = acc[l];
                                 }
@@ -754,8 +755,8 @@ CTNN_GCC_KEEP_LOOP
                             window::for_each_tap(oh, ow, [&](std::size_t tap, std::size_t xo) {
                                 const std::size_t wo = f * kernel_size + tap * channels;
                                 for (std::size_t c = 0; c < channels; ++c) {
-                                    dparams[wo + c] += g * x[xo + c];
-                                    if (dx != nullptr) dx[xo + c] += g * params[wo + c];
+                                    dparams[wo + c] = detail::multiply_add(g, x[xo + c], dparams[wo + c]);
+                                    if (dx != nullptr) dx[xo + c] = detail::multiply_add(g, params[wo + c], dx[xo + c]);
                                 }
                             });
                         }
@@ -785,7 +786,7 @@ CTNN_GCC_KEEP_LOOP
                 c.line("const float *wc = kernels_t[tap * ", channels, " + c];");
                 c.line("const float xc = xp[c];");
                 c.line("#pragma GCC unroll 1");  // the header's: without it GCC 12 leaves the loop scalar
-                c.line("for (size_t f = 0; f < ", Filters, "; ++f) acc[f] += wc[f] * xc;");
+                c.line("for (size_t f = 0; f < ", Filters, "; ++f) acc[f] = CTNN_MULTIPLY_ADD(wc[f], xc, acc[f]);");
                 c.close();
                 emit::close_taps(c);
                 c.line("float *out = dst + (oh * ", out_width, " + ow) * ", Filters, ";");
@@ -804,7 +805,7 @@ CTNN_GCC_KEEP_LOOP
             emit::put_tap_offset(c, emit_rows(), emit_cols(), channels);
             c.line(";");
             c.line("const float *wp = w + (kh * ", KW, " + kw) * ", channels, ";");
-            c.line("for (size_t c = 0; c < ", channels, "; ++c) acc += wp[c] * xp[c];");
+            c.line("for (size_t c = 0; c < ", channels, "; ++c) acc = CTNN_MULTIPLY_ADD(wp[c], xp[c], acc);");
             emit::close_taps(c);
             c.line("dst[(oh * ", out_width, " + ow) * ", Filters, " + f] = acc;");
             c.close();
@@ -900,7 +901,7 @@ CTNN_GCC_KEEP_LOOP
                 c.open("for (size_t p = 0; p < ", block, "; ++p)");
                 c.line("const float xc = xp[p * ", Stride * channels, " + c];");
                 c.line("#pragma GCC unroll 1");
-                c.line("for (size_t f = 0; f < ", Filters, "; ++f) acc[p][f] += wc[f] * xc;");
+                c.line("for (size_t f = 0; f < ", Filters, "; ++f) acc[p][f] = CTNN_MULTIPLY_ADD(wc[f], xc, acc[p][f]);");
                 c.close();
                 c.close();
                 c.close();
@@ -937,7 +938,7 @@ CTNN_GCC_KEEP_LOOP
             c.line("float *dk = g_kernels_t[tap * ", channels, " + c];");
             c.line("const float xc = xp[c];");
             c.line("#pragma GCC unroll 1");
-            c.line("for (size_t f = 0; f < ", Filters, "; ++f) dk[f] += g[f] * xc;");
+            c.line("for (size_t f = 0; f < ", Filters, "; ++f) dk[f] = CTNN_MULTIPLY_ADD(g[f], xc, dk[f]);");
             c.close();
             emit::close_taps(c);
             c.close();
@@ -964,7 +965,7 @@ CTNN_GCC_KEEP_LOOP
             c.line("const float gf = g[f];");
             c.line("const float *w = kernels + f * ", kernel_size, " + tap * ", channels, ";");
             c.line("#pragma GCC unroll 1");
-            c.line("for (size_t c = 0; c < ", channels, "; ++c) acc[c] += gf * w[c];");
+            c.line("for (size_t c = 0; c < ", channels, "; ++c) acc[c] = CTNN_MULTIPLY_ADD(gf, w[c], acc[c]);");
             c.close();
             c.line("for (size_t c = 0; c < ", channels, "; ++c) dxp[c] = acc[c];");
             emit::close_taps(c);
@@ -984,8 +985,8 @@ CTNN_GCC_KEEP_LOOP
             c.line(";");
             c.line("const size_t wo = f * ", kernel_size, " + (kh * ", KW, " + kw) * ", channels, ";");
             c.open("for (size_t c = 0; c < ", channels, "; ++c)");
-            if (param_gradients) c.line("g_kernels[wo + c] += g * src[xo + c];");
-            if (input_gradient) c.line("g_in[xo + c] += g * kernels[wo + c];");
+            if (param_gradients) c.line("g_kernels[wo + c] = CTNN_MULTIPLY_ADD(g, src[xo + c], g_kernels[wo + c]);");
+            if (input_gradient) c.line("g_in[xo + c] = CTNN_MULTIPLY_ADD(g, kernels[wo + c], g_in[xo + c]);");
             c.close();
             emit::close_taps(c);
             c.close();

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <utility>
 
+#include <ctnn/multiply_add.hpp>
 #include <ctnn/sample_lanes.hpp>
 
 #if defined(CTNN_SAMPLE_LANES)
@@ -119,7 +120,7 @@ struct convolution {
     }
     template <std::size_t P>
     static void add_tap(vec& acc, vec kernel, const float* row, std::size_t kw) {
-        const vec sum = acc + kernel * pair_broadcast(row + pair_start(P) + kw);
+        const vec sum = multiply_add(kernel, pair_broadcast(row + pair_start(P) + kw), acc);
         if constexpr (pair_inside(P))
             acc = sum;
         else
@@ -172,7 +173,7 @@ struct convolution {
             const float* row = opaque(rows[ih - LeadRows]);
 #pragma GCC unroll 8
             for (std::size_t k = 0; k < tap_pairs; ++k) {
-                const vec sum = acc[kh][k] + g * pair_broadcast(row + ow + 2 * k);
+                const vec sum = multiply_add(g, pair_broadcast(row + ow + 2 * k), acc[kh][k]);
                 if constexpr (Masked)
                     acc[kh][k] = lanes_inside(ow + 2 * k) ? sum : acc[kh][k];
                 else

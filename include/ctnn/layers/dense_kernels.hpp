@@ -18,9 +18,6 @@
 #include <ctnn/loop_hints.hpp>
 #include <ctnn/multiply_add.hpp>
 #include <ctnn/sample_lanes.hpp>
-#if defined(CTNN_SAMPLE_LANES)
-#include <immintrin.h>
-#endif
 
 namespace ctnn::detail {
 
@@ -97,16 +94,9 @@ template <std::size_t Count, class T>
 }
 
 // With AVX-512 some kernels hold their accumulators as explicit 16-float vectors (sample_lanes.hpp's
-// vector type): as float arrays, clang 14 kept them on the stack, where GCC 12 keeps them in
-// registers. Each lane computes what the array's element did, with the same multiply_add.
+// vector type, with multiply_add.hpp's vector overload): as float arrays, clang 14 kept them on the
+// stack, where GCC 12 keeps them in registers.
 #if defined(CTNN_SAMPLE_LANES)
-inline lanes::vec multiply_add(lanes::vec a, lanes::vec b, lanes::vec c) {
-    if constexpr (fused_multiply_add)
-        return _mm512_fmadd_ps(a, b, c);
-    else
-        return a * b + c;
-}
-
 // dense_reduce_lanes on vectors, one sum per vector: each level halves every sum (lane l plus lane
 // l + half, as dense_halve) and packs two vectors' sums into one, so that 16 sums take 15 additions
 // and 30 shuffles, and lane k of the last vector holds sum k.
