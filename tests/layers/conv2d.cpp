@@ -164,6 +164,11 @@ TEST_CASE("conv2d: one-channel layers with eight filters give the bits of the pl
     // Other layers, through conv2d's other loops.
     check_matches_plain_loops<ctnn::conv2d<16, 3, 3, 1, padding::same>::bind<shape<14, 14, 8>, 1>>(2, 57);
     check_matches_plain_loops<ctnn::conv2d<8, 3, 3, 2, padding::same>::bind<shape<9, 8, 1>, 1>>(2, 58);
+    // Forward blocks of pixels: rows of two blocks that overlap (21 wide), and of three with one
+    // between the edges (40 wide), for the blocks of 16 and of 8.
+    check_matches_plain_loops<ctnn::conv2d<16, 3, 3, 1, padding::same>::bind<shape<4, 21, 4>, 1>>(2, 61);
+    check_matches_plain_loops<ctnn::conv2d<16, 3, 3, 1, padding::same>::bind<shape<3, 40, 4>, 1>>(2, 62);
+    check_matches_plain_loops<ctnn::conv2d<32, 3, 3>::bind<shape<4, 21, 4>, 1>>(2, 63);
 }
 
 TEST_CASE("conv2d: one-channel gradients match central finite differences") {

@@ -94,8 +94,15 @@ struct conv2d {
         // pixel's sum waits for each of its kernel_size additions). Short sums overlap well enough
         // alone: M3's 9-term first convolution measured slower blocked (57 -> 70 us). Its 72-term
         // second one, batch 32: 125 us in blocks of 4 inside the row and its edge pixels alone,
-        // 75 us in two blocks of 7 (row_blocks below).
+        // 75 us in two blocks of 7 (row_blocks below). With AVX-512's 32 registers and one vector
+        // of filters per pixel, GCC gets blocks of up to 16: fused multiply-adds take four cycles on
+        // two pipes, so eight chains are the least that keeps them busy and seven were not (the
+        // same layer: 69 us in one block of 14). Clang 14 spilled the block (M3's step 10% slower).
+#if defined(CTNN_SAMPLE_LANES) && !defined(__clang__)
+        static constexpr std::size_t pixel_block = kernel_size < 32 ? 1 : Filters <= 16 ? 16 : Filters <= 32 ? 8 : 4;
+#else
         static constexpr std::size_t pixel_block = kernel_size < 32 ? 1 : Filters <= 32 ? 8 : 4;
+#endif
 
         // Where a block of pixels lies in its row: at its start or its end (its first column then a
         // constant, so that the taps to skip are known once the loops are unrolled), inside (no tap
