@@ -380,6 +380,7 @@ CTNN_GCC_KEEP_LOOP
             using detail::lanes::vec;
             constexpr std::size_t lanes = detail::lanes::count;
             vec acc[Pixels][pass::dst_channels];
+#pragma GCC unroll 16
             for (std::size_t p = 0; p < Pixels; ++p)
                 for (std::size_t o = 0; o < pass::dst_channels; ++o) acc[p][o] = first[o];
 #pragma GCC unroll 32
@@ -390,6 +391,7 @@ CTNN_GCC_KEEP_LOOP
                 const float* w = wt + (kh * KW + kw) * pass::src_channels * pass::dst_channels;
                 const float* source[Pixels];
                 bool inside[Pixels];
+#pragma GCC unroll 16
                 for (std::size_t p = 0; p < Pixels; ++p) {
                     const std::size_t sc = lane_source<InputGradient, cols::leading_padding, pass::src_width>(q + p, kw);
                     inside[p] = sc != pass::src_width;
@@ -398,15 +400,18 @@ CTNN_GCC_KEEP_LOOP
                 if (Pixels > 1 && inside[0] && inside[Pixels - 1]) {
                     for (std::size_t i = 0; i < pass::src_channels; ++i) {
                         vec v[Pixels];
+#pragma GCC unroll 16
                         for (std::size_t p = 0; p < Pixels; ++p) v[p] = detail::lanes::load(source[p] + i * lanes);
 #pragma GCC unroll 16
                         for (std::size_t o = 0; o < pass::dst_channels; ++o) {
                             const vec wo = detail::lanes::broadcast(w[i * pass::dst_channels + o]);
+#pragma GCC unroll 16
                             for (std::size_t p = 0; p < Pixels; ++p) acc[p][o] = detail::multiply_add(v[p], wo, acc[p][o]);
                         }
                     }
                     continue;
                 }
+#pragma GCC unroll 16
                 for (std::size_t p = 0; p < Pixels; ++p) {
                     if (!inside[p]) continue;
                     for (std::size_t i = 0; i < pass::src_channels; ++i) {
@@ -417,6 +422,7 @@ CTNN_GCC_KEEP_LOOP
                     }
                 }
             }
+#pragma GCC unroll 16
             for (std::size_t p = 0; p < Pixels; ++p)
                 for (std::size_t o = 0; o < pass::dst_channels; ++o)
                     detail::lanes::store(row + ((q + p) * pass::dst_channels + o) * lanes, acc[p][o]);
