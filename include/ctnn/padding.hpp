@@ -25,6 +25,9 @@ struct spatial_axis {
                                                         : 0;
     // Causal padding is all leading: the last windows may stop short of the input's end.
     static constexpr std::size_t leading_padding = Pad == padding::causal ? total_padding : total_padding / 2;
+    // Whether index i of the padded axis (output index x stride + tap) falls in the padding
+    // rather than on the input: the taps that windows skip.
+    static constexpr bool in_padding(std::size_t i) { return i < leading_padding || i - leading_padding >= Input; }
     // With valid padding, do the windows reach the last input row exactly?
     static constexpr bool covers_input = Pad != padding::valid || (Input >= Window && (Input - Window) % (Stride == 0 ? 1 : Stride) == 0);
 };

@@ -114,7 +114,7 @@ struct conv1d {
                         dbias[f] += g;
                         for (std::size_t k = 0; k < Kernel; ++k) {
                             const std::size_t pos = t * Stride + k * Dilation;
-                            if (in_padding(pos)) continue;
+                            if (axis::in_padding(pos)) continue;
                             const std::size_t xo = (pos - leading) * channels;
                             const std::size_t wo = f * kernel_size + k * channels;
                             for (std::size_t c = 0; c < channels; ++c) {
@@ -193,13 +193,6 @@ struct conv1d {
         }
 
     private:
-        // Is padded row `pos` a zero of same or causal padding (outside the input)?
-        static constexpr bool in_padding(std::size_t pos) {
-            if constexpr (leading > 0)
-                if (pos < leading) return true;
-            return pos - leading >= steps;
-        }
-
         // The bias first, then the taps in order, channels innermost; generated C keeps this order.
         // Causal padding is multiplied like history rather than skipped: a skipped tap and a tap
         // times 0 differ in the last bit for a -0 bias or an infinite weight, and forward must give
@@ -221,7 +214,7 @@ struct conv1d {
                                 continue;
                             }
                         }
-                        if (in_padding(pos)) continue;
+                        if (axis::in_padding(pos)) continue;
                         const T* xp = x + (pos - leading) * channels;
                         for (std::size_t c = 0; c < channels; ++c) acc += wp[c] * xp[c];
                     }

@@ -159,7 +159,7 @@ struct conv2d {
 #endif
                 for (std::size_t kh = 0; kh < KH; ++kh) {
                     const std::size_t ih = oh * Stride + kh;
-                    if (ih < rows::leading_padding || ih - rows::leading_padding >= height) continue;
+                    if (rows::in_padding(ih)) continue;
                     const T* x_row = x + (ih - rows::leading_padding) * width * channels;
 #pragma GCC unroll 16
                     for (std::size_t kw = 0; kw < KW; ++kw)
@@ -171,9 +171,7 @@ struct conv2d {
 #pragma GCC unroll 16
                             for (std::size_t p = 0; p < Pixels; ++p) {
                                 const std::size_t iw = (ow0 + p) * Stride + kw;
-                                if (Part != row_part::inside &&
-                                    (iw < cols::leading_padding || iw - cols::leading_padding >= width))
-                                    continue;
+                                if (Part != row_part::inside && cols::in_padding(iw)) continue;
                                 const vec xv = detail::lanes::broadcast(x_row[(iw - cols::leading_padding) * channels + c]);
 #pragma GCC unroll 8
                                 for (std::size_t v = 0; v < vectors; ++v) acc[p][v] = detail::multiply_add(wc[v], xv, acc[p][v]);
@@ -191,7 +189,7 @@ struct conv2d {
                 for (std::size_t f = 0; f < Filters; ++f) acc[p][f] = bias[f];
             for (std::size_t kh = 0; kh < KH; ++kh) {
                 const std::size_t ih = oh * Stride + kh;
-                if (ih < rows::leading_padding || ih - rows::leading_padding >= height) continue;
+                if (rows::in_padding(ih)) continue;
                 const T* x_row = x + (ih - rows::leading_padding) * width * channels;
 #pragma GCC unroll 16
                 for (std::size_t kw = 0; kw < KW; ++kw)
@@ -200,9 +198,7 @@ struct conv2d {
 #pragma GCC unroll 16
                         for (std::size_t p = 0; p < Pixels; ++p) {
                             const std::size_t iw = (ow0 + p) * Stride + kw;
-                            if (Part != row_part::inside &&
-                                (iw < cols::leading_padding || iw - cols::leading_padding >= width))
-                                continue;
+                            if (Part != row_part::inside && cols::in_padding(iw)) continue;
                             const T xc = x_row[(iw - cols::leading_padding) * channels + c];
 CTNN_GCC_KEEP_LOOP
                             for (std::size_t f = 0; f < Filters; ++f) acc[p][f] = detail::multiply_add(wc[f], xc, acc[p][f]);
@@ -518,8 +514,7 @@ CTNN_GCC_KEEP_LOOP
             for (std::size_t t = 0; t < Taps; ++t) {
                 const std::size_t kh = (tap0 + t) / KW, kw = (tap0 + t) % KW;
                 const std::size_t ih = oh * Stride + kh, iw = ow * Stride + kw;
-                if (Checked && (ih < rows::leading_padding || ih - rows::leading_padding >= height ||
-                                iw < cols::leading_padding || iw - cols::leading_padding >= width))
+                if (Checked && (rows::in_padding(ih) || cols::in_padding(iw)))
                     continue;
                 const T* xt = x + ((ih - rows::leading_padding) * width + (iw - cols::leading_padding)) * channels;
 #pragma GCC unroll 64

@@ -23,10 +23,10 @@ struct window2d {
     static void for_each_tap(std::size_t oh, std::size_t ow, Visit&& visit) {
         for (std::size_t kh = 0; kh < KH; ++kh) {
             const std::size_t ih = oh * Stride + kh;
-            if (ih < rows::leading_padding || ih - rows::leading_padding >= height) continue;
+            if (rows::in_padding(ih)) continue;
             for (std::size_t kw = 0; kw < KW; ++kw) {
                 const std::size_t iw = ow * Stride + kw;
-                if (iw < cols::leading_padding || iw - cols::leading_padding >= width) continue;
+                if (cols::in_padding(iw)) continue;
                 visit(kh * KW + kw, ((ih - rows::leading_padding) * width + (iw - cols::leading_padding)) * channels);
             }
         }
