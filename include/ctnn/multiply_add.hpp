@@ -10,10 +10,7 @@
 #pragma once
 #include <ctnn/emit/c.hpp>
 #include <ctnn/math.hpp>
-#include <ctnn/sample_lanes.hpp>
-#if defined(CTNN_SAMPLE_LANES)
-#include <immintrin.h>
-#endif
+#include <ctnn/sample_lanes.hpp>  // and with it <immintrin.h>, where lanes exist
 
 #ifndef CTNN_FMA
 #if defined(__FMA__) || defined(__ARM_FEATURE_FMA)

@@ -99,8 +99,8 @@ struct max_pool2d {
         // backward, each dL/dx value then multiplied by Activation::derivative of the input, as the
         // activation before this layer computes it (ctnn/fused_activation.hpp): once per window
         // where derivative_per_window says so, else in a pass over the sample's dx just written
-        // (M3's first pool: 25 KB). In the windows' stores, GCC 12 -O3
-        // stopped vectorising them (M3 step 600 -> 800 us inlined; out of line too, 420 -> 540).
+        // (M3's first pool: 25 KB). In the windows' stores, GCC 12 -O3 stopped vectorising them
+        // (M3 step 600 -> 800 us inlined; out of line too, 420 -> 540).
         // Out of line, as the dense kernels: inlined into M3's training step, GCC 12 -O3 shuffled
         // the windows' vectors apart and stored lanes one by one (the two pools' backward about
         // 120 us of a 540 us step; out of line 48 us, and the step 430 us).
