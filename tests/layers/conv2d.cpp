@@ -88,8 +88,9 @@ TEST_CASE("conv2d: a batch gives the bits of its samples one at a time") {
 }
 
 // The loops of one sample written the plain way, with the documented order of every sum and its
-// multiply-adds as multiply_add (one rounding each where the target has FMA): the bias, then taps in row-major order skipping the padding (forward); samples, then output pixels
-// in order (kernel and bias gradients, added to what dparams holds).
+// multiply-adds as multiply_add (one rounding each where the target has FMA): the bias, then taps
+// in row-major order skipping the padding (forward); samples, then output pixels in order (kernel
+// and bias gradients, added to what dparams holds).
 template <class Bound>
 void plain_forward_and_kernel_gradients(const float* params, const float* x, const float* dy, float* y,
                                         float* dparams, std::size_t batch) {
