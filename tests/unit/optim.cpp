@@ -50,3 +50,37 @@ TEST_CASE("adam: second step follows the bias-corrected moments") {
     const double expected = -0.01 - 0.01 * m_hat / (std::sqrt(v_hat) + 1e-8);
     CHECK(p.values[0] == doctest::Approx(expected).epsilon(1e-7));
 }
+
+TEST_CASE("adam in float: every parameter has the bits of the formula applied to it alone") {
+    // 70 parameters: four blocks of 16 go through math::float_vector where the target has it (8
+    // lanes with AVX, 16 with AVX-512; tests/CMakeLists.txt builds this file for both), the last 6
+    // one at a time. The reference applies adam.hpp's formula to one float after another.
+    using wide = ctnn::sequential<ctnn::input<9>, ctnn::dense<7>>;
+    static_assert(wide::param_count == 70);
+    ctnn::parameters<wide> p;
+    ctnn::adam<wide> opt{.learning_rate = 0.05f};
+    float ref_p[70], ref_m[70] = {}, ref_v[70] = {};
+    for (std::size_t i = 0; i < 70; ++i) p.values[i] = ref_p[i] = 0.37f * float(i % 11) - 1.5f;
+    float beta1_power = 1, beta2_power = 1;
+    for (int step = 1; step <= 5; ++step) {
+        ctnn::gradients<wide> g;
+        // Gradients of every size and sign, some zero, and exact powers of two next to roundings.
+        for (std::size_t i = 0; i < 70; ++i)
+            g.values[i] = i % 13 == 0 ? 0.0f : std::ldexp(float(int(i * 7 + step * 3) % 19) - 9.0f, int(i % 9) - 6) / 3.0f;
+        opt.step(p, g);
+        beta1_power *= 0.9f;
+        beta2_power *= 0.999f;
+        const float step_size = 0.05f / (1.0f - beta1_power), correction2_root = std::sqrt(1.0f - beta2_power);
+        for (std::size_t i = 0; i < 70; ++i) {
+            ref_m[i] = 0.9f * ref_m[i] + (1.0f - 0.9f) * g.values[i];
+            ref_v[i] = 0.999f * ref_v[i] + (1.0f - 0.999f) * g.values[i] * g.values[i];
+            ref_p[i] = ref_p[i] - step_size * ref_m[i] / (std::sqrt(ref_v[i]) / correction2_root + 1e-8f);
+        }
+        for (std::size_t i = 0; i < 70; ++i) {
+            INFO("step ", step, ", parameter ", i);
+            REQUIRE(p.values[i] == ref_p[i]);
+            REQUIRE(opt.first_moment[i] == ref_m[i]);
+            REQUIRE(opt.second_moment[i] == ref_v[i]);
+        }
+    }
+}

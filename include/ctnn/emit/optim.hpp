@@ -36,23 +36,36 @@ void emit_restrict_definition(W& c) {
     c.line("#endif");
 }
 
-// ctnn::math::float8 where the header has it. Only for a model that uses it: clang warns about
-// unused static functions, inline ones included.
+// ctnn::math::float_vector where the header has it: 16 floats with AVX-512, 8 with AVX. Only for
+// a model that uses it: clang warns about unused static functions, inline ones included.
 template <writer W>
-void emit_float8_definition(W& c) {
-    c.line("/* ctnn::math::float8 (ctnn/math.hpp): eight floats as one vector, with a square root that");
-    c.line("   sets no errno, so that Adam's loop vectorises without -fno-math-errno. */");
-    c.line("#if defined(__AVX__) && defined(__GNUC__) && !defined(CTNN_FLOAT8)");
-    c.line("#define CTNN_FLOAT8 1");
-    c.line("typedef float ctnn_float8 __attribute__((vector_size(32)));");
-    c.line("static inline ctnn_float8 ctnn_load8(const float *p)");
+void emit_float_vector_definition(W& c) {
+    c.line("/* ctnn::math::float_vector (ctnn/math.hpp): as many floats as the target's vectors hold, with a");
+    c.line("   square root that sets no errno, so that Adam's loop vectorises without -fno-math-errno. */");
+    c.line("#if defined(__GNUC__) && !defined(CTNN_FLOAT_VECTOR)");
+    c.line("#if defined(__AVX512F__)");
+    c.line("#include <immintrin.h>");
+    c.line("#define CTNN_FLOAT_VECTOR 16");
+    c.line("typedef float ctnn_float_vector __attribute__((vector_size(64)));");
+    c.line("/* every lane on: _mm512_sqrt_ps's undefined pass-through draws a warning from GCC 12 */");
+    c.line("static inline ctnn_float_vector ctnn_sqrt_vector(ctnn_float_vector x)");
     c.line("{");
-    c.line("    ctnn_float8 v;");
+    c.line("    return (ctnn_float_vector)_mm512_mask_sqrt_ps((__m512)x, 0xFFFF, (__m512)x);");
+    c.line("}");
+    c.line("#elif defined(__AVX__)");
+    c.line("#define CTNN_FLOAT_VECTOR 8");
+    c.line("typedef float ctnn_float_vector __attribute__((vector_size(32)));");
+    c.line("static inline ctnn_float_vector ctnn_sqrt_vector(ctnn_float_vector x) { return __builtin_ia32_sqrtps256(x); }");
+    c.line("#endif");
+    c.line("#if defined(CTNN_FLOAT_VECTOR)");
+    c.line("static inline ctnn_float_vector ctnn_load_vector(const float *p)");
+    c.line("{");
+    c.line("    ctnn_float_vector v;");
     c.line("    __builtin_memcpy(&v, p, sizeof v);");
     c.line("    return v;");
     c.line("}");
-    c.line("static inline void ctnn_store8(float *p, ctnn_float8 v) { __builtin_memcpy(p, &v, sizeof v); }");
-    c.line("static inline ctnn_float8 ctnn_sqrt8(ctnn_float8 x) { return __builtin_ia32_sqrtps256(x); }");
+    c.line("static inline void ctnn_store_vector(float *p, ctnn_float_vector v) { __builtin_memcpy(p, &v, sizeof v); }");
+    c.line("#endif");
     c.line("#endif");
 }
 
@@ -129,13 +142,12 @@ struct optimizer_emitter<adam> {
               ", {0.0f}, {0.0f}, ", real{defaults.beta1_power}, ", ", real{defaults.beta2_power}, "}");
     }
 
-    // adam::descend as <prefix>_adam_descend: 16 parameters at a time through two float8 where
-    // the header uses them, then one at a time, with update's three statements for both.
+    // adam::descend as <prefix>_adam_descend: a float_vector at a time where the header uses them, then one at a time, with update's three statements for both.
     template <writer W>
     static void helpers(W& c, std::string_view prefix, std::size_t n) {
         const std::size_t whole = detail::vector_loop_extent(n);
         if (whole > 0) {
-            emit_float8_definition(c);
+            emit_float_vector_definition(c);
             c.end_line();
         }
         c.line("/* ctnn::adam::descend (ctnn/optim/adam.hpp): restrict arrays and the rates by value, or each");
@@ -145,14 +157,15 @@ struct optimizer_emitter<adam> {
                "float step_size, float correction2_root)");
         c.line("size_t i = 0;");
         if (whole > 0) {
-            c.line("#if defined(CTNN_FLOAT8)");
-            c.open("for (; i < ", whole, "; i += 8)");
-            c.line("const ctnn_float8 gi = ctnn_load8(g + i);");
-            c.line("ctnn_float8 pi = ctnn_load8(p + i), mi = ctnn_load8(m + i), vi = ctnn_load8(v + i);");
-            update(c, "ctnn_sqrt8");
-            c.line("ctnn_store8(p + i, pi);");
-            c.line("ctnn_store8(m + i, mi);");
-            c.line("ctnn_store8(v + i, vi);");
+            c.line("#if defined(CTNN_FLOAT_VECTOR)");
+            c.open("for (; i < ", whole, "; i += CTNN_FLOAT_VECTOR)");
+            c.line("const ctnn_float_vector gi = ctnn_load_vector(g + i);");
+            c.line("ctnn_float_vector pi = ctnn_load_vector(p + i), mi = ctnn_load_vector(m + i), "
+                   "vi = ctnn_load_vector(v + i);");
+            update(c, "ctnn_sqrt_vector");
+            c.line("ctnn_store_vector(p + i, pi);");
+            c.line("ctnn_store_vector(m + i, mi);");
+            c.line("ctnn_store_vector(v + i, vi);");
             c.close();
             c.line("#endif");
         }

@@ -265,35 +265,48 @@ void xor_model_sgd_step(xor_model_sgd *state, float *params, const float *grads)
     xor_model_sgd_descend_momentum(params, grads, state->velocity, state->learning_rate, state->momentum, 16, 21);
 }
 
-/* ctnn::math::float8 (ctnn/math.hpp): eight floats as one vector, with a square root that
-   sets no errno, so that Adam's loop vectorises without -fno-math-errno. */
-#if defined(__AVX__) && defined(__GNUC__) && !defined(CTNN_FLOAT8)
-#define CTNN_FLOAT8 1
-typedef float ctnn_float8 __attribute__((vector_size(32)));
-static inline ctnn_float8 ctnn_load8(const float *p)
+/* ctnn::math::float_vector (ctnn/math.hpp): as many floats as the target's vectors hold, with a
+   square root that sets no errno, so that Adam's loop vectorises without -fno-math-errno. */
+#if defined(__GNUC__) && !defined(CTNN_FLOAT_VECTOR)
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#define CTNN_FLOAT_VECTOR 16
+typedef float ctnn_float_vector __attribute__((vector_size(64)));
+/* every lane on: _mm512_sqrt_ps's undefined pass-through draws a warning from GCC 12 */
+static inline ctnn_float_vector ctnn_sqrt_vector(ctnn_float_vector x)
 {
-    ctnn_float8 v;
+    return (ctnn_float_vector)_mm512_mask_sqrt_ps((__m512)x, 0xFFFF, (__m512)x);
+}
+#elif defined(__AVX__)
+#define CTNN_FLOAT_VECTOR 8
+typedef float ctnn_float_vector __attribute__((vector_size(32)));
+static inline ctnn_float_vector ctnn_sqrt_vector(ctnn_float_vector x) { return __builtin_ia32_sqrtps256(x); }
+#endif
+#if defined(CTNN_FLOAT_VECTOR)
+static inline ctnn_float_vector ctnn_load_vector(const float *p)
+{
+    ctnn_float_vector v;
     __builtin_memcpy(&v, p, sizeof v);
     return v;
 }
-static inline void ctnn_store8(float *p, ctnn_float8 v) { __builtin_memcpy(p, &v, sizeof v); }
-static inline ctnn_float8 ctnn_sqrt8(ctnn_float8 x) { return __builtin_ia32_sqrtps256(x); }
+static inline void ctnn_store_vector(float *p, ctnn_float_vector v) { __builtin_memcpy(p, &v, sizeof v); }
+#endif
 #endif
 
 /* ctnn::adam::descend (ctnn/optim/adam.hpp): restrict arrays and the rates by value, or each
    store might change them and no loop vectorises. */
 static void xor_model_adam_descend(float *CTNN_RESTRICT p, const float *CTNN_RESTRICT g, float *CTNN_RESTRICT m, float *CTNN_RESTRICT v, float beta1, float beta2, float epsilon, float step_size, float correction2_root) {
     size_t i = 0;
-    #if defined(CTNN_FLOAT8)
-    for (; i < 16; i += 8) {
-        const ctnn_float8 gi = ctnn_load8(g + i);
-        ctnn_float8 pi = ctnn_load8(p + i), mi = ctnn_load8(m + i), vi = ctnn_load8(v + i);
+    #if defined(CTNN_FLOAT_VECTOR)
+    for (; i < 16; i += CTNN_FLOAT_VECTOR) {
+        const ctnn_float_vector gi = ctnn_load_vector(g + i);
+        ctnn_float_vector pi = ctnn_load_vector(p + i), mi = ctnn_load_vector(m + i), vi = ctnn_load_vector(v + i);
         mi = beta1 * mi + (1.0f - beta1) * gi;
         vi = beta2 * vi + (1.0f - beta2) * gi * gi;
-        pi = pi - step_size * mi / (ctnn_sqrt8(vi) / correction2_root + epsilon);
-        ctnn_store8(p + i, pi);
-        ctnn_store8(m + i, mi);
-        ctnn_store8(v + i, vi);
+        pi = pi - step_size * mi / (ctnn_sqrt_vector(vi) / correction2_root + epsilon);
+        ctnn_store_vector(p + i, pi);
+        ctnn_store_vector(m + i, mi);
+        ctnn_store_vector(v + i, vi);
     }
     #endif
     for (; i < 21; ++i) {
