@@ -79,10 +79,12 @@ TEST_CASE("dense: sequence gradients match central finite differences") {
 // The documented order of a wide layer's sums, written plainly (dense_kernels.hpp): 16 lanes, input
 // i to lane i % 16, each lane its first product then multiply-adds in input order; lanes added by
 // halving; the bias last. Weight gradients: 0 + the samples' terms in order, as multiply-adds;
-// bias gradients: 0 + dy in sample order. The batched kernels (blocks of samples and units, and
-// with AVX-512 explicit vectors) must give these bits.
+// bias gradients: 0 + dy in sample order; dL/dx: 0 + the units' terms in order, as multiply-adds.
+// The batched kernels (blocks of samples and units, and with AVX-512 explicit vectors) must give
+// these bits.
 template <std::size_t Inputs, std::size_t Units>
-void plain_dense(const float* params, const float* x, const float* dy, float* y, float* dparams, std::size_t batch) {
+void plain_dense(const float* params, const float* x, const float* dy, float* y, float* dparams, float* dx,
+                 std::size_t batch) {
     static_assert(Inputs >= 16);
     using ctnn::detail::multiply_add;
     const float* bias = params + Inputs * Units;
@@ -105,6 +107,12 @@ void plain_dense(const float* params, const float* x, const float* dy, float* y,
                 dparams[j * Inputs + i] = multiply_add(g, x[s * Inputs + i], dparams[j * Inputs + i]);
             dparams[Inputs * Units + j] += g;
         }
+    for (std::size_t s = 0; s < batch; ++s)
+        for (std::size_t i = 0; i < Inputs; ++i) {
+            float sum = 0.0f;
+            for (std::size_t j = 0; j < Units; ++j) sum = multiply_add(params[j * Inputs + i], dy[s * Units + j], sum);
+            dx[s * Inputs + i] = sum;
+        }
 }
 
 template <std::size_t Inputs, std::size_t Units>
@@ -115,19 +123,23 @@ void check_dense_matches_plain_loops(std::size_t batch, unsigned seed) {
     for (float& v : params) v = rng.uniform<float>(-1.0f, 1.0f);
     for (float& v : x) v = rng.uniform<float>(-1.0f, 1.0f);
     for (float& v : dy) v = rng.uniform<float>(-1.0f, 1.0f);
-    std::vector<float> y(batch * Units), y_plain(batch * Units), dx(batch * Inputs);
+    std::vector<float> y(batch * Units), y_plain(batch * Units), dx(batch * Inputs), dx_plain(batch * Inputs);
     std::vector<float> grads(bound::param_count, 0.0f), assigned(bound::param_count, 7.0f), grads_plain(bound::param_count);
     bound::forward(params.data(), x.data(), y.data(), batch);
     bound::backward(params.data(), x.data(), y.data(), dy.data(), dx.data(), grads.data(), batch);
     bound::backward_assign(params.data(), x.data(), y.data(), dy.data(), dx.data(), assigned.data(), batch);
-    plain_dense<Inputs, Units>(params.data(), x.data(), dy.data(), y_plain.data(), grads_plain.data(), batch);
+    plain_dense<Inputs, Units>(params.data(), x.data(), dy.data(), y_plain.data(), grads_plain.data(), dx_plain.data(),
+                               batch);
     CHECK(std::memcmp(y.data(), y_plain.data(), y.size() * sizeof(float)) == 0);
+    CHECK(std::memcmp(dx.data(), dx_plain.data(), dx.size() * sizeof(float)) == 0);
     CHECK(std::memcmp(grads.data(), grads_plain.data(), grads.size() * sizeof(float)) == 0);
     CHECK(std::memcmp(assigned.data(), grads_plain.data(), grads.size() * sizeof(float)) == 0);
 }
 
 TEST_CASE("dense: wide layers' batched kernels give the bits of the plain loops") {
-    check_dense_matches_plain_loops<100, 40>(13, 71);   // blocks of 4 samples and one alone; a 4-input tail
+    // Tiles differ by target (dense_kernels.hpp; this file is also built with -mavx2 and -mavx512f):
+    // 13 samples are blocks of 4, 6 or 8 and lone ones; 40 and 128 units blocks of 6 or 8 with a remainder.
+    check_dense_matches_plain_loops<100, 40>(13, 71);   // a 4-input tail
     check_dense_matches_plain_loops<784, 128>(6, 72);   // M2's first layer
     check_dense_matches_plain_loops<64, 10>(9, 73);     // units not a multiple of the blocks
     check_dense_matches_plain_loops<16, 3>(1, 74);      // one sample, one lane block

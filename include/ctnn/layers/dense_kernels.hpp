@@ -49,13 +49,39 @@ inline constexpr std::size_t dense_forward_rows_alone = 4;
 #endif
 inline constexpr std::size_t dense_emitted_rows_alone = 4;
 
-// Units of dW whose gradients stay in registers together while the batch streams by (8 units x 32
-// inputs: 16 vectors of accumulators); on 784x128, batch 64: 4 x 32 117 GFLOP/s, 8 x 32 183.
-inline constexpr std::size_t dense_gradient_units = 8;
+// The batched backward kernels keep a tile of sums in vector registers, so their tiles follow the
+// target's register file: how many floats a vector holds and how many vectors there are. Tiles
+// sized for AVX-512's 32 registers spilled under AVX2's 16: M2's step with -march=haswell took
+// 620 us, its first layer's weight gradients running at 44 GFLOP/s of the 118 AVX2 peak.
+#if defined(__AVX512F__)
+inline constexpr std::size_t vector_floats = 16, vector_registers = 32;
+#elif defined(__AVX__)
+inline constexpr std::size_t vector_floats = 8, vector_registers = 16;
+#elif defined(__aarch64__)
+inline constexpr std::size_t vector_floats = 4, vector_registers = 32;
+#else
+inline constexpr std::size_t vector_floats = 4, vector_registers = 16;
+#endif
 
-// Samples whose dL/dx share each row of W; 8 samples x 32 inputs are 16 vectors of accumulators.
-// Batch 64, 128x64: 8 x 32 191 GFLOP/s, 4 x 64 152, 4 x 32 132; 64x10: 8 x 32 141, 4 x 64 78.
+// A block of dW whose gradients stay in registers while the batch streams by: units x inputs,
+// two vectors of inputs per unit. 32 registers: 8 units x 32 inputs (16 accumulators); on 784x128,
+// batch 64: 4 x 32 117 GFLOP/s, 8 x 32 183 (AVX-512). 16 registers: 6 units (12 accumulators, two
+// registers for x and one for the broadcast); same layer, g++ -O3: AVX2 8 x 32 44 GFLOP/s, 6 x 16
+// 113, 4 x 16 107; SSE2 8 x 32 24, 6 x 8 40 (-O2: 24 and 38).
+inline constexpr std::size_t dense_gradient_units = vector_registers >= 32 ? 8 : 6;
+inline constexpr std::size_t dense_gradient_width = 2 * vector_floats;
+
+// Samples whose dL/dx share each row of W, times a chunk of inputs. AVX-512: 8 samples x 32
+// inputs, 16 vectors of accumulators; batch 64, 128x64: 8 x 32 191 GFLOP/s, 4 x 64 152, 4 x 32
+// 132; 64x10: 8 x 32 141, 4 x 64 78. AVX2, 784x128: 8 x 32 57, 6 x 16 59, 6 x 8 93 (-O2 the
+// same). SSE2 found no better tile than AVX-512's (-O2: 8 x 32 31, 6 x 8 21; -O3: 37 and 31).
+#if defined(__AVX__) && !defined(__AVX512F__)
+inline constexpr std::size_t dense_input_gradient_samples = 6;
+inline constexpr std::size_t dense_input_gradient_width = 8;
+#else
 inline constexpr std::size_t dense_input_gradient_samples = 8;
+inline constexpr std::size_t dense_input_gradient_width = 2 * dense_lanes;
+#endif
 
 // Covers [0, Extent) in blocks of Block: step.template operator()<Width>(start) per block. A
 // remainder is one narrower block, or with Overlap (for results that are written, not added to)
@@ -316,7 +342,7 @@ inline void dense_parameter_gradients(const T* x, const T* dy, T* dw, T* db, std
     // Samples outside: each db[j] still adds them in order, and the units are one vector.
     for (std::size_t s = 0; s < rows; ++s)
         for (std::size_t j = 0; j < Units; ++j) db[j] += dy[s * Units + j];
-    dense_for_each_block<Inputs, 2 * dense_lanes, Assign>([&]<std::size_t Width>(std::size_t i0) {
+    dense_for_each_block<Inputs, dense_gradient_width, Assign>([&]<std::size_t Width>(std::size_t i0) {
         dense_for_each_block<Units, dense_gradient_units, Assign>([&]<std::size_t Block>(std::size_t j) {
             dense_gradient_block<Assign, Block, Width, Inputs, Units>(x, dy + j, dw + j * Inputs, i0, rows);
         });
@@ -351,7 +377,7 @@ inline void dense_input_gradient_chunk(const T* w, const T* dy, T* dx, std::size
 // independent sums. dx is written, not added to, so its chunks may overlap.
 template <std::size_t Samples, std::size_t Inputs, std::size_t Units, class T>
 [[gnu::noinline]] void dense_input_gradient_rows(const T* w, const T* dy, T* dx) {
-    constexpr std::size_t chunk = (Samples == 1 ? 8 : 2) * dense_lanes;
+    constexpr std::size_t chunk = Samples == 1 ? 8 * dense_lanes : dense_input_gradient_width;
     dense_for_each_block<Inputs, chunk, true>([&]<std::size_t Width>(std::size_t i0) {
         dense_input_gradient_chunk<Samples, Width, Inputs, Units>(w, dy, dx, i0);
     });
