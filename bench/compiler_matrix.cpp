@@ -1,8 +1,10 @@
 // ctnn's header path as built by each supported compiler at -O2 and -O3 (bench/report.py compiles
 // this file once per configuration and prints one table). The main table is g++ -O3, a CMake
 // Release build; -O2 is RelWithDebInfo's and many firmware builds' level, and clang 14 the other
-// supported compiler. Each of them once ran some layer 2x to 40x slower than g++ -O3 (pooling under
-// g++ -O2, the dense kernels under clang), which the main table could not show.
+// supported compiler; -march=haswell (AVX2) and no -march (SSE2) are the machines most programs are
+// built for. Each of them once ran some layer 2x to 40x slower than g++ -O3 (pooling under g++ -O2,
+// the dense kernels under clang, the dense weight gradients' spills with AVX2), which the main
+// table could not show.
 #include <benchmark/benchmark.h>
 
 #include <ctnn/init.hpp>
