@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "gradient_check.hpp"
@@ -85,4 +86,61 @@ TEST_CASE("max_pool2d's backward with relu's derivative gives the bits of the tw
     check_relu_fused_backward<ctnn::max_pool2d<2>::bind<shape<8, 6, 3>, 1>>(61);
     check_relu_fused_backward<ctnn::max_pool2d<3, 2, padding::same>::bind<shape<7, 6, 2>, 1>>(62);
     check_relu_fused_backward<ctnn::max_pool2d<2>::bind<shape<28, 28, 8>, 1>>(63);
+}
+
+// max_pool2d's backward against the rule written plainly: each window hands dL/dy to the first tap
+// in scan order that equals its output (the first tap when the output is NaN) and +0 to the others,
+// added to dx, which starts at +0. The values come from a small set, so windows have ties, and some
+// are NaN. Channels of 8 and 16 take the vector path where the target has one (this file is also
+// built with -mavx2), 3 the float loops; stride 1 overlaps the windows.
+template <std::size_t Stride, class In>
+void check_max_pool_backward_rule(unsigned seed) {
+    using Bound = typename ctnn::max_pool2d<2, Stride>::template bind<In, 1>;
+    constexpr std::size_t batch = 2, in = Bound::input_shape::size, out = Bound::output_shape::size;
+    constexpr std::size_t height = Bound::input_shape::dims[0], width = Bound::input_shape::dims[1];
+    constexpr std::size_t channels = Bound::input_shape::dims[2];
+    constexpr std::size_t out_height = Bound::output_shape::dims[0], out_width = Bound::output_shape::dims[1];
+    constexpr std::size_t size = 2, stride = Stride;
+    static_assert(height - size == (out_height - 1) * stride && width - size == (out_width - 1) * stride);
+    ctnn::random_generator rng(seed);
+    const float levels[] = {0.0f, 0.5f, 1.0f, -1.0f, std::numeric_limits<float>::quiet_NaN()};
+    std::vector<float> x(batch * in), y(batch * out), dy(batch * out);
+    for (float& v : x) v = levels[rng.below(rng.below(8) == 0 ? 5 : 4)];
+    for (float& v : dy) v = rng.uniform<float>(-1.0f, 1.0f);
+    dy[1] = -0.0f;
+    const float* no_params = nullptr;
+    float* no_gradients = nullptr;
+    Bound::forward(no_params, x.data(), y.data(), batch);
+    std::vector<float> dx(batch * in, 7.0f), expected(batch * in, 0.0f);
+    Bound::backward(no_params, x.data(), y.data(), dy.data(), dx.data(), no_gradients, batch);
+    std::size_t nan_windows = 0, tied_windows = 0;
+    for (std::size_t s = 0; s < batch; ++s)
+        for (std::size_t oh = 0; oh < out_height; ++oh)
+            for (std::size_t ow = 0; ow < out_width; ++ow)
+                for (std::size_t c = 0; c < channels; ++c) {
+                    const std::size_t o = s * out + (oh * out_width + ow) * channels + c;
+                    std::size_t equal = 0;
+                    bool handed = false;
+                    for (std::size_t kh = 0; kh < size; ++kh)
+                        for (std::size_t kw = 0; kw < size; ++kw) {
+                            const std::size_t i = s * in + ((oh * stride + kh) * width + ow * stride + kw) * channels + c;
+                            const bool first = kh == 0 && kw == 0;
+                            const bool winner = !handed && (x[i] == y[o] || (first && std::isnan(y[o])));
+                            equal += x[i] == y[o];
+                            expected[i] = expected[i] + (winner ? dy[o] : 0.0f);
+                            handed = handed || winner;
+                        }
+                    nan_windows += std::isnan(y[o]);
+                    tied_windows += equal > 1;
+                }
+    CHECK(nan_windows > 0);
+    CHECK(tied_windows > 0);
+    CHECK(std::memcmp(dx.data(), expected.data(), dx.size() * sizeof(float)) == 0);
+}
+
+TEST_CASE("max_pool2d's backward: the first maximum in scan order takes dL/dy, bit for bit") {
+    check_max_pool_backward_rule<2, shape<6, 8, 16>>(91);
+    check_max_pool_backward_rule<2, shape<4, 6, 8>>(92);
+    check_max_pool_backward_rule<2, shape<4, 4, 3>>(93);
+    check_max_pool_backward_rule<1, shape<5, 5, 8>>(94);
 }

@@ -18,8 +18,9 @@
 #include <ctnn/loop_hints.hpp>
 #include <ctnn/multiply_add.hpp>
 #include <ctnn/sample_lanes.hpp>
-#if defined(__FMA__) && defined(__SSE2__) && !defined(__AVX512F__)
-#include <immintrin.h>  // the split kernels' passes (CTNN_DENSE_PASSES below)
+#include <ctnn/target_vector.hpp>
+#if defined(__FMA__) && defined(CTNN_VECTOR_FLOAT)
+#include <immintrin.h>  // the split kernels' passes
 #endif
 
 namespace ctnn::detail {
@@ -37,8 +38,8 @@ constexpr bool dense_splits(std::size_t inputs) { return inputs >= dense_lanes; 
 // multiply-add (4 x 6: 28 loads for 24): in one run 4 x 4 206, 8 x 3 175, 2 x 8 170, 4 x 6 146
 // (peak 233). Nor is L2 the limit: the same tile on data all in L1 runs 4% faster, and keeping a
 // W tile in L1 for 8 samples (or for all 64, x streaming instead) gained nothing.
-// With vectors narrower than dense_lanes (below) the tile is 2 units x 6 samples instead.
-#if !(defined(__SSE2__) && !defined(__AVX512F__))
+// With vectors narrower than dense_lanes (CTNN_VECTOR_FLOAT, below) the tile is 2 units x 6 samples.
+#if !defined(CTNN_VECTOR_FLOAT)
 inline constexpr std::size_t dense_forward_samples = 4;
 inline constexpr std::size_t dense_forward_units = 4;
 #endif
@@ -55,37 +56,16 @@ inline constexpr std::size_t dense_forward_rows_alone = 4;
 #endif
 inline constexpr std::size_t dense_emitted_rows_alone = 4;
 
-// The batched backward kernels keep a tile of sums in vector registers, so their tiles follow the
-// target's register file: how many floats a vector holds and how many vectors there are. Tiles
-// sized for AVX-512's 32 registers spilled under AVX2's 16: M2's step with -march=haswell took
-// 620 us, its first layer's weight gradients running at 44 GFLOP/s of the 118 AVX2 peak.
-#if defined(__AVX512F__)
-inline constexpr std::size_t vector_floats = 16, vector_registers = 32;
-#elif defined(__AVX__)
-inline constexpr std::size_t vector_floats = 8, vector_registers = 16;
-#elif defined(__aarch64__)
-inline constexpr std::size_t vector_floats = 4, vector_registers = 32;
-#else
-inline constexpr std::size_t vector_floats = 4, vector_registers = 16;
-#endif
-
 // x86 without AVX-512: dense_split_block computes a batch's 16 lanes in passes of one vector (8
-// floats with AVX, 4 with SSE2), 2 units x 6 samples at a time: 12 accumulators, two registers for W and
-// one for x. As 16-float arrays, 4 x 4 spilled. Batch 64, 784x128, GFLOP/s, 4 x 4 arrays against
-// 2 x 6 in passes: AVX2 g++ -O3 55 -> 78 (-O2 52 -> 84); SSE2 -O2 27 -> 45 (-O3 24 -> 51); other
-// tiles in passes: 3 x 4 72, 2 x 5 76, 1 x 8 73 (AVX2 -O3).
-#if defined(__SSE2__) && !defined(__AVX512F__)
-#define CTNN_DENSE_PASSES 1
+// floats with AVX, 4 with SSE2), 2 units x 6 samples at a time: 12 accumulators, two registers for
+// W and one for x. As 16-float arrays, 4 x 4 spilled. Batch 64, 784x128, GFLOP/s, 4 x 4 arrays
+// against 2 x 6 in passes: AVX2 g++ -O3 55 -> 78 (-O2 52 -> 84); SSE2 -O2 27 -> 45 (-O3 24 -> 51);
+// other tiles in passes: 3 x 4 72, 2 x 5 76, 1 x 8 73 (AVX2 -O3).
+#if defined(CTNN_VECTOR_FLOAT)
 inline constexpr std::size_t dense_forward_samples = 6;
 inline constexpr std::size_t dense_forward_units = 2;
-typedef float pass_vector __attribute__((vector_size(vector_floats * sizeof(float))));
-inline pass_vector load_pass(const float* p) {
-    pass_vector v;
-    __builtin_memcpy(&v, p, sizeof v);
-    return v;
-}
 // multiply_add lane by lane, as the float loops do it.
-inline pass_vector multiply_add(pass_vector a, pass_vector b, pass_vector c) {
+inline vector_float multiply_add(vector_float a, vector_float b, vector_float c) {
     if constexpr (!fused_multiply_add) {
         return a * b + c;
     } else {
@@ -100,6 +80,11 @@ inline pass_vector multiply_add(pass_vector a, pass_vector b, pass_vector c) {
     }
 }
 #endif
+
+// The batched backward kernels keep a tile of sums in vector registers, so their tiles follow the
+// target's register file (target_vector.hpp). Tiles sized for AVX-512's 32 registers spilled
+// under AVX2's 16: M2's step with -march=haswell took 620 us, its first layer's weight gradients
+// running at 44 GFLOP/s of the 118 AVX2 peak.
 
 // A block of dW whose gradients stay in registers while the batch streams by: units x inputs,
 // two vectors of inputs per unit. 32 registers: 8 units x 32 inputs (16 accumulators); on 784x128,
@@ -230,22 +215,22 @@ inline void dense_split_block(const T* w, const T* x, const T* bias, T* y) {
         return;
     } else
 #endif
-#if defined(CTNN_DENSE_PASSES)
+#if defined(CTNN_VECTOR_FLOAT)
     // Not for a sample alone: with AVX2 at -O3 its 4 units x 16 lanes as float loops ran M2's
     // inference 5-20% faster than in passes (at -O2 and with SSE2 slower, by 25-35%).
     if constexpr (std::is_same_v<T, float> && Samples > 1) {
         // Lanes [h, h + vector_floats) of every sum in pass h: the same chains, fewer at a time.
         for (std::size_t h = 0; h < dense_lanes; h += vector_floats) {
-            pass_vector acc[Samples][Rows];
+            vector_float acc[Samples][Rows];
             for (std::size_t s = 0; s < Samples; ++s)
-                for (std::size_t r = 0; r < Rows; ++r) acc[s][r] = load_pass(w + r * Inputs + h) * load_pass(x + s * Inputs + h);
+                for (std::size_t r = 0; r < Rows; ++r) acc[s][r] = load_vector(w + r * Inputs + h) * load_vector(x + s * Inputs + h);
             for (std::size_t i0 = dense_lanes + h; i0 < full; i0 += dense_lanes) {
-                pass_vector wv[Rows];
+                vector_float wv[Rows];
 #pragma GCC unroll 8
-                for (std::size_t r = 0; r < Rows; ++r) wv[r] = load_pass(w + r * Inputs + i0);
+                for (std::size_t r = 0; r < Rows; ++r) wv[r] = load_vector(w + r * Inputs + i0);
 #pragma GCC unroll 8
                 for (std::size_t s = 0; s < Samples; ++s) {
-                    const pass_vector xv = load_pass(x + s * Inputs + i0);
+                    const vector_float xv = load_vector(x + s * Inputs + i0);
 #pragma GCC unroll 8
                     for (std::size_t r = 0; r < Rows; ++r) acc[s][r] = multiply_add(wv[r], xv, acc[s][r]);
                 }

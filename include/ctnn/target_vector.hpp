@@ -1,0 +1,41 @@
+// ctnn/target_vector.hpp: the target's vector registers, for kernels whose tiles must fit in them
+// or that hold a register's worth of floats explicitly.
+//
+// With AVX-512 GCC 12 vectorises ctnn's loops over float arrays well, and the kernels keep them.
+// With 16 registers of 8 (AVX) or 4 (SSE2) floats the same loops spilled their tiles or were left
+// scalar with a branch per value; kernels that take another path there use vector_float, a GNU
+// vector (GCC and clang) as wide as one register. Where CTNN_VECTOR_FLOAT is not defined (AVX-512,
+// and targets other than x86) there is none.
+#pragma once
+#include <cstddef>
+
+namespace ctnn::detail {
+
+#if defined(__AVX512F__)
+inline constexpr std::size_t vector_floats = 16, vector_registers = 32;
+#elif defined(__AVX__)
+inline constexpr std::size_t vector_floats = 8, vector_registers = 16;
+#elif defined(__aarch64__)
+inline constexpr std::size_t vector_floats = 4, vector_registers = 32;
+#else
+inline constexpr std::size_t vector_floats = 4, vector_registers = 16;
+#endif
+
+#if defined(__SSE2__) && !defined(__AVX512F__)
+#define CTNN_VECTOR_FLOAT 1
+typedef float vector_float __attribute__((vector_size(vector_floats * sizeof(float))));
+// What comparing two vector_float gives: all ones where true, zeros where false.
+typedef int vector_mask __attribute__((vector_size(vector_floats * sizeof(float))));
+
+inline vector_float load_vector(const float* p) {
+    vector_float v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+inline void store_vector(float* p, vector_float v) { __builtin_memcpy(p, &v, sizeof v); }
+
+// where ? v : +0, lane by lane, as bits.
+inline vector_float keep_where(vector_mask where, vector_float v) { return vector_float(where & vector_mask(v)); }
+#endif
+
+}  // namespace ctnn::detail
