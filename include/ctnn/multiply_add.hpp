@@ -11,6 +11,10 @@
 #include <ctnn/emit/c.hpp>
 #include <ctnn/math.hpp>
 #include <ctnn/sample_lanes.hpp>  // and with it <immintrin.h>, where lanes exist
+#include <ctnn/target_vector.hpp>
+#if defined(__FMA__) && defined(CTNN_VECTOR_FLOAT)
+#include <immintrin.h>
+#endif
 
 #ifndef CTNN_FMA
 #if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
@@ -32,14 +36,30 @@ inline T multiply_add(T a, T b, T c) {
         return a * b + c;
 }
 
-// The same on 16-float vectors (sample_lanes.hpp), lane by lane: kernels that hold their sums as
-// explicit vectors compute what the scalar loops do.
+// The same on 16-float vectors (sample_lanes.hpp) and on vector_float (target_vector.hpp), lane by
+// lane: kernels that hold their sums as explicit vectors compute what the scalar loops do.
 #if defined(CTNN_SAMPLE_LANES)
 inline lanes::vec multiply_add(lanes::vec a, lanes::vec b, lanes::vec c) {
     if constexpr (fused_multiply_add)
         return _mm512_fmadd_ps(a, b, c);
     else
         return a * b + c;
+}
+#endif
+#if defined(CTNN_VECTOR_FLOAT)
+inline vector_float multiply_add(vector_float a, vector_float b, vector_float c) {
+    if constexpr (!fused_multiply_add) {
+        return a * b + c;
+    } else {
+#if defined(__FMA__) && defined(__AVX__)
+        return _mm256_fmadd_ps(a, b, c);
+#elif defined(__FMA__)
+        return _mm_fmadd_ps(a, b, c);
+#else
+        for (std::size_t l = 0; l < vector_floats; ++l) c[l] = math::fma(a[l], b[l], c[l]);
+        return c;
+#endif
+    }
 }
 #endif
 

@@ -8,6 +8,7 @@
 // and targets other than x86) there is none.
 #pragma once
 #include <cstddef>
+#include <utility>
 
 namespace ctnn::detail {
 
@@ -33,6 +34,14 @@ inline vector_float load_vector(const float* p) {
     return v;
 }
 inline void store_vector(float* p, vector_float v) { __builtin_memcpy(p, &v, sizeof v); }
+
+template <std::size_t... L>
+inline vector_float broadcast_vector(float x, std::index_sequence<L...>) {
+    const vector_float first = {x};
+    return __builtin_shufflevector(first, first, (L * 0)...);
+}
+// x in every lane, its bits unchanged (0 + x would turn -0 into +0).
+inline vector_float broadcast_vector(float x) { return broadcast_vector(x, std::make_index_sequence<vector_floats>{}); }
 
 // where ? v : +0, lane by lane, as bits.
 inline vector_float keep_where(vector_mask where, vector_float v) { return vector_float(where & vector_mask(v)); }

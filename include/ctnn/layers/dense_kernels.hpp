@@ -19,9 +19,6 @@
 #include <ctnn/multiply_add.hpp>
 #include <ctnn/sample_lanes.hpp>
 #include <ctnn/target_vector.hpp>
-#if defined(__FMA__) && defined(CTNN_VECTOR_FLOAT)
-#include <immintrin.h>  // the split kernels' passes
-#endif
 
 namespace ctnn::detail {
 
@@ -64,21 +61,6 @@ inline constexpr std::size_t dense_emitted_rows_alone = 4;
 #if defined(CTNN_VECTOR_FLOAT)
 inline constexpr std::size_t dense_forward_samples = 6;
 inline constexpr std::size_t dense_forward_units = 2;
-// multiply_add lane by lane, as the float loops do it.
-inline vector_float multiply_add(vector_float a, vector_float b, vector_float c) {
-    if constexpr (!fused_multiply_add) {
-        return a * b + c;
-    } else {
-#if defined(__FMA__) && defined(__AVX__)
-        return _mm256_fmadd_ps(a, b, c);
-#elif defined(__FMA__)
-        return _mm_fmadd_ps(a, b, c);
-#else
-        for (std::size_t l = 0; l < vector_floats; ++l) c[l] = math::fma(a[l], b[l], c[l]);
-        return c;
-#endif
-    }
-}
 #endif
 
 // The batched backward kernels keep a tile of sums in vector registers, so their tiles follow the
