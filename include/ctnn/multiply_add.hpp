@@ -12,7 +12,7 @@
 #include <ctnn/math.hpp>
 #include <ctnn/sample_lanes.hpp>  // and with it <immintrin.h>, where lanes exist
 #include <ctnn/target_vector.hpp>
-#if defined(__FMA__) && defined(CTNN_VECTOR_FLOAT)
+#if defined(__FMA__) && defined(CTNN_NARROW_VECTORS)
 #include <immintrin.h>
 #endif
 
@@ -46,7 +46,8 @@ inline lanes::vec multiply_add(lanes::vec a, lanes::vec b, lanes::vec c) {
         return a * b + c;
 }
 #endif
-#if defined(CTNN_VECTOR_FLOAT)
+// (With AVX-512 vector_float is lanes::vec, whose overload is above.)
+#if defined(CTNN_NARROW_VECTORS)
 inline vector_float multiply_add(vector_float a, vector_float b, vector_float c) {
     if constexpr (!fused_multiply_add) {
         return a * b + c;

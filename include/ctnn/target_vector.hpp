@@ -1,11 +1,11 @@
 // ctnn/target_vector.hpp: the target's vector registers, for kernels whose tiles must fit in them
 // or that hold a register's worth of floats explicitly.
 //
-// With AVX-512 GCC 12 vectorises ctnn's loops over float arrays well, and the kernels keep them.
-// With 16 registers of 8 (AVX) or 4 (SSE2) floats the same loops spilled their tiles or were left
-// scalar with a branch per value; kernels that take another path there use vector_float, a GNU
-// vector (GCC and clang) as wide as one register. Where CTNN_VECTOR_FLOAT is not defined (AVX-512,
-// and targets other than x86) there is none.
+// vector_float is one register of floats as a GNU vector (GCC and clang): 16 with AVX-512, 8 with
+// AVX, 4 with SSE2; on x86 only (CTNN_VECTOR_FLOAT). With AVX-512 GCC 12 vectorises ctnn's loops
+// over float arrays well, and most kernels keep them. With 16 registers of 8 or 4 floats the same
+// loops spilled their tiles or were left scalar with a branch per value, so some kernels take an
+// explicit vector path there (CTNN_NARROW_VECTORS).
 #pragma once
 #include <cstddef>
 #include <utility>
@@ -22,8 +22,11 @@ inline constexpr std::size_t vector_floats = 4, vector_registers = 32;
 inline constexpr std::size_t vector_floats = 4, vector_registers = 16;
 #endif
 
-#if defined(__SSE2__) && !defined(__AVX512F__)
+#if defined(__SSE2__)
 #define CTNN_VECTOR_FLOAT 1
+#if !defined(__AVX512F__)
+#define CTNN_NARROW_VECTORS 1
+#endif
 typedef float vector_float __attribute__((vector_size(vector_floats * sizeof(float))));
 // What comparing two vector_float gives: all ones where true, zeros where false.
 typedef int vector_mask __attribute__((vector_size(vector_floats * sizeof(float))));

@@ -52,9 +52,10 @@ TEST_CASE("adam: second step follows the bias-corrected moments") {
 }
 
 TEST_CASE("adam in float: every parameter has the bits of the formula applied to it alone") {
-    // 70 parameters: four blocks of 16 go through math::float_vector where the target has it (8
-    // lanes with AVX, 16 with AVX-512; tests/CMakeLists.txt builds this file for both), the last 6
-    // one at a time. The reference applies adam.hpp's formula to one float after another.
+    // 70 parameters: four blocks of 16 go through detail::vector_float where the target has it (4
+    // lanes with SSE2, 8 with AVX, 16 with AVX-512; tests/CMakeLists.txt builds this file for all
+    // three), the last 6 one at a time. The reference applies adam.hpp's formula to one float
+    // after another.
     using wide = ctnn::sequential<ctnn::input<9>, ctnn::dense<7>>;
     static_assert(wide::param_count == 70);
     ctnn::parameters<wide> p;

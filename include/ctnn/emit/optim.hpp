@@ -36,12 +36,14 @@ void emit_restrict_definition(W& c) {
     c.line("#endif");
 }
 
-// ctnn::math::float_vector where the header has it: 16 floats with AVX-512, 8 with AVX. Only for
-// a model that uses it: clang warns about unused static functions, inline ones included.
+// ctnn::detail::vector_float and its square root (target_vector.hpp, math.hpp) where the header
+// has them: 16 floats with AVX-512, 8 with AVX, 4 with SSE2. Only for a model that uses them:
+// clang warns about unused static functions, inline ones included.
 template <writer W>
 void emit_float_vector_definition(W& c) {
-    c.line("/* ctnn::math::float_vector (ctnn/math.hpp): as many floats as the target's vectors hold, with a");
-    c.line("   square root that sets no errno, so that Adam's loop vectorises without -fno-math-errno. */");
+    c.line("/* ctnn::detail::vector_float (ctnn/target_vector.hpp): one register of floats, with a square");
+    c.line("   root that sets no errno (ctnn/math.hpp), so that Adam's loop vectorises without");
+    c.line("   -fno-math-errno. */");
     c.line("#if defined(__GNUC__) && !defined(CTNN_FLOAT_VECTOR)");
     c.line("#if defined(__AVX512F__)");
     c.line("#include <immintrin.h>");
@@ -56,6 +58,10 @@ void emit_float_vector_definition(W& c) {
     c.line("#define CTNN_FLOAT_VECTOR 8");
     c.line("typedef float ctnn_float_vector __attribute__((vector_size(32)));");
     c.line("static inline ctnn_float_vector ctnn_sqrt_vector(ctnn_float_vector x) { return __builtin_ia32_sqrtps256(x); }");
+    c.line("#elif defined(__SSE2__)");
+    c.line("#define CTNN_FLOAT_VECTOR 4");
+    c.line("typedef float ctnn_float_vector __attribute__((vector_size(16)));");
+    c.line("static inline ctnn_float_vector ctnn_sqrt_vector(ctnn_float_vector x) { return __builtin_ia32_sqrtps(x); }");
     c.line("#endif");
     c.line("#if defined(CTNN_FLOAT_VECTOR)");
     c.line("static inline ctnn_float_vector ctnn_load_vector(const float *p)");
@@ -142,7 +148,7 @@ struct optimizer_emitter<adam> {
               ", {0.0f}, {0.0f}, ", real{defaults.beta1_power}, ", ", real{defaults.beta2_power}, "}");
     }
 
-    // adam::descend as <prefix>_adam_descend: a float_vector at a time where the header uses them, then one at a time, with update's three statements for both.
+    // adam::descend as <prefix>_adam_descend: a vector_float at a time where the header uses them, then one at a time, with update's three statements for both.
     template <writer W>
     static void helpers(W& c, std::string_view prefix, std::size_t n) {
         const std::size_t whole = detail::vector_loop_extent(n);

@@ -215,7 +215,7 @@ CTNN_GCC_KEEP_LOOP
         // first convolution, -march=haswell -O2: 1.2 ms of a 2.6 ms step).
         template <class T>
         static void forward_interior(const T (&kernels)[kernel_size][Filters], const T* bias, const T* x0, T* out) {
-#if defined(CTNN_VECTOR_FLOAT)
+#if defined(CTNN_NARROW_VECTORS)
             if constexpr (std::is_same_v<T, float> && Filters % detail::vector_floats == 0 &&
                           Filters <= 4 * detail::vector_floats) {
                 constexpr std::size_t vectors = Filters / detail::vector_floats;

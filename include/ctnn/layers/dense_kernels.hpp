@@ -35,8 +35,8 @@ constexpr bool dense_splits(std::size_t inputs) { return inputs >= dense_lanes; 
 // multiply-add (4 x 6: 28 loads for 24): in one run 4 x 4 206, 8 x 3 175, 2 x 8 170, 4 x 6 146
 // (peak 233). Nor is L2 the limit: the same tile on data all in L1 runs 4% faster, and keeping a
 // W tile in L1 for 8 samples (or for all 64, x streaming instead) gained nothing.
-// With vectors narrower than dense_lanes (CTNN_VECTOR_FLOAT, below) the tile is 2 units x 6 samples.
-#if !defined(CTNN_VECTOR_FLOAT)
+// With vectors narrower than dense_lanes (CTNN_NARROW_VECTORS, below) the tile is 2 units x 6 samples.
+#if !defined(CTNN_NARROW_VECTORS)
 inline constexpr std::size_t dense_forward_samples = 4;
 inline constexpr std::size_t dense_forward_units = 4;
 #endif
@@ -58,7 +58,7 @@ inline constexpr std::size_t dense_emitted_rows_alone = 4;
 // W and one for x. As 16-float arrays, 4 x 4 spilled. Batch 64, 784x128, GFLOP/s, 4 x 4 arrays
 // against 2 x 6 in passes: AVX2 g++ -O3 55 -> 78 (-O2 52 -> 84); SSE2 -O2 27 -> 45 (-O3 24 -> 51);
 // other tiles in passes: 3 x 4 72, 2 x 5 76, 1 x 8 73 (AVX2 -O3).
-#if defined(CTNN_VECTOR_FLOAT)
+#if defined(CTNN_NARROW_VECTORS)
 inline constexpr std::size_t dense_forward_samples = 6;
 inline constexpr std::size_t dense_forward_units = 2;
 #endif
@@ -197,7 +197,7 @@ inline void dense_split_block(const T* w, const T* x, const T* bias, T* y) {
         return;
     } else
 #endif
-#if defined(CTNN_VECTOR_FLOAT)
+#if defined(CTNN_NARROW_VECTORS)
     // Not for a sample alone: with AVX2 at -O3 its 4 units x 16 lanes as float loops ran M2's
     // inference 5-20% faster than in passes (at -O2 and with SSE2 slower, by 25-35%).
     if constexpr (std::is_same_v<T, float> && Samples > 1) {

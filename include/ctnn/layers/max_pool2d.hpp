@@ -161,7 +161,7 @@ struct max_pool2d {
         // loops above scalar, a branch per comparison: M3's two pools' backward took 0.8 ms of its
         // 1.5 ms step with AVX2 (15 us for the first on AVX-512). There they go a vector of
         // channels at a time, the same selection as bits.
-#if defined(CTNN_VECTOR_FLOAT)
+#if defined(CTNN_NARROW_VECTORS)
         template <class T>
         static constexpr bool vector_windows =
             std::is_same_v<T, float> && whole_windows && channels % detail::vector_floats == 0;

@@ -39,7 +39,7 @@ private:
     struct rates {
         T beta1, beta2, epsilon, step_size, correction2_root;
     };
-    // One parameter, or with V = math::float_vector a vector of them: the formula at the top, in that
+    // One parameter, or with V = detail::vector_float a register of them: the formula at the top, in that
     // order, so both give the same bits.
     template <class V>
     static void update(V& p, V& m, V& v, V g, const rates& r) {
@@ -60,17 +60,17 @@ private:
             v[i] = vi;
         }
     }
-    // The same for 16 parameters, in one or two math::float_vector where the target has them.
+    // The same for 16 parameters, in registers of floats where the target has them.
     static void descend_16(T* __restrict p, const T* __restrict g, T* __restrict m, T* __restrict v, rates r) {
-#if defined(CTNN_MATH_FLOAT_VECTOR)
+#if defined(CTNN_VECTOR_FLOAT)
         if constexpr (std::is_same_v<T, float>) {
-            for (std::size_t i = 0; i < 16; i += math::float_vector_size) {
-                math::float_vector pi = math::load_vector(p + i), mi = math::load_vector(m + i),
-                                   vi = math::load_vector(v + i);
-                update(pi, mi, vi, math::load_vector(g + i), r);
-                math::store_vector(p + i, pi);
-                math::store_vector(m + i, mi);
-                math::store_vector(v + i, vi);
+            for (std::size_t i = 0; i < 16; i += detail::vector_floats) {
+                detail::vector_float pi = detail::load_vector(p + i), mi = detail::load_vector(m + i),
+                                     vi = detail::load_vector(v + i);
+                update(pi, mi, vi, detail::load_vector(g + i), r);
+                detail::store_vector(p + i, pi);
+                detail::store_vector(m + i, mi);
+                detail::store_vector(v + i, vi);
             }
             return;
         }

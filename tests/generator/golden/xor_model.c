@@ -265,8 +265,9 @@ void xor_model_sgd_step(xor_model_sgd *state, float *params, const float *grads)
     xor_model_sgd_descend_momentum(params, grads, state->velocity, state->learning_rate, state->momentum, 16, 21);
 }
 
-/* ctnn::math::float_vector (ctnn/math.hpp): as many floats as the target's vectors hold, with a
-   square root that sets no errno, so that Adam's loop vectorises without -fno-math-errno. */
+/* ctnn::detail::vector_float (ctnn/target_vector.hpp): one register of floats, with a square
+   root that sets no errno (ctnn/math.hpp), so that Adam's loop vectorises without
+   -fno-math-errno. */
 #if defined(__GNUC__) && !defined(CTNN_FLOAT_VECTOR)
 #if defined(__AVX512F__)
 #include <immintrin.h>
@@ -281,6 +282,10 @@ static inline ctnn_float_vector ctnn_sqrt_vector(ctnn_float_vector x)
 #define CTNN_FLOAT_VECTOR 8
 typedef float ctnn_float_vector __attribute__((vector_size(32)));
 static inline ctnn_float_vector ctnn_sqrt_vector(ctnn_float_vector x) { return __builtin_ia32_sqrtps256(x); }
+#elif defined(__SSE2__)
+#define CTNN_FLOAT_VECTOR 4
+typedef float ctnn_float_vector __attribute__((vector_size(16)));
+static inline ctnn_float_vector ctnn_sqrt_vector(ctnn_float_vector x) { return __builtin_ia32_sqrtps(x); }
 #endif
 #if defined(CTNN_FLOAT_VECTOR)
 static inline ctnn_float_vector ctnn_load_vector(const float *p)
