@@ -10,21 +10,21 @@
 #include <cstddef>
 #include <utility>
 
+#include <ctnn/target_vector.hpp>
+
 #if defined(__AVX512F__)
 #define CTNN_SAMPLE_LANES 1
 #include <immintrin.h>
 
 namespace ctnn::detail::lanes {
 
+// Sixteen samples are one AVX-512 register: target_vector.hpp's vector_float.
 inline constexpr std::size_t count = 16;
-typedef float vec __attribute__((vector_size(64)));
+static_assert(count == vector_floats);
+using vec = vector_float;
 
-inline vec load(const float* p) {
-    vec v;
-    __builtin_memcpy(&v, p, sizeof v);
-    return v;
-}
-inline void store(float* p, vec v) { __builtin_memcpy(p, &v, sizeof v); }
+inline vec load(const float* p) { return load_vector(p); }
+inline void store(float* p, vec v) { store_vector(p, v); }
 // As an intrinsic: the loop that set each lane was left as sixteen inserts in a hot loop by GCC 12.
 inline vec broadcast(float x) { return _mm512_set1_ps(x); }
 

@@ -80,8 +80,8 @@ TEST_CASE("dense: sequence gradients match central finite differences") {
 // i to lane i % 16, each lane its first product then multiply-adds in input order; lanes added by
 // halving; the bias last. Weight gradients: 0 + the samples' terms in order, as multiply-adds;
 // bias gradients: 0 + dy in sample order; dL/dx: 0 + the units' terms in order, as multiply-adds.
-// The batched kernels (blocks of samples and units, and with AVX-512 explicit vectors) must give
-// these bits.
+// The batched kernels (blocks of samples and units, explicit vectors with AVX-512, passes of one
+// register below it) must give these bits.
 template <std::size_t Inputs, std::size_t Units>
 void plain_dense(const float* params, const float* x, const float* dy, float* y, float* dparams, float* dx,
                  std::size_t batch) {

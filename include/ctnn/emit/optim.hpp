@@ -148,7 +148,8 @@ struct optimizer_emitter<adam> {
               ", {0.0f}, {0.0f}, ", real{defaults.beta1_power}, ", ", real{defaults.beta2_power}, "}");
     }
 
-    // adam::descend as <prefix>_adam_descend: a vector_float at a time where the header uses them, then one at a time, with update's three statements for both.
+    // adam::descend as <prefix>_adam_descend: a vector_float at a time where the header uses them,
+    // then one at a time, with update's three statements for both.
     template <writer W>
     static void helpers(W& c, std::string_view prefix, std::size_t n) {
         const std::size_t whole = detail::vector_loop_extent(n);

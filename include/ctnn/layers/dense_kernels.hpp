@@ -35,8 +35,15 @@ constexpr bool dense_splits(std::size_t inputs) { return inputs >= dense_lanes; 
 // multiply-add (4 x 6: 28 loads for 24): in one run 4 x 4 206, 8 x 3 175, 2 x 8 170, 4 x 6 146
 // (peak 233). Nor is L2 the limit: the same tile on data all in L1 runs 4% faster, and keeping a
 // W tile in L1 for 8 samples (or for all 64, x streaming instead) gained nothing.
-// With vectors narrower than dense_lanes (CTNN_NARROW_VECTORS, below) the tile is 2 units x 6 samples.
-#if !defined(CTNN_NARROW_VECTORS)
+// x86 without AVX-512 (CTNN_NARROW_VECTORS): dense_split_block computes a batch's 16 lanes in
+// passes of one vector (8 floats with AVX, 4 with SSE2), 2 units x 6 samples at a time: 12
+// accumulators, two registers for W and one for x. As 16-float arrays, 4 x 4 spilled. Batch 64,
+// 784x128, GFLOP/s, 4 x 4 arrays against 2 x 6 in passes: AVX2 g++ -O3 55 -> 78 (-O2 52 -> 84);
+// SSE2 -O2 27 -> 45 (-O3 24 -> 51); other tiles in passes: 3 x 4 72, 2 x 5 76, 1 x 8 73 (AVX2 -O3).
+#if defined(CTNN_NARROW_VECTORS)
+inline constexpr std::size_t dense_forward_samples = 6;
+inline constexpr std::size_t dense_forward_units = 2;
+#else
 inline constexpr std::size_t dense_forward_samples = 4;
 inline constexpr std::size_t dense_forward_units = 4;
 #endif
@@ -53,21 +60,11 @@ inline constexpr std::size_t dense_forward_rows_alone = 4;
 #endif
 inline constexpr std::size_t dense_emitted_rows_alone = 4;
 
-// x86 without AVX-512: dense_split_block computes a batch's 16 lanes in passes of one vector (8
-// floats with AVX, 4 with SSE2), 2 units x 6 samples at a time: 12 accumulators, two registers for
-// W and one for x. As 16-float arrays, 4 x 4 spilled. Batch 64, 784x128, GFLOP/s, 4 x 4 arrays
-// against 2 x 6 in passes: AVX2 g++ -O3 55 -> 78 (-O2 52 -> 84); SSE2 -O2 27 -> 45 (-O3 24 -> 51);
-// other tiles in passes: 3 x 4 72, 2 x 5 76, 1 x 8 73 (AVX2 -O3).
-#if defined(CTNN_NARROW_VECTORS)
-inline constexpr std::size_t dense_forward_samples = 6;
-inline constexpr std::size_t dense_forward_units = 2;
-#endif
-
 // The batched backward kernels keep a tile of sums in vector registers, so their tiles follow the
 // target's register file (target_vector.hpp). Tiles sized for AVX-512's 32 registers spilled
 // under AVX2's 16: M2's step with -march=haswell took 620 us, its first layer's weight gradients
 // running at 44 GFLOP/s of the 118 AVX2 peak.
-
+//
 // A block of dW whose gradients stay in registers while the batch streams by: units x inputs,
 // two vectors of inputs per unit. 32 registers: 8 units x 32 inputs (16 accumulators); on 784x128,
 // batch 64: 4 x 32 117 GFLOP/s, 8 x 32 183 (AVX-512). 16 registers: 6 units (12 accumulators, two
@@ -80,13 +77,8 @@ inline constexpr std::size_t dense_gradient_width = 2 * vector_floats;
 // inputs, 16 vectors of accumulators; batch 64, 128x64: 8 x 32 191 GFLOP/s, 4 x 64 152, 4 x 32
 // 132; 64x10: 8 x 32 141, 4 x 64 78. AVX2, 784x128: 8 x 32 57, 6 x 16 59, 6 x 8 93 (-O2 the
 // same). SSE2 found no better tile than AVX-512's (-O2: 8 x 32 31, 6 x 8 21; -O3: 37 and 31).
-#if defined(__AVX__) && !defined(__AVX512F__)
-inline constexpr std::size_t dense_input_gradient_samples = 6;
-inline constexpr std::size_t dense_input_gradient_width = 8;
-#else
-inline constexpr std::size_t dense_input_gradient_samples = 8;
-inline constexpr std::size_t dense_input_gradient_width = 2 * dense_lanes;
-#endif
+inline constexpr std::size_t dense_input_gradient_samples = vector_floats == 8 ? 6 : 8;
+inline constexpr std::size_t dense_input_gradient_width = vector_floats == 8 ? 8 : 2 * dense_lanes;
 
 // Covers [0, Extent) in blocks of Block: step.template operator()<Width>(start) per block. A
 // remainder is one narrower block, or with Overlap (for results that are written, not added to)

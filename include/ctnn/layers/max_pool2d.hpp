@@ -126,9 +126,12 @@ struct max_pool2d {
                         if constexpr (per_window)
                             for (std::size_t c = 0; c < channels; ++c)
                                 pending[c] = (T(0) + pending[c]) * Activation::derivative(T(0), top[c]);
-                        if constexpr (vector_windows<T>) {
+#if defined(CTNN_NARROW_VECTORS)
+                        if constexpr (vector_windows<T>)
                             window_backward_vectors<per_window>(x, dx, window_origin(oh, ow), top, pending);
-                        } else if constexpr (whole_windows) {
+                        else
+#endif
+                        if constexpr (whole_windows) {
                             const std::size_t origin = window_origin(oh, ow);
                             T value[taps][channels], share[taps][channels];
 #pragma GCC unroll 16
@@ -186,11 +189,6 @@ struct max_pool2d {
                 }
             }
         }
-#else
-        template <class T>
-        static constexpr bool vector_windows = false;
-        template <bool PerWindow, class T>
-        static void window_backward_vectors(const T*, T*, std::size_t, const T (&)[channels], const T (&)[channels]) {}
 #endif
 
         // dx *= the activation's derivative at x, over one sample. Restrict: GCC 12 -O2 vectorises

@@ -39,8 +39,8 @@ private:
     struct rates {
         T beta1, beta2, epsilon, step_size, correction2_root;
     };
-    // One parameter, or with V = detail::vector_float a register of them: the formula at the top, in that
-    // order, so both give the same bits.
+    // One parameter, or with V = detail::vector_float a register of them: the formula at the top,
+    // in that order, so both give the same bits.
     template <class V>
     static void update(V& p, V& m, V& v, V g, const rates& r) {
         m = r.beta1 * m + (T(1) - r.beta1) * g;
