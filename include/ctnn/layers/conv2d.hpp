@@ -499,17 +499,27 @@ CTNN_GCC_KEEP_LOOP
         // row, 90 to 130). Elsewhere layers with fewer than 4 input channels keep passes of a kernel
         // row: less unrolled code to compile (M3 with training for the default x86-64 target, g++
         // -O2: 8.0 G instructions, 8.6 with whole passes).
+        // With 16 registers a pass takes taps only while they fit in a register file's worth of
+        // floats (128), and at least one: the accumulators spill either way, and more taps to a
+        // pass (three of M3's second convolution) cost compile time, most of it in GCC's
+        // induction-variable pass over the unrolled body. M3 with training, g++ -O2: 7.43 -> 6.33 G
+        // instructions (x86-64), 9.02 -> 8.32 (-march=haswell); its step 1-3% slower (SSE2 and
+        // AVX2, -O2 and -O3, one process against the commit before).
         static constexpr std::size_t gradient_accumulators = 384;  // 24 vectors of 16 floats
 #if defined(__AVX512F__)
         static constexpr std::size_t gradient_taps_per_pass = KH * KW;
+        static constexpr std::size_t pass_accumulators = gradient_accumulators;
 #else
         static constexpr std::size_t gradient_taps_per_pass = channels < 4 ? KW : KH * KW;
+        static constexpr std::size_t pass_accumulators = 128;
 #endif
+        static constexpr std::size_t taps_that_fit = pass_accumulators / (channels * Filters) > 0
+                                                         ? pass_accumulators / (channels * Filters)
+                                                         : 1;
         static constexpr std::size_t gradient_taps =
             channels * Filters > gradient_accumulators ? 0
-            : gradient_accumulators / (channels * Filters) < gradient_taps_per_pass
-                ? gradient_accumulators / (channels * Filters)
-                : gradient_taps_per_pass;
+            : taps_that_fit < gradient_taps_per_pass   ? taps_that_fit
+                                                       : gradient_taps_per_pass;
 
         // Passes of whole kernel rows at stride 1 take interior pixels in pairs with GCC and AVX-512,
         // where it was measured (batch 32, min of 200: M3's second convolution 91 -> 84 us, its
