@@ -510,7 +510,9 @@ void document(writer& doc, const model_info& model, const options& opts, const l
         document_param_rows(doc, layer);
     }
     if (!any) doc.line("  (none: no layer has parameters)");
+    doc.line("Any alignment works; 64 bytes is faster where vector loads are wide (AVX-512).");
     if (has_weights) doc.line(fmt::format("{}_weights holds {}.", p, weights_origin));
+    if (has_weights) doc.line("GCC and clang align it to 64 bytes.");
     doc.end_line();
     if (inf.folded) document_folding(doc, model, l, inf);
 
@@ -854,7 +856,16 @@ void emit_backprop_body(writer& c, const model_info& model, const layout& l) {
 
 void emit_weights(writer& c, const std::vector<float>& weights, const layout& l, std::string_view table = "weights",
                   std::string_view count = "PARAM_COUNT") {
-    c.line(fmt::format("const float {}_{}[{}_{}] = {{", l.id, table, l.macro, count));
+    // 64-byte aligned where the compiler has a way to say it (GCC, clang): a dense row's vector loads
+    // then never straddle two cache lines, which cost M2's inference 5-7% with AVX-512 here.
+    c.line("#ifndef CTNN_WEIGHTS_ALIGNED");
+    c.line("#if defined(__GNUC__)");
+    c.line("#define CTNN_WEIGHTS_ALIGNED __attribute__((aligned(64)))");
+    c.line("#else");
+    c.line("#define CTNN_WEIGHTS_ALIGNED");
+    c.line("#endif");
+    c.line("#endif");
+    c.line(fmt::format("const float {}_{}[{}_{}] CTNN_WEIGHTS_ALIGNED = {{", l.id, table, l.macro, count));
     constexpr std::size_t per_row = 6;
     for (std::size_t start = 0; start < weights.size(); start += per_row) {
         std::string row = "    ";

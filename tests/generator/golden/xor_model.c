@@ -49,7 +49,14 @@ static inline float ctnn_vector_sigmoid(float x) {
 }
 #endif
 
-const float xor_model_weights[XOR_MODEL_PARAM_COUNT] = {
+#ifndef CTNN_WEIGHTS_ALIGNED
+#if defined(__GNUC__)
+#define CTNN_WEIGHTS_ALIGNED __attribute__((aligned(64)))
+#else
+#define CTNN_WEIGHTS_ALIGNED
+#endif
+#endif
+const float xor_model_weights[XOR_MODEL_PARAM_COUNT] CTNN_WEIGHTS_ALIGNED = {
     0.12324798f, 0.45509934f, 0.87212753f, -0.10302675f, -0.10320181f, 0.48678577f,
     0.698714f, 0.042712092f, -0.39716083f, 0.5443759f, 0.0f, 0.0f,
     0.0f, 0.0f, 0.0f, -0.19171572f, 0.2108407f, -0.09012425f,

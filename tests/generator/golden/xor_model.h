@@ -19,7 +19,9 @@
  *   layer 3 dense
  *     [15, 20)  W[1][5], row-major: W[j][i] weighs input i in unit j
  *     [20, 21)  b[1]
+ * Any alignment works; 64 bytes is faster where vector loads are wide (AVX-512).
  * xor_model_weights holds the initial parameters ctnn::initialize draws with seed 1 and xavier_uniform.
+ * GCC and clang align it to 64 bytes.
  *
  * INFERENCE SCRATCH: XOR_MODEL_INFER_SCRATCH_SIZE = 5 floats. Where each tensor lives:
  *   input                        x
