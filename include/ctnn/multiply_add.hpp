@@ -10,11 +10,8 @@
 #pragma once
 #include <ctnn/emit/c.hpp>
 #include <ctnn/math.hpp>
-#include <ctnn/sample_lanes.hpp>  // and with it <immintrin.h>, where lanes exist
+#include <ctnn/sample_lanes.hpp>
 #include <ctnn/target_vector.hpp>
-#if defined(__FMA__) && defined(CTNN_NARROW_VECTORS)
-#include <immintrin.h>
-#endif
 
 #ifndef CTNN_FMA
 #if defined(__FMA__) || defined(__ARM_FEATURE_FMA)
@@ -37,11 +34,13 @@ inline T multiply_add(T a, T b, T c) {
 }
 
 // The same on 16-float vectors (sample_lanes.hpp) and on vector_float (target_vector.hpp), lane by
-// lane: kernels that hold their sums as explicit vectors compute what the scalar loops do.
+// lane: kernels that hold their sums as explicit vectors compute what the scalar loops do. The
+// fused forms are GCC's and clang's common builtins (what <immintrin.h>'s _mm*_fmadd_ps call),
+// without that header's parsing time (math.hpp).
 #if defined(CTNN_SAMPLE_LANES)
 inline lanes::vec multiply_add(lanes::vec a, lanes::vec b, lanes::vec c) {
     if constexpr (fused_multiply_add)
-        return _mm512_fmadd_ps(a, b, c);
+        return __builtin_ia32_vfmaddps512_mask(a, b, c, -1, 4);  // mask -1: every lane; 4: current rounding
     else
         return a * b + c;
 }
@@ -53,9 +52,9 @@ inline vector_float multiply_add(vector_float a, vector_float b, vector_float c)
         return a * b + c;
     } else {
 #if defined(__FMA__) && defined(__AVX__)
-        return _mm256_fmadd_ps(a, b, c);
+        return __builtin_ia32_vfmaddps256(a, b, c);
 #elif defined(__FMA__)
-        return _mm_fmadd_ps(a, b, c);
+        return __builtin_ia32_vfmaddps(a, b, c);
 #else
         for (std::size_t l = 0; l < vector_floats; ++l) c[l] = math::fma(a[l], b[l], c[l]);
         return c;

@@ -14,7 +14,6 @@
 
 #if defined(__AVX512F__)
 #define CTNN_SAMPLE_LANES 1
-#include <immintrin.h>
 
 namespace ctnn::detail::lanes {
 
@@ -25,8 +24,7 @@ using vec = vector_float;
 
 inline vec load(const float* p) { return load_vector(p); }
 inline void store(float* p, vec v) { store_vector(p, v); }
-// As an intrinsic: the loop that set each lane was left as sixteen inserts in a hot loop by GCC 12.
-inline vec broadcast(float x) { return _mm512_set1_ps(x); }
+inline vec broadcast(float x) { return broadcast_vector(x); }
 
 // One stage of the transpose: rows a (index bit B clear) and c (the row B below it) swap their
 // off-diagonal blocks of B columns. After stages 8, 4, 2 and 1 row j holds column j.
