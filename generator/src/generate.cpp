@@ -511,8 +511,10 @@ void document(writer& doc, const model_info& model, const options& opts, const l
     }
     if (!any) doc.line("  (none: no layer has parameters)");
     doc.line("Any alignment works; 64 bytes is faster where vector loads are wide (AVX-512).");
-    if (has_weights) doc.line(fmt::format("{}_weights holds {}.", p, weights_origin));
-    if (has_weights) doc.line("GCC and clang align it to 64 bytes.");
+    if (has_weights) {
+        doc.line(fmt::format("{}_weights holds {}.", p, weights_origin));
+        doc.line("GCC and clang align it to 64 bytes.");
+    }
     doc.end_line();
     if (inf.folded) document_folding(doc, model, l, inf);
 
@@ -854,10 +856,10 @@ void emit_backprop_body(writer& c, const model_info& model, const layout& l) {
     }
 }
 
-void emit_weights(writer& c, const std::vector<float>& weights, const layout& l, std::string_view table = "weights",
-                  std::string_view count = "PARAM_COUNT") {
-    // 64-byte aligned where the compiler has a way to say it (GCC, clang): a dense row's vector loads
-    // then never straddle two cache lines, which cost M2's inference 5-7% with AVX-512 here.
+// CTNN_WEIGHTS_ALIGNED, once per source before its weight tables: 64-byte alignment where the
+// compiler has a way to say it (GCC, clang), so that a dense row's vector loads never straddle two
+// cache lines (which cost M2's inference 5-7% with AVX-512 here).
+void emit_weights_alignment(writer& c) {
     c.line("#ifndef CTNN_WEIGHTS_ALIGNED");
     c.line("#if defined(__GNUC__)");
     c.line("#define CTNN_WEIGHTS_ALIGNED __attribute__((aligned(64)))");
@@ -865,6 +867,10 @@ void emit_weights(writer& c, const std::vector<float>& weights, const layout& l,
     c.line("#define CTNN_WEIGHTS_ALIGNED");
     c.line("#endif");
     c.line("#endif");
+}
+
+void emit_weights(writer& c, const std::vector<float>& weights, const layout& l, std::string_view table = "weights",
+                  std::string_view count = "PARAM_COUNT") {
     c.line(fmt::format("const float {}_{}[{}_{}] CTNN_WEIGHTS_ALIGNED = {{", l.id, table, l.macro, count));
     constexpr std::size_t per_row = 6;
     for (std::size_t start = 0; start < weights.size(); start += per_row) {
@@ -911,6 +917,7 @@ std::string source_text(const model_info& model, const options& opts, const layo
             layer.emit_prelude(c);
             c.end_line();
         }
+    if (weights != nullptr || inf.folded) emit_weights_alignment(c);
     if (weights != nullptr) {
         emit_weights(c, *weights, l);
         c.end_line();
