@@ -150,54 +150,52 @@ inline lanes::vec reduce_vectors(const lanes::vec (&v)[Count]) {
 }
 #endif
 
+// y[s][r] = bias[r] + sums[s * Rows + r] for a block of Samples x Rows. The bias goes to a local
+// first: y may alias it as far as GCC 12 knows, and it then tested the overlap and added the sums
+// of a 4 x 4 block one unit at a time, 4 samples to a vector (about 30 shuffles and extracts); now
+// one add and a store per sample. Batch 64: 784x128 205 -> 212 GFLOP/s, 128x64 172 -> 209; one
+// sample 128x64 0.125 -> 0.105 us.
+template <std::size_t Rows, std::size_t Samples, std::size_t Units, class T>
+[[gnu::always_inline]] inline void dense_add_bias(const T* bias, const T* sums, T* y) {
+    T b[Rows];
+    for (std::size_t r = 0; r < Rows; ++r) b[r] = bias[r];
+    for (std::size_t s = 0; s < Samples; ++s)
+        for (std::size_t r = 0; r < Rows; ++r) y[s * Units + r] = b[r] + sums[s * Rows + r];
+}
+
+// Whether dense_split_block holds its lanes as vector_float, in passes of vector_floats lanes,
+// rather than as float loops. GCC 12 with AVX-512 vectorises the loops whole (as vectors it ran
+// M2's step 12% slower, B/A 1.12 twice); clang 14 kept their lanes on the stack and reduced them
+// through memory (M2's step, batch 64, clang++ -O3: 224 -> 154 us as vectors). With 16 registers
+// the loops spilled (figures above), but not for a sample alone: with AVX2 at -O3 its 4 units x 16
+// lanes as loops ran M2's inference 5-20% faster than in passes (at -O2 and with SSE2 slower, by
+// 25-35%).
+template <class T, std::size_t Samples>
+inline constexpr bool dense_block_in_passes =
+#if defined(CTNN_NARROW_VECTORS)
+    std::is_same_v<T, float> && Samples > 1;
+#elif defined(CTNN_VECTOR_FLOAT) && defined(__clang__)
+    std::is_same_v<T, float>;
+#else
+    false;
+#endif
+
 // Units j .. j + Rows - 1 of Samples rows of x: each vector of W and of x is loaded once for all
-// of them. The lane loop is the outer one and the samples and units are unrolled inside it, so
-// that each x value is loaded once for the Rows units it meets (GCC 12 then vectorises the lane
-// loop whole; with the lane loop innermost it loaded x again for every unit).
+// of them. As loops, the lane loop is the outer one and the samples and units are unrolled inside
+// it, so that each x value is loaded once for the Rows units it meets (GCC 12 then vectorises the
+// lane loop whole; with the lane loop innermost it loaded x again for every unit).
 template <std::size_t Rows, std::size_t Samples, std::size_t Inputs, std::size_t Units, class T>
 inline void dense_split_block(const T* w, const T* x, const T* bias, T* y) {
     constexpr std::size_t full = Inputs / dense_lanes * dense_lanes;
     alignas(64) T lanes[Samples][Rows][dense_lanes];
-    // Clang only: as vectors GCC 12 ran M2's step 12% slower (B/A 1.12 twice); as the loops
-    // below clang kept the lanes on the stack and reduced them through memory. M2's step, batch
-    // 64, clang++ -O3: 224 -> 154 us, as fast as GCC's.
-#if defined(CTNN_SAMPLE_LANES) && defined(__clang__)
-    if constexpr (std::is_same_v<T, float> && dense_lanes == lanes::count) {
-        lanes::vec acc[Samples * Rows];
-        for (std::size_t s = 0; s < Samples; ++s)
-            for (std::size_t r = 0; r < Rows; ++r)
-                acc[s * Rows + r] = lanes::load(w + r * Inputs) * lanes::load(x + s * Inputs);
-        for (std::size_t i0 = dense_lanes; i0 < full; i0 += dense_lanes) {
-            lanes::vec wv[Rows];
-            for (std::size_t r = 0; r < Rows; ++r) wv[r] = lanes::load(w + r * Inputs + i0);
-            for (std::size_t s = 0; s < Samples; ++s) {
-                const lanes::vec xv = lanes::load(x + s * Inputs + i0);
-                for (std::size_t r = 0; r < Rows; ++r) acc[s * Rows + r] = multiply_add(wv[r], xv, acc[s * Rows + r]);
-            }
-        }
-        for (std::size_t s = 0; s < Samples; ++s)
-            for (std::size_t r = 0; r < Rows; ++r)
-                for (std::size_t l = 0; l < Inputs - full; ++l)
-                    acc[s * Rows + r][l] =
-                        multiply_add(w[r * Inputs + full + l], x[s * Inputs + full + l], acc[s * Rows + r][l]);
-        alignas(64) T sums[lanes::count];
-        lanes::store(sums, reduce_vectors<lanes::count, Samples * Rows>(acc));
-        T b[Rows];
-        for (std::size_t r = 0; r < Rows; ++r) b[r] = bias[r];
-        for (std::size_t s = 0; s < Samples; ++s)
-            for (std::size_t r = 0; r < Rows; ++r) y[s * Units + r] = b[r] + sums[s * Rows + r];
-        return;
-    } else
-#endif
-#if defined(CTNN_NARROW_VECTORS)
-    // Not for a sample alone: with AVX2 at -O3 its 4 units x 16 lanes as float loops ran M2's
-    // inference 5-20% faster than in passes (at -O2 and with SSE2 slower, by 25-35%).
-    if constexpr (std::is_same_v<T, float> && Samples > 1) {
+#if defined(CTNN_VECTOR_FLOAT)
+    if constexpr (dense_block_in_passes<T, Samples>) {
         // Lanes [h, h + vector_floats) of every sum in pass h: the same chains, fewer at a time.
         for (std::size_t h = 0; h < dense_lanes; h += vector_floats) {
-            vector_float acc[Samples][Rows];
+            vector_float acc[Samples * Rows];
             for (std::size_t s = 0; s < Samples; ++s)
-                for (std::size_t r = 0; r < Rows; ++r) acc[s][r] = load_vector(w + r * Inputs + h) * load_vector(x + s * Inputs + h);
+                for (std::size_t r = 0; r < Rows; ++r)
+                    acc[s * Rows + r] = load_vector(w + r * Inputs + h) * load_vector(x + s * Inputs + h);
             for (std::size_t i0 = dense_lanes + h; i0 < full; i0 += dense_lanes) {
                 vector_float wv[Rows];
 #pragma GCC unroll 8
@@ -206,31 +204,47 @@ inline void dense_split_block(const T* w, const T* x, const T* bias, T* y) {
                 for (std::size_t s = 0; s < Samples; ++s) {
                     const vector_float xv = load_vector(x + s * Inputs + i0);
 #pragma GCC unroll 8
-                    for (std::size_t r = 0; r < Rows; ++r) acc[s][r] = multiply_add(wv[r], xv, acc[s][r]);
+                    for (std::size_t r = 0; r < Rows; ++r) acc[s * Rows + r] = multiply_add(wv[r], xv, acc[s * Rows + r]);
                 }
             }
+#if defined(CTNN_SAMPLE_LANES)
+            if constexpr (vector_floats == dense_lanes) {
+                // One pass holds every lane: reduced in registers (through memory, clang ran M2's
+                // step 1.45x slower).
+                for (std::size_t s = 0; s < Samples; ++s)
+                    for (std::size_t r = 0; r < Rows; ++r)
+                        for (std::size_t l = 0; l < Inputs - full; ++l)
+                            acc[s * Rows + r][l] =
+                                multiply_add(w[r * Inputs + full + l], x[s * Inputs + full + l], acc[s * Rows + r][l]);
+                alignas(64) T sums[lanes::count];
+                lanes::store(sums, reduce_vectors<lanes::count, Samples * Rows>(acc));
+                dense_add_bias<Rows, Samples, Units>(bias, sums, y);
+                return;
+            }
+#endif
             for (std::size_t s = 0; s < Samples; ++s)
-                for (std::size_t r = 0; r < Rows; ++r) __builtin_memcpy(&lanes[s][r][h], &acc[s][r], sizeof acc[s][r]);
+                for (std::size_t r = 0; r < Rows; ++r)
+                    __builtin_memcpy(&lanes[s][r][h], &acc[s * Rows + r], sizeof acc[s * Rows + r]);
         }
     } else
 #endif
     {
-    for (std::size_t l = 0; l < dense_lanes; ++l)
-#pragma GCC unroll 8
-        for (std::size_t s = 0; s < Samples; ++s) {
-            const T xs = x[s * Inputs + l];
-#pragma GCC unroll 8
-            for (std::size_t r = 0; r < Rows; ++r) lanes[s][r][l] = w[r * Inputs + l] * xs;
-        }
-    for (std::size_t i0 = dense_lanes; i0 < full; i0 += dense_lanes)
         for (std::size_t l = 0; l < dense_lanes; ++l)
 #pragma GCC unroll 8
             for (std::size_t s = 0; s < Samples; ++s) {
-                const T xs = x[s * Inputs + i0 + l];
+                const T xs = x[s * Inputs + l];
 #pragma GCC unroll 8
-                for (std::size_t r = 0; r < Rows; ++r)
-                    lanes[s][r][l] = multiply_add(w[r * Inputs + i0 + l], xs, lanes[s][r][l]);
+                for (std::size_t r = 0; r < Rows; ++r) lanes[s][r][l] = w[r * Inputs + l] * xs;
             }
+        for (std::size_t i0 = dense_lanes; i0 < full; i0 += dense_lanes)
+            for (std::size_t l = 0; l < dense_lanes; ++l)
+#pragma GCC unroll 8
+                for (std::size_t s = 0; s < Samples; ++s) {
+                    const T xs = x[s * Inputs + i0 + l];
+#pragma GCC unroll 8
+                    for (std::size_t r = 0; r < Rows; ++r)
+                        lanes[s][r][l] = multiply_add(w[r * Inputs + i0 + l], xs, lanes[s][r][l]);
+                }
     }
     for (std::size_t s = 0; s < Samples; ++s)
         for (std::size_t r = 0; r < Rows; ++r)
@@ -238,14 +252,7 @@ inline void dense_split_block(const T* w, const T* x, const T* bias, T* y) {
                 lanes[s][r][l] = multiply_add(w[r * Inputs + full + l], x[s * Inputs + full + l], lanes[s][r][l]);
     T sums[Samples * Rows];
     dense_reduce_lanes<Samples * Rows>(&lanes[0][0][0], sums);
-    // The bias goes to a local first: y may alias it as far as GCC 12 knows, and it then tested
-    // the overlap and added the sums of a 4 x 4 block one unit at a time, 4 samples to a vector
-    // (about 30 shuffles and extracts); now one add and a store per sample. Batch 64: 784x128
-    // 205 -> 212 GFLOP/s, 128x64 172 -> 209; one sample 128x64 0.125 -> 0.105 us.
-    T b[Rows];
-    for (std::size_t r = 0; r < Rows; ++r) b[r] = bias[r];
-    for (std::size_t s = 0; s < Samples; ++s)
-        for (std::size_t r = 0; r < Rows; ++r) y[s * Units + r] = b[r] + sums[s * Rows + r];
+    dense_add_bias<Rows, Samples, Units>(bias, sums, y);
 }
 
 // Samples rows of x (Inputs values each) to Samples rows of y (Units values each). Out of line:
