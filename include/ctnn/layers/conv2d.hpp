@@ -10,6 +10,7 @@
 #include <ctnn/fused_activation.hpp>
 #include <ctnn/initializer.hpp>
 #include <ctnn/layers/conv2d_one_channel.hpp>
+#include <ctnn/layers/filter_sums.hpp>
 #include <ctnn/layers/window2d.hpp>
 #include <ctnn/loop_hints.hpp>
 #include <ctnn/multiply_add.hpp>
@@ -139,54 +140,37 @@ struct conv2d {
             return columns_inside(ow0) && columns_inside(ow0 + output_row::size - 1);
         }
 
+        // Whole vectors of filters as explicit vectors (filter_sums.hpp) in blocks: as float
+        // arrays clang 14 kept the block's sums on the stack (M3's second convolution about 1.7x
+        // GCC's time); GCC 12 runs both forms alike. In pixels alone, with 16 vector registers: as a
+        // float array GCC 12 -O2 kept them on the stack, one store and reload per multiply-add (M3's
+        // first convolution, -march=haswell -O2: 1.2 ms of a 2.6 ms step).
+        template <class T>
+        static constexpr bool block_sums_as_vectors =
+#if defined(CTNN_SAMPLE_LANES)
+            std::is_same_v<T, float> && Filters % detail::vector_floats == 0;
+#else
+            false;
+#endif
+        template <class T>
+        static constexpr bool pixel_sums_as_vectors =
+#if defined(CTNN_NARROW_VECTORS)
+            std::is_same_v<T, float> && Filters % detail::vector_floats == 0 && Filters <= 4 * detail::vector_floats;
+#else
+            false;
+#endif
+
         // Output pixels [ow0, ow0 + Pixels) of row oh of one sample (x, y).
         template <std::size_t Pixels, row_part Part, class T>
         static void forward_block(const T (&kernels)[kernel_size][Filters], const T* bias, const T* x, T* y,
                                   std::size_t oh, std::size_t start) {
+            using sums = detail::filter_sums<T, Filters, block_sums_as_vectors<T>>;
             const std::size_t ow0 = Part == row_part::first ? 0 : Part == row_part::last ? out_width - Pixels : start;
-#if defined(CTNN_SAMPLE_LANES)
-            // Whole vectors of filters as explicit vectors: as float arrays clang 14 kept the block's
-            // sums on the stack (M3's second convolution about 1.7x GCC's time); GCC 12 runs both
-            // forms alike. The same terms in the same order.
-            if constexpr (std::is_same_v<T, float> && Filters % detail::lanes::count == 0) {
-                using detail::lanes::vec;
-                constexpr std::size_t vectors = Filters / detail::lanes::count;
-                vec acc[Pixels][vectors];
-                for (std::size_t p = 0; p < Pixels; ++p)
-                    for (std::size_t v = 0; v < vectors; ++v) acc[p][v] = detail::lanes::load(bias + v * detail::lanes::count);
+            sums acc[Pixels];
+            for (std::size_t p = 0; p < Pixels; ++p) acc[p].start(bias);
 #if defined(__clang__)
 #pragma clang loop unroll(disable)
 #endif
-                for (std::size_t kh = 0; kh < KH; ++kh) {
-                    const std::size_t ih = oh * Stride + kh;
-                    if (rows::in_padding(ih)) continue;
-                    const T* x_row = x + (ih - rows::leading_padding) * width * channels;
-#pragma GCC unroll 16
-                    for (std::size_t kw = 0; kw < KW; ++kw)
-                        for (std::size_t c = 0; c < channels; ++c) {
-                            vec wc[vectors];
-#pragma GCC unroll 8
-                            for (std::size_t v = 0; v < vectors; ++v)
-                                wc[v] = detail::lanes::load(kernels[(kh * KW + kw) * channels + c] + v * detail::lanes::count);
-#pragma GCC unroll 16
-                            for (std::size_t p = 0; p < Pixels; ++p) {
-                                const std::size_t iw = (ow0 + p) * Stride + kw;
-                                if (Part != row_part::inside && cols::in_padding(iw)) continue;
-                                const vec xv = detail::lanes::broadcast(x_row[(iw - cols::leading_padding) * channels + c]);
-#pragma GCC unroll 8
-                                for (std::size_t v = 0; v < vectors; ++v) acc[p][v] = detail::multiply_add(wc[v], xv, acc[p][v]);
-                            }
-                        }
-                }
-                for (std::size_t p = 0; p < Pixels; ++p)
-                    for (std::size_t v = 0; v < vectors; ++v)
-                        detail::lanes::store(y + (oh * out_width + ow0 + p) * Filters + v * detail::lanes::count, acc[p][v]);
-                return;
-            }
-#endif
-            T acc[Pixels][Filters];
-            for (std::size_t p = 0; p < Pixels; ++p)
-                for (std::size_t f = 0; f < Filters; ++f) acc[p][f] = bias[f];
             for (std::size_t kh = 0; kh < KH; ++kh) {
                 const std::size_t ih = oh * Stride + kh;
                 if (rows::in_padding(ih)) continue;
@@ -194,56 +178,30 @@ struct conv2d {
 #pragma GCC unroll 16
                 for (std::size_t kw = 0; kw < KW; ++kw)
                     for (std::size_t c = 0; c < channels; ++c) {
-                        const T* wc = kernels[(kh * KW + kw) * channels + c];
+                        const auto wc = sums::load_weights(kernels[(kh * KW + kw) * channels + c]);
 #pragma GCC unroll 16
                         for (std::size_t p = 0; p < Pixels; ++p) {
                             const std::size_t iw = (ow0 + p) * Stride + kw;
                             if (Part != row_part::inside && cols::in_padding(iw)) continue;
-                            const T xc = x_row[(iw - cols::leading_padding) * channels + c];
-CTNN_GCC_KEEP_LOOP
-                            for (std::size_t f = 0; f < Filters; ++f) acc[p][f] = detail::multiply_add(wc[f], xc, acc[p][f]);
+                            acc[p].multiply_add(wc, x_row[(iw - cols::leading_padding) * channels + c]);
                         }
                     }
             }
-            for (std::size_t p = 0; p < Pixels; ++p)
-                for (std::size_t f = 0; f < Filters; ++f) y[(oh * out_width + ow0 + p) * Filters + f] = acc[p][f];
+            for (std::size_t p = 0; p < Pixels; ++p) acc[p].store(y + (oh * out_width + ow0 + p) * Filters);
         }
 
         // One interior output pixel (x0 at its window origin), for layers whose pixels go alone.
-        // With 16 vector registers (target_vector.hpp) its filters are explicit vectors: as a float
-        // array GCC 12 -O2 kept them on the stack, one store and reload per multiply-add (M3's
-        // first convolution, -march=haswell -O2: 1.2 ms of a 2.6 ms step).
         template <class T>
         static void forward_interior(const T (&kernels)[kernel_size][Filters], const T* bias, const T* x0, T* out) {
-#if defined(CTNN_NARROW_VECTORS)
-            if constexpr (std::is_same_v<T, float> && Filters % detail::vector_floats == 0 &&
-                          Filters <= 4 * detail::vector_floats) {
-                constexpr std::size_t vectors = Filters / detail::vector_floats;
-                detail::vector_float acc[vectors];
-                for (std::size_t v = 0; v < vectors; ++v) acc[v] = detail::load_vector(bias + v * detail::vector_floats);
-                for (std::size_t kh = 0; kh < KH; ++kh)
-                    for (std::size_t kw = 0; kw < KW; ++kw)
-                        for (std::size_t c = 0; c < channels; ++c) {
-                            const T* wc = kernels[(kh * KW + kw) * channels + c];
-                            const detail::vector_float xc = detail::broadcast_vector(x0[(kh * width + kw) * channels + c]);
-                            for (std::size_t v = 0; v < vectors; ++v)
-                                acc[v] = detail::multiply_add(detail::load_vector(wc + v * detail::vector_floats), xc, acc[v]);
-                        }
-                for (std::size_t v = 0; v < vectors; ++v) detail::store_vector(out + v * detail::vector_floats, acc[v]);
-                return;
-            }
-#endif
-            T acc[Filters];
-            for (std::size_t f = 0; f < Filters; ++f) acc[f] = bias[f];
+            using sums = detail::filter_sums<T, Filters, pixel_sums_as_vectors<T>>;
+            sums acc;
+            acc.start(bias);
             for (std::size_t kh = 0; kh < KH; ++kh)
                 for (std::size_t kw = 0; kw < KW; ++kw)
-                    for (std::size_t c = 0; c < channels; ++c) {
-                        const T* wc = kernels[(kh * KW + kw) * channels + c];
-                        const T xc = x0[(kh * width + kw) * channels + c];
-CTNN_GCC_KEEP_LOOP
-                        for (std::size_t f = 0; f < Filters; ++f) acc[f] = detail::multiply_add(wc[f], xc, acc[f]);
-                    }
-            for (std::size_t f = 0; f < Filters; ++f) out[f] = acc[f];
+                    for (std::size_t c = 0; c < channels; ++c)
+                        acc.multiply_add(sums::load_weights(kernels[(kh * KW + kw) * channels + c]),
+                                         x0[(kh * width + kw) * channels + c]);
+            acc.store(out);
         }
 
         // Activation::apply on one output row just written, while it is in L1: in the loops that
@@ -296,18 +254,12 @@ CTNN_GCC_KEEP_LOOP
                                     forward_interior(kernels, bias, x + window_origin(oh, ow), out);
                                     continue;
                                 }
-                                T acc[Filters];
-                                for (std::size_t f = 0; f < Filters; ++f) acc[f] = bias[f];
+                                detail::filter_sums<T, Filters, false> acc;
+                                acc.start(bias);
                                 window::for_each_tap(oh, ow, [&](std::size_t tap, std::size_t xo) {
-                                    for (std::size_t c = 0; c < channels; ++c) {
-                                        const T* wc = kernels[tap * channels + c];
-                                        const T xc = x[xo + c];
-                                        // Unrolled first, GCC 12 no longer sees this loop as one vector.
-CTNN_GCC_KEEP_LOOP
-                                        for (std::size_t f = 0; f < Filters; ++f) acc[f] = detail::multiply_add(wc[f], xc, acc[f]);
-                                    }
+                                    for (std::size_t c = 0; c < channels; ++c) acc.multiply_add(kernels[tap * channels + c], x[xo + c]);
                                 });
-                                for (std::size_t f = 0; f < Filters; ++f) out[f] = acc[f];
+                                acc.store(out);
                             }
                             activate_row<Activation>(y + oh * out_width * Filters);
                         }
