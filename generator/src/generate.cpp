@@ -14,6 +14,7 @@
 
 #include <ctnn/emit/loss.hpp>
 #include <ctnn/emit/optim.hpp>
+#include <ctnn/loop_hints.hpp>
 #include <ctnn/multiply_add.hpp>
 #include <ctnn/loss/binary_cross_entropy.hpp>
 #include <ctnn/loss/mse.hpp>
@@ -900,6 +901,8 @@ std::string source_text(const model_info& model, const options& opts, const layo
     c.line("#include <math.h>");
     c.end_line();
     ctnn::detail::emit_multiply_add_definition(c);
+    c.end_line();
+    ctnn::detail::emit_keep_loop_definition(c);
     c.end_line();
     c.line("/* The parameters are IEEE 754 binary32 values; the macros count 4 bytes per float. */");
     c.line(fmt::format("typedef char {}_float_is_32_bits[sizeof(float) == 4 ? 1 : -1];", p));

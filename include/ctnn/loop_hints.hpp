@@ -1,5 +1,6 @@
-// ctnn/loop_hints.hpp: loop pragmas that only one compiler should see.
+// ctnn/loop_hints.hpp: loop pragmas that only one compiler should see, in C++ and as C.
 #pragma once
+#include <ctnn/emit/c.hpp>
 
 // GCC 12 unrolls some small fixed loops fully and then fails to vectorise them; "GCC unroll 1"
 // keeps such a loop a loop, which it vectorises. Clang 14 honours the same pragma but then keeps
@@ -24,3 +25,26 @@
 #else
 #define CTNN_GCC_ALLOW_STORE_DATA_RACES
 #endif
+
+namespace ctnn::detail {
+
+// The generated C makes the same choice, loop by loop: it writes CTNN_GCC_KEEP_LOOP where clang
+// ran the loop faster without the pragma and "#pragma GCC unroll 1" where with it. Generated code
+// built by clang 14 -O3 -march=native, one process against the pragma everywhere, per sample: M2
+// inference 11.0 -> 6.6 us, training 17.5 -> 12.1 us; M3 35.7 -> 18.6 and 140 -> 66 us (AVX2
+// alike). The convolution's kernel gradients keep the pragma: without it they ran 2x slower.
+// GCC's object code is unchanged.
+template <emit::writer W>
+void emit_keep_loop_definition(W& c) {
+    c.line("/* ctnn/loop_hints.hpp: \"GCC unroll 1\" keeps a loop that GCC 12 would unroll whole and then");
+    c.line("   leave scalar; clang honours it too, and runs some of these loops faster without it. */");
+    c.line("#ifndef CTNN_GCC_KEEP_LOOP");
+    c.line("#if defined(__GNUC__) && !defined(__clang__)");
+    c.line("#define CTNN_GCC_KEEP_LOOP _Pragma(\"GCC unroll 1\")");
+    c.line("#else");
+    c.line("#define CTNN_GCC_KEEP_LOOP");
+    c.line("#endif");
+    c.line("#endif");
+}
+
+}  // namespace ctnn::detail

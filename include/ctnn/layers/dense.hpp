@@ -182,7 +182,7 @@ struct dense {
                 c.open("for (size_t i0 = ", lanes, "; i0 < ", full, "; i0 += ", lanes, ")");
                 c.line("#pragma GCC unroll 8");
                 c.open("for (size_t r = 0; r < ", rows_together, "; ++r)");
-                c.line("#pragma GCC unroll 1");
+                c.line("CTNN_GCC_KEEP_LOOP");
                 c.line("for (size_t l = 0; l < ", lanes, "; ++l) lanes[r][l] = CTNN_MULTIPLY_ADD(w[(j + r) * ", inputs,
                        " + i0 + l], src[i0 + l], lanes[r][l]);");
                 c.close();
@@ -192,11 +192,13 @@ struct dense {
                 c.line("for (size_t r = 0; r < ", rows_together, "; ++r) for (size_t l = 0; l < ", inputs - full,
                        "; ++l) lanes[r][l] = CTNN_MULTIPLY_ADD(w[(j + r) * ", inputs, " + ", full, " + l], src[", full,
                        " + l], lanes[r][l]);");
-            c.open("for (size_t r = 0; r < ", rows_together, "; ++r)");
+            // The rows go through each halving level together, as in dense_reduce_lanes: GCC adds
+            // their lanes as whole vectors. Row by row, M2's one-sample inference took 3-5% longer
+            // with AVX-512 (one process, alternating; the same bits).
             for (std::size_t half = lanes / 2; half > 0; half /= 2)
-                c.line("for (size_t l = 0; l < ", half, "; ++l) lanes[r][l] += lanes[r][l + ", half, "];");
-            c.line("dst[j + r] = bias[j + r] + lanes[r][0];");
-            c.close();
+                c.line("for (size_t r = 0; r < ", rows_together, "; ++r) for (size_t l = 0; l < ", half,
+                       "; ++l) lanes[r][l] += lanes[r][l + ", half, "];");
+            c.line("for (size_t r = 0; r < ", rows_together, "; ++r) dst[j + r] = bias[j + r] + lanes[r][0];");
         }
 
         // Declares g_out, which the input gradient reuses when it follows in the same block. For one

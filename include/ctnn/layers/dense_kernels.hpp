@@ -105,7 +105,8 @@ inline void dense_halve(const T* lanes, T* halves) {
 // Count sums of dense_lanes lanes each, by halving: lane l += lane l + half, half = 8, 4, 2, 1.
 // All sums go through each level together, so that GCC 12 adds whole vectors (15 additions and a
 // few shuffles for 16 sums); reduced one by one they cost about 100 instructions each, more than
-// the multiply-adds of a 128-input sum. The generated C writes the same levels for one sum.
+// the multiply-adds of a 128-input sum. The generated C takes a block of units through the same
+// levels together.
 template <std::size_t Count, class T>
 [[gnu::always_inline]] inline void dense_reduce_lanes(const T* lanes, T* sums) {
     static_assert(dense_lanes == 16, "the levels below are written for 16 lanes");
