@@ -192,9 +192,10 @@ struct dense {
                 c.line("for (size_t r = 0; r < ", rows_together, "; ++r) for (size_t l = 0; l < ", inputs - full,
                        "; ++l) lanes[r][l] = CTNN_MULTIPLY_ADD(w[(j + r) * ", inputs, " + ", full, " + l], src[", full,
                        " + l], lanes[r][l]);");
-            // The rows go through each halving level together, as in dense_reduce_lanes: GCC adds
-            // their lanes as whole vectors. Row by row, M2's one-sample inference took 3-5% longer
-            // with AVX-512 (one process, alternating; the same bits).
+            // The rows go through each halving level together, as in dense_reduce_lanes. Row by
+            // row, M2's one-sample inference took about 3% longer with AVX-512 (one process,
+            // alternating; the same bits); into fresh arrays per level, as the header path does,
+            // it gained nothing more.
             for (std::size_t half = lanes / 2; half > 0; half /= 2)
                 c.line("for (size_t r = 0; r < ", rows_together, "; ++r) for (size_t l = 0; l < ", half,
                        "; ++l) lanes[r][l] += lanes[r][l + ", half, "];");
