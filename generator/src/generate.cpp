@@ -861,13 +861,7 @@ void emit_backprop_body(writer& c, const model_info& model, const layout& l) {
 // compiler has a way to say it (GCC, clang), so that a dense row's vector loads never straddle two
 // cache lines (which cost M2's inference 5-7% with AVX-512 here).
 void emit_weights_alignment(writer& c) {
-    c.line("#ifndef CTNN_WEIGHTS_ALIGNED");
-    c.line("#if defined(__GNUC__)");
-    c.line("#define CTNN_WEIGHTS_ALIGNED __attribute__((aligned(64)))");
-    c.line("#else");
-    c.line("#define CTNN_WEIGHTS_ALIGNED");
-    c.line("#endif");
-    c.line("#endif");
+    ctnn::emit::define_unless_defined(c, "CTNN_WEIGHTS_ALIGNED", "defined(__GNUC__)", "__attribute__((aligned(64)))", "");
 }
 
 void emit_weights(writer& c, const std::vector<float>& weights, const layout& l, std::string_view table = "weights",

@@ -38,13 +38,8 @@ template <emit::writer W>
 void emit_keep_loop_definition(W& c) {
     c.line("/* ctnn/loop_hints.hpp: \"GCC unroll 1\" keeps a loop that GCC 12 would unroll whole and then");
     c.line("   leave scalar; clang honours it too, and runs some of these loops faster without it. */");
-    c.line("#ifndef CTNN_GCC_KEEP_LOOP");
-    c.line("#if defined(__GNUC__) && !defined(__clang__)");
-    c.line("#define CTNN_GCC_KEEP_LOOP _Pragma(\"GCC unroll 1\")");
-    c.line("#else");
-    c.line("#define CTNN_GCC_KEEP_LOOP");
-    c.line("#endif");
-    c.line("#endif");
+    emit::define_unless_defined(c, "CTNN_GCC_KEEP_LOOP", "defined(__GNUC__) && !defined(__clang__)",
+                                "_Pragma(\"GCC unroll 1\")", "");
 }
 
 }  // namespace ctnn::detail

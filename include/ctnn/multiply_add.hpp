@@ -68,13 +68,7 @@ template <emit::writer W>
 void emit_multiply_add_definition(W& c) {
     c.line("/* ctnn::detail::multiply_add (ctnn/multiply_add.hpp): one fused multiply-add where the");
     c.line("   target has an FMA unit, a multiply then an add elsewhere; define CTNN_FMA to overrule. */");
-    c.line("#ifndef CTNN_FMA");
-    c.line("#if defined(__FMA__) || defined(__ARM_FEATURE_FMA)");
-    c.line("#define CTNN_FMA 1");
-    c.line("#else");
-    c.line("#define CTNN_FMA 0");
-    c.line("#endif");
-    c.line("#endif");
+    emit::define_unless_defined(c, "CTNN_FMA", "defined(__FMA__) || defined(__ARM_FEATURE_FMA)", "1", "0");
     c.line("#if CTNN_FMA");
     c.line("#define CTNN_MULTIPLY_ADD(a, b, c) fmaf((a), (b), (c))");
     c.line("#else");

@@ -95,6 +95,27 @@ void guarded_function(W& c, std::string_view guard, std::string_view signature, 
     c.line("#endif");
 }
 
+// `#define name chosen` where the preprocessor test `condition` holds and `#define name otherwise`
+// elsewhere (an empty value defines the name as nothing), unless the build defined name already:
+// how the generated sources decide per compiler and target, each choice open to overruling.
+template <writer W>
+void define_unless_defined(W& c, std::string_view name, std::string_view condition, std::string_view chosen,
+                           std::string_view otherwise) {
+    const auto define = [&](std::string_view value) {
+        if (value.empty())
+            c.line("#define ", name);
+        else
+            c.line("#define ", name, " ", value);
+    };
+    c.line("#ifndef ", name);
+    c.line("#if ", condition);
+    define(chosen);
+    c.line("#else");
+    define(otherwise);
+    c.line("#endif");
+    c.line("#endif");
+}
+
 // Backward of a layer whose parameter and input gradients come from one loop nest over the
 // output (conv2d, depthwise_conv2d). nest(params, input) emits that nest computing the parameter
 // gradients, the input gradient, or both; setup() declares what the input-gradient part reads.

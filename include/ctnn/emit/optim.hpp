@@ -27,13 +27,7 @@ struct optimizer_emitter;
 template <writer W>
 void emit_restrict_definition(W& c) {
     c.line("/* restrict in C99, its GNU spelling in C++: the buffers of one call never overlap. */");
-    c.line("#ifndef CTNN_RESTRICT");
-    c.line("#ifdef __cplusplus");
-    c.line("#define CTNN_RESTRICT __restrict");
-    c.line("#else");
-    c.line("#define CTNN_RESTRICT restrict");
-    c.line("#endif");
-    c.line("#endif");
+    define_unless_defined(c, "CTNN_RESTRICT", "defined(__cplusplus)", "__restrict", "restrict");
 }
 
 // ctnn::detail::vector_float and its square root (target_vector.hpp, math.hpp) where the header

@@ -252,7 +252,7 @@ float xor_model_train_sample(const float *params, const float *x, const float *t
 
 /* restrict in C99, its GNU spelling in C++: the buffers of one call never overlap. */
 #ifndef CTNN_RESTRICT
-#ifdef __cplusplus
+#if defined(__cplusplus)
 #define CTNN_RESTRICT __restrict
 #else
 #define CTNN_RESTRICT restrict
