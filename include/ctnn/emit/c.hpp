@@ -116,21 +116,41 @@ void define_unless_defined(W& c, std::string_view name, std::string_view conditi
     c.line("#endif");
 }
 
+// Sets `count` floats at `buffer` to zero, as the header's std::fill. Through a volatile pointer:
+// compilers turn a plain zeroing loop into a call to memset, which is not in libm, and the
+// generated code promises to need nothing else.
+template <writer W>
+void zero_fill(W& c, std::string_view buffer, std::size_t count) {
+    c.open("");
+    c.line("volatile float *zero = ", buffer, ";");
+    c.line("for (size_t k = 0; k < ", count, "; ++k) zero[k] = 0.0f;");
+    c.close();
+}
+
+// What a convolution's dL/dx loops use: `kernels` (the layer's parameters) and `g_in` (dx, its
+// input_size values zeroed, for the loops to add to).
+template <writer W>
+void declare_input_gradient(W& c, const backward_buffers& b, std::size_t input_size) {
+    c.line("const float *kernels = ", b.params, ";");
+    c.line("float *g_in = ", b.dx, ";");
+    zero_fill(c, "g_in", input_size);
+}
+
 // Backward of a layer whose parameter and input gradients come from one loop nest over the
-// output (conv2d, depthwise_conv2d). nest(params, input) emits that nest computing the parameter
-// gradients, the input gradient, or both; setup() declares what the input-gradient part reads.
-// When dx may be NULL, the nest is emitted twice, the input-gradient copy under one run-time test,
-// so no test sits inside the loops.
-template <writer W, class Nest, class Setup>
-void emit_shared_nest_backward(W& c, const backward_buffers& b, Nest&& nest, Setup&& setup) {
+// output (conv1d, conv2d, depthwise_conv2d). nest(params, input) emits that nest computing the
+// parameter gradients, the input gradient, or both (of an input of input_size values). When dx may
+// be NULL, the nest is emitted twice, the input-gradient copy under one run-time test, so no test
+// sits inside the loops.
+template <writer W, class Nest>
+void emit_shared_nest_backward(W& c, const backward_buffers& b, std::size_t input_size, Nest&& nest) {
     if (b.dx_optional) {
         nest(true, false);
         c.open("if (", b.dx, " != NULL)");
-        setup();
+        declare_input_gradient(c, b, input_size);
         nest(false, true);
         c.close();
     } else {
-        setup();
+        declare_input_gradient(c, b, input_size);
         nest(true, true);
     }
 }

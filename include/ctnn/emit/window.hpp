@@ -71,15 +71,4 @@ void put_tap_offset(W& c, const window_axis& rows, const window_axis& cols, std:
     c.put(") * ", channels, ")");
 }
 
-// Sets `count` floats at `buffer` to zero, as the header's std::fill. Through a volatile pointer:
-// compilers turn a plain zeroing loop into a call to memset, which is not in libm, and the
-// generated code promises to need nothing else.
-template <writer W>
-void zero_fill(W& c, std::string_view buffer, std::size_t count) {
-    c.open("");
-    c.line("volatile float *zero = ", buffer, ";");
-    c.line("for (size_t k = 0; k < ", count, "; ++k) zero[k] = 0.0f;");
-    c.close();
-}
-
 }  // namespace ctnn::emit

@@ -180,9 +180,8 @@ struct conv1d {
             c.line("const float *g_out = ", b.dy, ";");
             c.line("float *g_kernels = ", b.dparams, ";");
             c.line("float *g_bias = g_kernels + ", Filters * kernel_size, ";");
-            emit::emit_shared_nest_backward(
-                c, b, [&](bool params, bool input) { emit_backward_nest(c, params, input); },
-                [&] { emit_backward_nest_setup(c, b); });
+            emit::emit_shared_nest_backward(c, b, In::size,
+                                            [&](bool params, bool input) { emit_backward_nest(c, params, input); });
         }
 
         template <emit::writer W>
@@ -270,12 +269,6 @@ struct conv1d {
             c.close();
         }
 
-        template <emit::writer W>
-        static void emit_backward_nest_setup(W& c, const emit::backward_buffers& b) {
-            c.line("const float *kernels = ", b.params, ";");
-            c.line("float *g_in = ", b.dx, ";");
-            emit::zero_fill(c, "g_in", In::size);
-        }
         template <emit::writer W>
         static void emit_backward_nest(W& c, bool param_gradients, bool input_gradient) {
             c.open("for (size_t t = 0; t < ", out_steps, "; ++t)");

@@ -853,14 +853,13 @@ CTNN_GCC_KEEP_LOOP
                 // The header's two nests: kernel gradients, then dL/dx.
                 emit_transposed_kernel_gradients(c);
                 if (b.dx_optional) c.open("if (", b.dx, " != NULL)");
-                emit_backward_nest_setup(c, b);
+                emit::declare_input_gradient(c, b, In::size);
                 emit_transposed_input_gradient(c);
                 if (b.dx_optional) c.close();
                 return;
             }
-            emit::emit_shared_nest_backward(
-                c, b, [&](bool params, bool input) { emit_backward_nest(c, params, input); },
-                [&] { emit_backward_nest_setup(c, b); });
+            emit::emit_shared_nest_backward(c, b, In::size,
+                                            [&](bool params, bool input) { emit_backward_nest(c, params, input); });
         }
 
         template <emit::writer W>
@@ -873,12 +872,6 @@ CTNN_GCC_KEEP_LOOP
     private:
         static constexpr emit::window_axis emit_rows() { return window::emit_rows(); }
         static constexpr emit::window_axis emit_cols() { return window::emit_cols(); }
-        template <emit::writer W>
-        static void emit_backward_nest_setup(W& c, const emit::backward_buffers& b) {
-            c.line("const float *kernels = ", b.params, ";");
-            c.line("float *g_in = ", b.dx, ";");
-            emit::zero_fill(c, "g_in", In::size);
-        }
         // kernel_size x Filters array `declaration`, filled by `assignment` ("...[k][f] = src[f * ").
         template <emit::writer W>
         static void emit_transpose(W& c, std::string_view declaration, std::string_view assignment) {

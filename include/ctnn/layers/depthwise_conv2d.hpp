@@ -124,9 +124,8 @@ struct depthwise_conv2d {
             c.line("const float *src = ", b.x, ";");
             c.line("const float *g_out = ", b.dy, ";");
             c.line("float *g_kernels = ", b.dparams, ";");
-            emit::emit_shared_nest_backward(
-                c, b, [&](bool params, bool input) { emit_backward_nest(c, params, input); },
-                [&] { emit_backward_nest_setup(c, b); });
+            emit::emit_shared_nest_backward(c, b, In::size,
+                                            [&](bool params, bool input) { emit_backward_nest(c, params, input); });
         }
 
         template <emit::writer W>
@@ -139,12 +138,6 @@ struct depthwise_conv2d {
     private:
         static constexpr emit::window_axis emit_rows() { return window::emit_rows(); }
         static constexpr emit::window_axis emit_cols() { return window::emit_cols(); }
-        template <emit::writer W>
-        static void emit_backward_nest_setup(W& c, const emit::backward_buffers& b) {
-            c.line("const float *kernels = ", b.params, ";");
-            c.line("float *g_in = ", b.dx, ";");
-            emit::zero_fill(c, "g_in", In::size);
-        }
         template <emit::writer W>
         static void emit_backward_nest(W& c, bool param_gradients, bool input_gradient) {
             c.open("for (size_t oh = 0; oh < ", rows::output, "; ++oh)");
