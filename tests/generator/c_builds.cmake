@@ -1,9 +1,12 @@
 cmake_minimum_required(VERSION 3.25)
 # Compiles every generated source on its own with one compiler and the firmware warning set, then
 # inspects the objects: the only undefined symbols allowed are libm's, and nothing may live in
-# .data or .bss (no global mutable state).
-#   cmake -DCOMPILER=<cc> "-DFLAGS=<flags;...>" -DNM=<nm> "-DSOURCES=<dir or .c;...>" -DWORK=<dir>
-#         -P c_builds.cmake
+# .data or .bss (no global mutable state). With OBJDUMP (GCC-compatible compilers), each table
+# defined with CTNN_WEIGHTS_ALIGNED must be 64-byte aligned in the object: its own section (the
+# objects are built with -fdata-sections) must say so, which a table that lands on a 64-byte
+# address by chance does not.
+#   cmake -DCOMPILER=<cc> "-DFLAGS=<flags;...>" -DNM=<nm> [-DOBJDUMP=<objdump>] "-DSOURCES=<dir or .c;...>"
+#         -DWORK=<dir> -P c_builds.cmake
 foreach(var COMPILER FLAGS NM SOURCES WORK)
     if(NOT DEFINED ${var})
         message(FATAL_ERROR "c_builds.cmake needs -D${var}=...")
@@ -33,10 +36,15 @@ file(MAKE_DIRECTORY "${WORK}")
 set(allowed "^(expf|logf|tanhf|sqrtf|memset|memcpy)$")
 set(errors 0)
 set(undefined_seen)
+set(aligned_tables 0)
+set(section_flags)
+if(OBJDUMP)
+    set(section_flags -fdata-sections)
+endif()
 foreach(source IN LISTS files)
     get_filename_component(stem "${source}" NAME_WE)
     set(object "${WORK}/${stem}.o")
-    execute_process(COMMAND "${COMPILER}" ${FLAGS} -c "${source}" -o "${object}"
+    execute_process(COMMAND "${COMPILER}" ${FLAGS} ${section_flags} -c "${source}" -o "${object}"
                     RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
     if(NOT rc EQUAL 0)
         message(SEND_ERROR "${stem}.c does not compile:\n${out}${err}")
@@ -65,11 +73,40 @@ foreach(source IN LISTS files)
             math(EXPR errors "${errors} + 1")
         endif()
     endforeach()
+    if(OBJDUMP)
+        file(READ "${source}" text)
+        string(REGEX MATCHALL "const float [A-Za-z0-9_]+\\[[A-Za-z0-9_ ]+\\] CTNN_WEIGHTS_ALIGNED" tables "${text}")
+        if(tables)
+            execute_process(COMMAND "${OBJDUMP}" -h "${object}" RESULT_VARIABLE rc OUTPUT_VARIABLE headers
+                            ERROR_VARIABLE err)
+            if(NOT rc EQUAL 0)
+                message(FATAL_ERROR "${OBJDUMP} failed on ${object}: ${err}")
+            endif()
+        endif()
+        foreach(table IN LISTS tables)
+            string(REGEX REPLACE "^const float ([A-Za-z0-9_]+).*" "\\1" name "${table}")
+            if(headers MATCHES "\\.rodata\\.${name} [^\n]* 2\\*\\*([0-9]+)")
+                if(CMAKE_MATCH_1 LESS 6)
+                    message(SEND_ERROR "${stem}.c: ${name} is aligned to 2**${CMAKE_MATCH_1} bytes, not 64")
+                    math(EXPR errors "${errors} + 1")
+                endif()
+                math(EXPR aligned_tables "${aligned_tables} + 1")
+            else()
+                message(SEND_ERROR "${stem}.c: no section .rodata.${name} in ${object}")
+                math(EXPR errors "${errors} + 1")
+            endif()
+        endforeach()
+    endif()
 endforeach()
+if(OBJDUMP AND aligned_tables EQUAL 0)
+    message(SEND_ERROR "no weight table defined with CTNN_WEIGHTS_ALIGNED was found to check")
+    math(EXPR errors "${errors} + 1")
+endif()
 list(REMOVE_DUPLICATES undefined_seen)
 list(SORT undefined_seen)
 if(errors GREATER 0)
     message(FATAL_ERROR "${errors} problem(s) in ${count} generated sources")
 endif()
 message(STATUS "${count} generated sources compile cleanly with ${COMPILER} ${FLAGS}; "
-               "undefined symbols: ${undefined_seen}; no writable globals")
+               "undefined symbols: ${undefined_seen}; no writable globals; "
+               "${aligned_tables} weight tables 64-byte aligned")
