@@ -896,7 +896,7 @@ std::string source_text(const model_info& model, const options& opts, const layo
     c.end_line();
     ctnn::detail::emit_multiply_add_definition(c);
     c.end_line();
-    ctnn::detail::emit_keep_loop_definition(c);
+    ctnn::detail::emit_loop_hint_definitions(c);
     c.end_line();
     c.line("/* The parameters are IEEE 754 binary32 values; the macros count 4 bytes per float. */");
     c.line(fmt::format("typedef char {}_float_is_32_bits[sizeof(float) == 4 ? 1 : -1];", p));

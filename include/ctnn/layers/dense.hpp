@@ -171,12 +171,13 @@ struct dense {
 
         // dense_split_block for one sample: units j .. j + rows - 1, their lanes filled in input
         // order, halved, then the bias. Each lane starts with its first product (no zero fill: that
-        // would call memset).
+        // would call memset). CTNN_OUTER_LOOP (loop_hints.hpp) keeps clang from vectorising the
+        // short nests across the units.
         template <emit::writer W>
         static void emit_split_units(W& c, std::size_t rows_together) {
             constexpr std::size_t lanes = detail::dense_lanes, full = inputs / lanes * lanes;
             c.line("float lanes[", rows_together, "][", lanes, "];");
-            c.line("for (size_t r = 0; r < ", rows_together, "; ++r) for (size_t l = 0; l < ", lanes,
+            c.line("CTNN_OUTER_LOOP for (size_t r = 0; r < ", rows_together, "; ++r) for (size_t l = 0; l < ", lanes,
                    "; ++l) lanes[r][l] = w[(j + r) * ", inputs, " + l] * src[l];");
             if constexpr (full > lanes) {
                 c.open("for (size_t i0 = ", lanes, "; i0 < ", full, "; i0 += ", lanes, ")");
@@ -189,15 +190,15 @@ struct dense {
                 c.close();
             }
             if constexpr (inputs > full)
-                c.line("for (size_t r = 0; r < ", rows_together, "; ++r) for (size_t l = 0; l < ", inputs - full,
-                       "; ++l) lanes[r][l] = CTNN_MULTIPLY_ADD(w[(j + r) * ", inputs, " + ", full, " + l], src[", full,
-                       " + l], lanes[r][l]);");
+                c.line("CTNN_OUTER_LOOP for (size_t r = 0; r < ", rows_together, "; ++r) for (size_t l = 0; l < ",
+                       inputs - full, "; ++l) lanes[r][l] = CTNN_MULTIPLY_ADD(w[(j + r) * ", inputs, " + ", full,
+                       " + l], src[", full, " + l], lanes[r][l]);");
             // The rows go through each halving level together, as in dense_reduce_lanes. Row by
             // row, M2's one-sample inference took about 3% longer with AVX-512 (one process,
             // alternating; the same bits); into fresh arrays per level, as the header path does,
             // it gained nothing more.
             for (std::size_t half = lanes / 2; half > 0; half /= 2)
-                c.line("for (size_t r = 0; r < ", rows_together, "; ++r) for (size_t l = 0; l < ", half,
+                c.line("CTNN_OUTER_LOOP for (size_t r = 0; r < ", rows_together, "; ++r) for (size_t l = 0; l < ", half,
                        "; ++l) lanes[r][l] += lanes[r][l + ", half, "];");
             c.line("for (size_t r = 0; r < ", rows_together, "; ++r) dst[j + r] = bias[j + r] + lanes[r][0];");
         }

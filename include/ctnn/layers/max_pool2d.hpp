@@ -221,20 +221,47 @@ struct max_pool2d {
                 }
         }
 
-        // Generated C (ctnn-gen), one sample: channel by channel, a scan for the first maximum (the
-        // choices of window_max and backward above), then the same loops.
+        // Generated C (ctnn-gen), one sample. The forward pass is forward's: a whole window's taps
+        // inline, channels innermost; windows cut by padding as window_max walks them, the first
+        // tap in bounds starting each maximum. Until the fifteenth session it went channel by
+        // channel with a scan for the index of the maximum, as backward still does (the same
+        // choices, so the same bits), which clang 14 -O3 -march=native left scalar: M3's one-image
+        // inference 16.3 -> 5.5 us, a training sample 0.79x (AVX2 alike); GCC's within 2% either way.
         static constexpr emit::layer_traits emit_traits{.backward_reads_input = true};
 
         template <emit::writer W>
         static void emit_forward(W& c, const emit::forward_buffers& b) {
             c.line("const float *src = ", b.x, ";");
             c.line("float *dst = ", b.y, ";");
-            geometry::emit_open_positions(c, true);
-            emit_argmax(c);
-            c.put("dst[");
-            geometry::emit_put_output_index(c);
-            c.line("] = src[best];");
-            c.close();
+            geometry::emit_open_positions(c, false);
+            if constexpr (whole_windows) {
+                c.line("const float *window = src + (oh * ", Stride * geometry::width, " + ow * ", Stride, ") * ",
+                       channels, ";");
+                c.line("float *out = dst + (oh * ", output_shape::dims[1], " + ow) * ", channels, ";");
+                c.open("for (size_t c = 0; c < ", channels, "; ++c)");
+                c.line("float top = window[c];");
+                for (std::size_t t = 1; t < taps; ++t)
+                    c.line("top = window[", tap_offset(t), " + c] > top ? window[", tap_offset(t), " + c] : top;");
+                c.line("out[c] = top;");
+                c.close();
+            } else {
+                // Zeroed only for the compilers: GCC 12 -Wall cannot tell that the first tap sets it.
+                c.line("float top[", channels, "] = {0.0f};");
+                c.line("size_t seen = 0;");
+                emit::open_taps(c, geometry::emit_rows(), geometry::emit_cols());
+                c.put("const float *tap = src + ");
+                emit::put_tap_offset(c, geometry::emit_rows(), geometry::emit_cols(), channels);
+                c.line(";");
+                c.open("if (seen++ == 0)");
+                c.line("for (size_t c = 0; c < ", channels, "; ++c) top[c] = tap[c];");
+                c.close();
+                c.open("else");
+                c.line("for (size_t c = 0; c < ", channels, "; ++c) top[c] = tap[c] > top[c] ? tap[c] : top[c];");
+                c.close();
+                emit::close_taps(c);
+                c.line("for (size_t c = 0; c < ", channels, "; ++c) dst[(oh * ", output_shape::dims[1], " + ow) * ",
+                       channels, " + c] = top[c];");
+            }
             c.close();
             c.close();
         }

@@ -27,6 +27,15 @@
 #define CTNN_GCC_KEEP_LOOP
 #endif
 #endif
+/* On the outer loop of a nest whose inner loop is contiguous: clang would vectorise some such
+   nests across the outer loop, with gathers and scatters. */
+#ifndef CTNN_OUTER_LOOP
+#if defined(__clang__)
+#define CTNN_OUTER_LOOP _Pragma("clang loop vectorize(disable)")
+#else
+#define CTNN_OUTER_LOOP
+#endif
+#endif
 
 /* The parameters are IEEE 754 binary32 values; the macros count 4 bytes per float. */
 typedef char xor_model_float_is_32_bits[sizeof(float) == 4 ? 1 : -1];
