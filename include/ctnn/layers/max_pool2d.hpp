@@ -259,8 +259,9 @@ struct max_pool2d {
                 c.line("for (size_t c = 0; c < ", channels, "; ++c) top[c] = tap[c] > top[c] ? tap[c] : top[c];");
                 c.close();
                 emit::close_taps(c);
-                c.line("for (size_t c = 0; c < ", channels, "; ++c) dst[(oh * ", output_shape::dims[1], " + ow) * ",
-                       channels, " + c] = top[c];");
+                c.put("for (size_t c = 0; c < ", channels, "; ++c) dst[");
+                geometry::emit_put_output_index(c);
+                c.line("] = top[c];");
             }
             c.close();
             c.close();
