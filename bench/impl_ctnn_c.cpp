@@ -1,5 +1,5 @@
 // ctnn, generated C (ctnn-gen via ctnn_add_model): <name>_infer for inference; a training step is
-// <name>_train_sample per sample (gradients summed with scale 1/batch) and one optimizer step.
+// <name>_train_batch over the batch and one optimizer step.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -24,8 +24,8 @@ struct m1_api {
     using optimizer = bench_m1_c_adam;
     static optimizer make_optimizer(float lr) { return optimizer BENCH_M1_C_ADAM_INIT(lr); }
     static void infer(const float* p, const float* x, float* y, float* s) { bench_m1_c_infer(p, x, y, s); }
-    static float train_sample(const float* p, const float* x, const float* t, float scale, float* ws, float* g) {
-        return bench_m1_c_train_sample(p, x, t, scale, ws, g);
+    static float train_batch(const float* p, const float* x, const float* t, std::size_t n, float* ws, float* g) {
+        return bench_m1_c_train_batch(p, x, t, n, ws, g);
     }
     static void update(optimizer* o, float* p, const float* g) { bench_m1_c_adam_step(o, p, g); }
 };
@@ -35,8 +35,8 @@ struct m2_api {
     using optimizer = bench_m2_c_sgd;
     static optimizer make_optimizer(float lr) { return optimizer BENCH_M2_C_SGD_INIT(lr, 0.0f); }
     static void infer(const float* p, const float* x, float* y, float* s) { bench_m2_c_infer(p, x, y, s); }
-    static float train_sample(const float* p, const float* x, const float* t, float scale, float* ws, float* g) {
-        return bench_m2_c_train_sample(p, x, t, scale, ws, g);
+    static float train_batch(const float* p, const float* x, const float* t, std::size_t n, float* ws, float* g) {
+        return bench_m2_c_train_batch(p, x, t, n, ws, g);
     }
     static void update(optimizer* o, float* p, const float* g) { bench_m2_c_sgd_step(o, p, g); }
 };
@@ -46,8 +46,8 @@ struct m3_api {
     using optimizer = bench_m3_c_sgd;
     static optimizer make_optimizer(float lr) { return optimizer BENCH_M3_C_SGD_INIT(lr, 0.0f); }
     static void infer(const float* p, const float* x, float* y, float* s) { bench_m3_c_infer(p, x, y, s); }
-    static float train_sample(const float* p, const float* x, const float* t, float scale, float* ws, float* g) {
-        return bench_m3_c_train_sample(p, x, t, scale, ws, g);
+    static float train_batch(const float* p, const float* x, const float* t, std::size_t n, float* ws, float* g) {
+        return bench_m3_c_train_batch(p, x, t, n, ws, g);
     }
     static void update(optimizer* o, float* p, const float* g) { bench_m3_c_sgd_step(o, p, g); }
 };
@@ -56,21 +56,16 @@ template <class Api>
 class ctnn_c final : public timed<ctnn_c<Api>> {
 public:
     explicit ctnn_c(const workload& w)
-        : work(w), params(w.params.begin(), w.params.end()), grads(Api::params), workspace(Api::workspace), scratch(Api::scratch + 1),
-          optimizer(Api::make_optimizer(w.learning_rate)) {}
+        : work(w), params(w.params.begin(), w.params.end()), grads(Api::params), workspace(Api::workspace * w.batch),
+          scratch(Api::scratch + 1), optimizer(Api::make_optimizer(w.learning_rate)) {}
 
     void run(const float* x, float* y) { Api::infer(params.data(), x, y, scratch.data()); }
 
     float step() {
-        std::fill(grads.begin(), grads.end(), 0.0f);
-        const float scale = 1.0f / float(work.batch);
-        float loss = 0;
-        for (std::size_t k = 0; k < work.batch; ++k)
-            loss += Api::train_sample(params.data(), work.inputs.data() + k * work.input_size,
-                                      work.targets.data() + k * work.output_size, scale, workspace.data(),
-                                      grads.data());
+        const float loss = Api::train_batch(params.data(), work.inputs.data(), work.targets.data(), work.batch,
+                                            workspace.data(), grads.data());
         Api::update(&optimizer, params.data(), grads.data());
-        return loss / float(work.batch);
+        return loss;
     }
 
     const workload& work;

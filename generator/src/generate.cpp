@@ -160,7 +160,8 @@ std::string_view loss_name(loss_kind loss) {
 
 // Everything decided before any text is written.
 struct signatures {
-    signature infer, forward, backprop, backward, loss, train_sample, sgd_step, adam_step, state_reset, step;
+    signature infer, forward, backprop, backward, loss, train_sample, train_batch, sgd_step, adam_step, state_reset,
+        step;
 };
 
 constexpr std::size_t none = std::size_t(-1);
@@ -332,6 +333,13 @@ struct layout {
                            {"float", "scale"},
                            {"float *", "workspace"},
                            {"float *", "grads"}}};
+        s.train_batch = {"float", p + "_train_batch",
+                         {{"const float *", "params"},
+                          {"const float *", "batch_x"},
+                          {"const float *", "batch_target"},
+                          {"size_t", "samples"},
+                          {"float *", "batch_workspace"},
+                          {"float *", "grads"}}};
         s.sgd_step = {"void", p + "_sgd_step", {{p + "_sgd *", "state"}, {"float *", "params"}, {"const float *", "grads"}}};
         s.adam_step = {"void", p + "_adam_step",
                        {{p + "_adam *", "state"}, {"float *", "params"}, {"const float *", "grads"}}};
@@ -605,6 +613,14 @@ void document(writer& doc, const model_info& model, const options& opts, const l
             doc.line(fmt::format("    forward, the loss ctnn::{} against target[{}_OUTPUT_SIZE], and backward with", loss_name(opts.loss), m));
             doc.line("    scale * dL/d(output) (scale = 1 / batch size averages a batch, as ctnn::trainer does).");
             doc.line("    Returns the sample's loss; the output stays in the workspace.");
+            declare(doc, fn.train_batch, "", 96);
+            doc.line(fmt::format("    A whole batch of samples >= 1: batch_x[samples * {0}_INPUT_SIZE] and", m));
+            doc.line(fmt::format("    batch_target[samples * {0}_OUTPUT_SIZE], with {0}_TRAIN_BATCH_WORKSPACE_SIZE(samples)", m));
+            doc.line(fmt::format("    floats of batch_workspace (sample k's at k * {}_TRAIN_WORKSPACE_SIZE). WRITES", m));
+            doc.line(fmt::format("    grads[{}_PARAM_COUNT] = dL/dparams of the batch's mean loss, the same bits as zeroing grads", m));
+            doc.line("    and calling train_sample with scale = 1 / samples on each sample in order, and as ctnn::trainer;");
+            doc.line("    returns the mean loss. Faster: each layer's backward runs over the whole batch, and dense");
+            doc.line("    layers keep blocks of their weight gradients in registers while the samples stream by.");
         }
         if (model.param_count > 0) {
             declare(doc, fn.sgd_step, "", 96);
@@ -683,6 +699,8 @@ std::string header_text(const model_info& model, const options& opts, const layo
         define(h, m + "_TRAIN_WORKSPACE_SIZE", std::to_string(l.workspace), "floats of training workspace");
         define(h, m + "_TRAIN_WORKSPACE_BYTES", std::to_string(l.workspace * 4), "bytes of training workspace");
         define(h, m + "_TRAIN_OUTPUT_OFFSET", std::to_string(l.activation_offset(l.n)), "the output in the workspace");
+        if (opts.loss != loss_kind::none)
+            h.line(fmt::format("#define {0}_TRAIN_BATCH_WORKSPACE_SIZE(samples) ((samples) * {0}_TRAIN_WORKSPACE_SIZE)", m));
         if (model.param_count > 0) {
             writer init;
             ctnn::emit::optimizer_emitter<ctnn::sgd>::initializer(init);
@@ -757,6 +775,9 @@ std::string header_text(const model_info& model, const options& opts, const layo
             h.end_line();
             h.line("/* forward, loss (", loss_name(opts.loss), "), backward of scale * dL/d(output); returns the loss. */");
             declare(h, fn.train_sample);
+            h.end_line();
+            h.line("/* A batch of samples; grads = dL/dparams of the mean loss; returns the mean loss. */");
+            declare(h, fn.train_batch);
         }
         if (model.param_count > 0) {
             h.end_line();
@@ -847,6 +868,63 @@ void emit_layer_backward(writer& c, const model_info& model, const layout& l, st
     layer.emit_backward(c, {has_params ? std::string_view(params) : std::string_view(), x, y, dy, dx,
                             has_params ? std::string_view(dparams) : std::string_view(), i == 0, saved});
     c.close();
+}
+
+// Layer i's backward over a batch (<name>_train_batch): its emit_batch_backward, or its
+// emit_backward once per sample. No dL/dx for the first layer.
+void emit_layer_batch_backward(writer& c, const model_info& model, const layout& l, std::size_t i,
+                               const ctnn::emit::sample_loop& each) {
+    const layer_info& layer = model.layers[i];
+    const bool has_params = layer.param_count > 0;
+    const std::string params = has_params ? at("params", layer.param_offset) : std::string();
+    const std::string dparams = has_params ? at("grads", layer.param_offset) : std::string();
+    const std::string x = layer.traits.backward_reads_input ? l.activation(i) : std::string();
+    const std::string y = layer.traits.backward_reads_output ? l.activation(i + 1) : std::string();
+    // backprop's g_top is where the loss left dL/d(top): the front of the sample's gradient arena.
+    const auto gradient = [&](std::size_t t) {
+        std::string g = l.gradient(t);
+        return g == "g_top" ? l.top_slot() : g;
+    };
+    const std::string dy = gradient(i + 1), dx = gradient(i);
+    const std::string saved = l.saved(i, layer.saved_size);
+    if (i == 0 && dx != "dx") throw std::logic_error("train_batch: the first layer's dL/dx is not the caller's");
+    layer_comment(c, model, i, ", backward over the batch");
+    c.open();
+    if (layer.emit_batch_backward != nullptr) {
+        layer.emit_batch_backward(c, {params, x, y, dy, i == 0 ? std::string_view() : std::string_view(dx), dparams,
+                                      false, saved},
+                                  each);
+    } else {
+        if (has_params) ctnn::emit::zero_fill(c, dparams, layer.param_count);
+        each.open(c, 0, params, x, y, dy, dx, saved);
+        // As <name>_train_sample calls backprop: dx NULL, which the first layer tests.
+        if (i == 0) c.line("float *dx = NULL;");
+        layer.emit_backward(c, {params, x, y, dy, dx, dparams, i == 0, saved});
+        c.close();
+    }
+    c.close();
+}
+
+// Forward and loss sample by sample, then backward layer by layer over the whole batch: each
+// parameter gradient still adds the samples in order onto zero, the same bits as train_sample per
+// sample into zeroed gradients, while a layer with emit_batch_backward keeps blocks of its
+// gradients in registers across the batch.
+void emit_train_batch_body(writer& c, const model_info& model, const layout& l) {
+    const std::string x_declaration = fmt::format("const float *x = batch_x + sample * {};", model.input_size);
+    const std::string workspace_declaration =
+        fmt::format("float *workspace = batch_workspace + sample * {};", l.workspace);
+    const ctnn::emit::sample_loop each{x_declaration, workspace_declaration};
+    c.line("const float scale = 1.0f / (float)samples;");
+    c.line("float loss = 0.0f;");
+    c.line("size_t sample;");
+    each.open(c, 0, "x", "workspace");
+    c.line("(void)", l.id, "_forward(params, x, workspace);");
+    c.line("loss += ", l.id, "_loss(", l.activation(l.top), ", batch_target + sample * ", l.sizes[l.top], ", ",
+           l.top_slot(), ", scale);");
+    c.close();
+    for (std::size_t i = l.top; i-- > 0;)
+        if (l.gradients.emits[l.top - 1 - i]) emit_layer_batch_backward(c, model, l, i, each);
+    c.line("return loss / (float)samples;");
 }
 
 void emit_backprop_body(writer& c, const model_info& model, const layout& l) {
@@ -977,6 +1055,8 @@ std::string source_text(const model_info& model, const options& opts, const layo
                 body.line(p, "_backprop(params, x, workspace, ", l.top_slot(), ", grads, NULL);");
                 body.line("return loss;");
             });
+            c.end_line();
+            function(c, fn.train_batch, [&](writer& body) { emit_train_batch_body(body, model, l); });
         }
         if (model.param_count > 0) {
             using sgd_emitter = ctnn::emit::optimizer_emitter<ctnn::sgd>;

@@ -43,6 +43,7 @@ struct c_stream;
         static constexpr auto forward = &p##_forward;                    \
         static constexpr auto backward = &p##_backward;                  \
         static constexpr auto train_sample = &p##_train_sample;          \
+        static constexpr auto train_batch = &p##_train_batch;            \
         static constexpr std::size_t scratch_size = P##_INFER_SCRATCH_SIZE;   \
         static constexpr std::size_t workspace_size = P##_TRAIN_WORKSPACE_SIZE; \
         static constexpr std::size_t output_offset = P##_TRAIN_OUTPUT_OFFSET;   \
@@ -250,7 +251,28 @@ void check_model(tally& total) {
         for (float& v : ga_h->values) v = rng.uniform<float>(-1.0f, 1.0f);
         M::template backward_from<last, true>(*params, xs.data(), batch, *ws4, *ga_h, static_cast<float*>(nullptr));
         CHECK_MESSAGE(same_bits(ga_h->data(), gb_c.data(), M::param_count), "written batched gradients differ");
-        total.comparisons += 3;
+
+        // train_batch against the trainer's step: forward, the loss of each sample with scale
+        // 1 / batch, backward from the loss layer onto gradients it writes. The C must not read
+        // its gradients or workspace before writing them (both poisoned).
+        std::vector<float> targets(batch * loss_size);
+        for (float& v : targets) v = draw_target<Loss>(rng);
+        M::forward(*params, xs.data(), batch, *ws4);
+        const float scale = 1.0f / float(batch);
+        float loss_h = 0.0f;
+        for (std::size_t s = 0; s < batch; ++s)
+            loss_h += evaluate_loss<M, Loss, loss_size>(ws4->template activation<loss_layer>() + s * loss_size,
+                                                        targets.data() + s * loss_size,
+                                                        ws4->template output_gradient<loss_layer>() + s * loss_size, scale);
+        loss_h /= float(batch);
+        M::template backward_from<loss_layer, true>(*params, xs.data(), batch, *ws4, *ga_h,
+                                                    static_cast<float*>(nullptr));
+        std::vector<float> batch_ws_c = poisoned(batch * C::workspace_size), batch_grads_c = poisoned(M::param_count);
+        const float batch_loss_c = C::train_batch(params->data(), xs.data(), targets.data(), batch, batch_ws_c.data(),
+                                                  batch_grads_c.data());
+        CHECK_MESSAGE(same_bits(&loss_h, &batch_loss_c, 1), "train_batch's loss differs");
+        CHECK_MESSAGE(same_bits(ga_h->data(), batch_grads_c.data(), M::param_count), "train_batch's gradients differ");
+        total.comparisons += 5;
     }
 
     // Optimizer steps from the same parameters and gradients.

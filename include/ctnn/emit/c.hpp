@@ -62,11 +62,43 @@ struct backward_buffers {
     std::string_view saved = {};  // what the training forward saved (layers with saved_size)
 };
 
-// The parameters of the generated functions. A layer declares its locals inside its own block, and
-// must not reuse these names (the generated code is compiled with -Wshadow).
-inline constexpr std::string_view reserved_names[] = {"params", "x",     "y",     "scratch", "workspace",
-                                                     "dy",     "grads", "dx",    "target",  "scale",
-                                                     "state",  "g_top", "loss"};
+// The parameters and locals of the generated functions. A layer declares its locals inside its
+// own block, and must not reuse these names (the generated code is compiled with -Wshadow).
+inline constexpr std::string_view reserved_names[] = {
+    "params", "x",     "y",    "scratch", "workspace", "dy",      "grads",        "dx",           "target",
+    "scale",  "state", "g_top", "loss",   "samples",   "sample",  "batch_x",      "batch_target", "batch_workspace"};
+
+// <name>_train_batch runs each layer's backward over the whole batch before the next layer's. A
+// layer's emit_batch_backward (optional; dense has one) WRITES its parameter gradients, the bits of
+// adding every sample's to zeros; it gets one sample's buffers, with an empty dx when dL/dx is not
+// wanted, and this loop over the samples, in whose body the buffers name sample `sample`'s tensors.
+// For layers without the hook the gradients are zeroed and emit_backward runs inside the loop.
+struct sample_loop {
+    std::string_view x_declaration;          // the sample's x ("const float *x = batch_x + ...;")
+    std::string_view workspace_declaration;  // and its workspace
+
+    // Samples first .. samples - 1, declaring what the expressions the body uses (`buffers`) refer
+    // to: a declaration the body does not use would be an unused variable.
+    template <class W, class... Buffers>
+    void open(W& c, std::size_t first, const Buffers&... buffers) const {
+        c.open("for (sample = ", first, "; sample < samples; ++sample)");
+        declare(c, buffers...);
+    }
+    // Sample 0 alone, in a block (a batch holds at least one).
+    template <class W, class... Buffers>
+    void open_first(W& c, const Buffers&... buffers) const {
+        c.open("");
+        c.line("sample = 0;");
+        declare(c, buffers...);
+    }
+
+private:
+    template <class W, class... Buffers>
+    void declare(W& c, const Buffers&... buffers) const {
+        if (((std::string_view(buffers) == "x") || ...)) c.line(x_declaration);
+        if ((std::string_view(buffers).starts_with("workspace") || ...)) c.line(workspace_declaration);
+    }
+};
 
 // What a writer offers (generator/ctnn_gen/writer.hpp is the one ctnn-gen uses):
 //   w.put(parts...)   appends to the current line (indenting it first); a part is a string,

@@ -100,11 +100,12 @@ struct dense {
 
         // A sequence: the parameter gradients of every row, then dL/dx of every row (under one
         // test when dx may be NULL). The two sets of sums are independent, so the bits are the
-        // header path's, which interleaves them row by row.
+        // header path's, which interleaves them row by row. An empty dx: no dL/dx at all.
         template <emit::writer W>
         static void emit_backward(W& c, const emit::backward_buffers& b) {
             if constexpr (rows == 1) {
                 emit_row_parameter_gradients(c, {b.x}, {b.dy}, b.dparams);
+                if (b.dx.empty()) return;
                 if (b.dx_optional) c.open("if (", b.dx, " != NULL)");
                 emit_row_input_gradient(c, b.params, {}, {b.dx});
                 if (b.dx_optional) c.close();
@@ -112,12 +113,96 @@ struct dense {
                 c.open("for (size_t t = 0; t < ", rows, "; ++t)");
                 emit_row_parameter_gradients(c, {b.x, inputs}, {b.dy, Units}, b.dparams);
                 c.close();
+                if (b.dx.empty()) return;
                 if (b.dx_optional) c.open("if (", b.dx, " != NULL)");
                 c.open("for (size_t t = 0; t < ", rows, "; ++t)");
                 emit_row_input_gradient(c, b.params, {b.dy, Units}, {b.dx, inputs});
                 c.close();
                 if (b.dx_optional) c.close();
             }
+        }
+
+        // <name>_train_batch: dense_parameter_gradients' blocks over the whole batch, each block of
+        // dW in registers while the samples stream by (one sample at a time, all of dW is read and
+        // written per sample), then db and dL/dx sample by sample. Every sum still adds the samples
+        // in order onto zero, the bits of emit_backward per sample into zeroed gradients. The first
+        // sample's terms are added to 0.0f rather than to zeroed blocks: compilers may zero a block
+        // by calling memset, which the generated code must not need.
+        template <emit::writer W>
+        static void emit_batch_backward(W& c, const emit::backward_buffers& b, const emit::sample_loop& each) {
+            if constexpr (rows != 1) {
+                emit::zero_fill(c, b.dparams, param_count);
+                each.open(c, 0, b.x, b.dy, b.dx);
+                emit_backward(c, b);
+                c.close();
+            } else {
+                constexpr std::size_t units = detail::dense_emitted_gradient_units;
+                constexpr std::size_t width = detail::dense_emitted_gradient_width;
+                constexpr std::size_t whole_units = Units / units * units, whole_inputs = inputs / width * width;
+                c.line("float *g_w = ", b.dparams, ";");
+                c.line("float *g_b = g_w + ", inputs * Units, ";");
+                auto blocks = [&](std::size_t block_units) {
+                    if constexpr (whole_inputs > 0) {
+                        c.open("for (size_t i0 = 0; i0 < ", whole_inputs, "; i0 += ", width, ")");
+                        emit_gradient_block(c, b, each, block_units, std::string_view("i0"), width);
+                        c.close();
+                    }
+                    if constexpr (inputs > whole_inputs) {
+                        c.open("");
+                        emit_gradient_block(c, b, each, block_units, whole_inputs, inputs - whole_inputs);
+                        c.close();
+                    }
+                };
+                if constexpr (whole_units > 0) {
+                    c.open("for (size_t j0 = 0; j0 < ", whole_units, "; j0 += ", units, ")");
+                    blocks(units);
+                    c.close();
+                }
+                if constexpr (Units > whole_units) {
+                    c.open("");
+                    c.line("const size_t j0 = ", whole_units, ";");
+                    blocks(Units - whole_units);
+                    c.close();
+                }
+                each.open_first(c, b.dy);
+                declare_row(c, "const float *g_out = ", {b.dy});
+                c.line("for (size_t j = 0; j < ", Units, "; ++j) g_b[j] = 0.0f + g_out[j];");
+                c.close();
+                each.open(c, 1, b.dy);
+                declare_row(c, "const float *g_out = ", {b.dy});
+                c.line("for (size_t j = 0; j < ", Units, "; ++j) g_b[j] += g_out[j];");
+                c.close();
+                if (!b.dx.empty()) {
+                    each.open(c, 0, b.dy, b.dx);
+                    emit_row_input_gradient(c, b.params, {b.dy}, {b.dx});
+                    c.close();
+                }
+            }
+        }
+
+        // dW[j0, j0 + block_units)[i0, i0 + width) of the batch, as dense_gradient_block<true>.
+        template <emit::writer W, class Offset>
+        static void emit_gradient_block(W& c, const emit::backward_buffers& b, const emit::sample_loop& each,
+                                        std::size_t block_units, const Offset& i0, std::size_t width) {
+            c.line("float acc[", block_units, "][", width, "];");
+            for (bool first : {true, false}) {
+                if (first)
+                    each.open_first(c, b.x, b.dy);
+                else
+                    each.open(c, 1, b.x, b.dy);
+                declare_row(c, "const float *src = ", {b.x});
+                declare_row(c, "const float *g_out = ", {b.dy});
+                c.line("#pragma GCC unroll 8");
+                c.open("for (size_t r = 0; r < ", block_units, "; ++r)");
+                c.line("const float g = g_out[j0 + r];");
+                c.line("CTNN_GCC_KEEP_LOOP");
+                c.line("for (size_t l = 0; l < ", width, "; ++l) acc[r][l] = CTNN_MULTIPLY_ADD(g, src[", i0, " + l], ",
+                       first ? "0.0f" : "acc[r][l]", ");");
+                c.close();
+                c.close();
+            }
+            c.line("for (size_t r = 0; r < ", block_units, "; ++r) for (size_t l = 0; l < ", width, "; ++l) g_w[(j0 + r) * ",
+                   inputs, " + ", i0, " + l] = acc[r][l];");
         }
 
         // A buffer as the row emitters see it: the whole buffer, or inside the loop over rows its

@@ -259,6 +259,151 @@ float xor_model_train_sample(const float *params, const float *x, const float *t
     return loss;
 }
 
+float xor_model_train_batch(const float *params, const float *batch_x, const float *batch_target,
+                            size_t samples, float *batch_workspace, float *grads)
+{
+    const float scale = 1.0f / (float)samples;
+    float loss = 0.0f;
+    size_t sample;
+    for (sample = 0; sample < samples; ++sample) {
+        const float *x = batch_x + sample * 2;
+        float *workspace = batch_workspace + sample * 12;
+        (void)xor_model_forward(params, x, workspace);
+        loss += xor_model_loss(workspace + 5, batch_target + sample * 1, workspace + 6, scale);
+    }
+    /* layer 4: sigmoid (1) -> (1), backward over the batch */
+    {
+        for (sample = 0; sample < samples; ++sample) {
+            float *workspace = batch_workspace + sample * 12;
+            const float *dst = workspace + 5;
+            const float *g_out = workspace + 6;
+            float *g_in = workspace + 11;
+            for (size_t i = 0; i < 1; ++i) g_in[i] = g_out[i] * (dst[i] * (1.0f - dst[i]));
+        }
+    }
+    /* layer 3: dense (5) -> (1), backward over the batch */
+    {
+        float *g_w = grads + 15;
+        float *g_b = g_w + 5;
+        {
+            const size_t j0 = 0;
+            {
+                float acc[1][5];
+                {
+                    sample = 0;
+                    float *workspace = batch_workspace + sample * 12;
+                    const float *src = workspace;
+                    const float *g_out = workspace + 11;
+                    #pragma GCC unroll 8
+                    for (size_t r = 0; r < 1; ++r) {
+                        const float g = g_out[j0 + r];
+                        CTNN_GCC_KEEP_LOOP
+                        for (size_t l = 0; l < 5; ++l) acc[r][l] = CTNN_MULTIPLY_ADD(g, src[0 + l], 0.0f);
+                    }
+                }
+                for (sample = 1; sample < samples; ++sample) {
+                    float *workspace = batch_workspace + sample * 12;
+                    const float *src = workspace;
+                    const float *g_out = workspace + 11;
+                    #pragma GCC unroll 8
+                    for (size_t r = 0; r < 1; ++r) {
+                        const float g = g_out[j0 + r];
+                        CTNN_GCC_KEEP_LOOP
+                        for (size_t l = 0; l < 5; ++l) acc[r][l] = CTNN_MULTIPLY_ADD(g, src[0 + l], acc[r][l]);
+                    }
+                }
+                for (size_t r = 0; r < 1; ++r) for (size_t l = 0; l < 5; ++l) g_w[(j0 + r) * 5 + 0 + l] = acc[r][l];
+            }
+        }
+        {
+            sample = 0;
+            float *workspace = batch_workspace + sample * 12;
+            const float *g_out = workspace + 11;
+            for (size_t j = 0; j < 1; ++j) g_b[j] = 0.0f + g_out[j];
+        }
+        for (sample = 1; sample < samples; ++sample) {
+            float *workspace = batch_workspace + sample * 12;
+            const float *g_out = workspace + 11;
+            for (size_t j = 0; j < 1; ++j) g_b[j] += g_out[j];
+        }
+        for (sample = 0; sample < samples; ++sample) {
+            float *workspace = batch_workspace + sample * 12;
+            const float *w = params + 15;
+            const float *g_out = workspace + 11;
+            float *g_in = workspace + 6;
+            {
+                float acc[5];
+                for (size_t l = 0; l < 5; ++l) acc[l] = 0.0f;
+                for (size_t j = 0; j < 1; ++j) {
+                    const float g = g_out[j];
+                    const float *wj = w + j * 5 + 0;
+                    for (size_t l = 0; l < 5; ++l) acc[l] = CTNN_MULTIPLY_ADD(wj[l], g, acc[l]);
+                }
+                for (size_t l = 0; l < 5; ++l) g_in[0 + l] = acc[l];
+            }
+        }
+    }
+    /* layer 2: sigmoid (5) -> (5), backward over the batch */
+    {
+        for (sample = 0; sample < samples; ++sample) {
+            float *workspace = batch_workspace + sample * 12;
+            const float *dst = workspace;
+            const float *g_out = workspace + 6;
+            float *g_in = workspace + 6;
+            for (size_t i = 0; i < 5; ++i) g_in[i] = g_out[i] * (dst[i] * (1.0f - dst[i]));
+        }
+    }
+    /* layer 1: dense (2) -> (5), backward over the batch */
+    {
+        float *g_w = grads;
+        float *g_b = g_w + 10;
+        {
+            const size_t j0 = 0;
+            {
+                float acc[5][2];
+                {
+                    sample = 0;
+                    const float *x = batch_x + sample * 2;
+                    float *workspace = batch_workspace + sample * 12;
+                    const float *src = x;
+                    const float *g_out = workspace + 6;
+                    #pragma GCC unroll 8
+                    for (size_t r = 0; r < 5; ++r) {
+                        const float g = g_out[j0 + r];
+                        CTNN_GCC_KEEP_LOOP
+                        for (size_t l = 0; l < 2; ++l) acc[r][l] = CTNN_MULTIPLY_ADD(g, src[0 + l], 0.0f);
+                    }
+                }
+                for (sample = 1; sample < samples; ++sample) {
+                    const float *x = batch_x + sample * 2;
+                    float *workspace = batch_workspace + sample * 12;
+                    const float *src = x;
+                    const float *g_out = workspace + 6;
+                    #pragma GCC unroll 8
+                    for (size_t r = 0; r < 5; ++r) {
+                        const float g = g_out[j0 + r];
+                        CTNN_GCC_KEEP_LOOP
+                        for (size_t l = 0; l < 2; ++l) acc[r][l] = CTNN_MULTIPLY_ADD(g, src[0 + l], acc[r][l]);
+                    }
+                }
+                for (size_t r = 0; r < 5; ++r) for (size_t l = 0; l < 2; ++l) g_w[(j0 + r) * 2 + 0 + l] = acc[r][l];
+            }
+        }
+        {
+            sample = 0;
+            float *workspace = batch_workspace + sample * 12;
+            const float *g_out = workspace + 6;
+            for (size_t j = 0; j < 5; ++j) g_b[j] = 0.0f + g_out[j];
+        }
+        for (sample = 1; sample < samples; ++sample) {
+            float *workspace = batch_workspace + sample * 12;
+            const float *g_out = workspace + 6;
+            for (size_t j = 0; j < 5; ++j) g_b[j] += g_out[j];
+        }
+    }
+    return loss / (float)samples;
+}
+
 /* restrict in C99, its GNU spelling in C++: the buffers of one call never overlap. */
 #ifndef CTNN_RESTRICT
 #if defined(__cplusplus)
