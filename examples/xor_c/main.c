@@ -12,13 +12,14 @@
 #define SAMPLES 4
 #define EPOCHS 1000
 
-static const float inputs[SAMPLES][XOR_MODEL_INPUT_SIZE] = {{0, 0}, {0, 1}, {1, 0}, {1, 1}};
-static const float targets[SAMPLES][XOR_MODEL_OUTPUT_SIZE] = {{0}, {1}, {1}, {0}};
+/* The batch as the generated functions take it: sample k at k * XOR_MODEL_INPUT_SIZE. */
+static const float inputs[SAMPLES * XOR_MODEL_INPUT_SIZE] = {0, 0, 0, 1, 1, 0, 1, 1};
+static const float targets[SAMPLES * XOR_MODEL_OUTPUT_SIZE] = {0, 1, 1, 0};
 
 /* The whole RAM budget, fixed at compile time. */
 static float params[XOR_MODEL_PARAM_COUNT];
 static float grads[XOR_MODEL_PARAM_COUNT];
-static float workspace[XOR_MODEL_TRAIN_WORKSPACE_SIZE];
+static float workspace[XOR_MODEL_TRAIN_BATCH_WORKSPACE_SIZE(SAMPLES)];
 static float scratch[XOR_MODEL_INFER_SCRATCH_SIZE];
 static xor_model_adam optimizer = XOR_MODEL_ADAM_INIT(0.1f);
 
@@ -36,36 +37,36 @@ int main(int argc, char **argv) {
     }
     if (!quiet)
         printf("xor_model: %d parameters, %d bytes of training workspace, %d bytes of inference scratch\n",
-               XOR_MODEL_PARAM_COUNT, XOR_MODEL_TRAIN_WORKSPACE_BYTES, XOR_MODEL_INFER_SCRATCH_BYTES);
+               XOR_MODEL_PARAM_COUNT, (int)sizeof workspace, XOR_MODEL_INFER_SCRATCH_BYTES);
 
     /* The initial parameters live in flash; training needs them in RAM. */
     memcpy(params, xor_model_weights, sizeof params);
 
     for (epoch = 1; epoch <= EPOCHS; ++epoch) {
-        /* One batch of all four samples: gradients summed with scale 1/4, then one Adam step. */
-        float batch_loss = 0.0f;
+        /* One batch of all four samples: the gradients of its mean loss, then one Adam step. */
+        const float batch_loss = xor_model_train_batch(params, inputs, targets, SAMPLES, workspace, grads);
         int matched = 0;
-        memset(grads, 0, sizeof grads);
         for (k = 0; k < SAMPLES; ++k) {
-            const float *y;
-            batch_loss += xor_model_train_sample(params, inputs[k], targets[k], 1.0f / (float)SAMPLES, workspace, grads);
-            y = workspace + XOR_MODEL_TRAIN_OUTPUT_OFFSET;
-            if ((y[0] >= 0.5f) == (targets[k][0] >= 0.5f)) ++matched;
+            /* Each sample's output stays in its part of the workspace. */
+            const float *y = workspace + k * XOR_MODEL_TRAIN_WORKSPACE_SIZE + XOR_MODEL_TRAIN_OUTPUT_OFFSET;
+            if ((y[0] >= 0.5f) == (targets[k] >= 0.5f)) ++matched;
         }
         xor_model_adam_step(&optimizer, params, grads);
         if (!quiet && (epoch % 100 == 0 || epoch == 1))
-            printf("epoch %4d/%d  loss %.6f  accuracy %.2f\n", epoch, EPOCHS, (double)batch_loss / SAMPLES,
+            printf("epoch %4d/%d  loss %.6f  accuracy %.2f\n", epoch, EPOCHS, (double)batch_loss,
                    (double)matched / SAMPLES);
     }
 
     for (k = 0; k < SAMPLES; ++k) {
         float y[XOR_MODEL_OUTPUT_SIZE];
         double diff;
-        xor_model_infer(params, inputs[k], y, scratch);
-        diff = (double)y[0] - (double)targets[k][0];
+        xor_model_infer(params, inputs + k * XOR_MODEL_INPUT_SIZE, y, scratch);
+        diff = (double)y[0] - (double)targets[k];
         mse += diff * diff / SAMPLES;
-        all_correct = all_correct && ((y[0] > 0.5f) == (targets[k][0] > 0.5f));
-        if (!quiet) printf("xor(%g, %g) = %.4f\n", (double)inputs[k][0], (double)inputs[k][1], (double)y[0]);
+        all_correct = all_correct && ((y[0] > 0.5f) == (targets[k] > 0.5f));
+        if (!quiet)
+            printf("xor(%g, %g) = %.4f\n", (double)inputs[k * XOR_MODEL_INPUT_SIZE],
+                   (double)inputs[k * XOR_MODEL_INPUT_SIZE + 1], (double)y[0]);
     }
     printf("seed 1: final mse %.6g, %s\n", mse, all_correct ? "all four correct" : "WRONG");
     return mse < 0.01 && all_correct ? 0 : 3;

@@ -57,6 +57,10 @@ layer_info describe_layer(std::size_t offset) {
                       Bound::template emit_batch_backward<writer>(c, b, loop);
                   })
         info.emit_batch_backward = &Bound::template emit_batch_backward<writer>;
+    if constexpr (requires(writer& c, const ctnn::emit::forward_buffers& f, const ctnn::emit::sample_loop& loop) {
+                      Bound::template emit_batch_forward<writer>(c, f, loop);
+                  })
+        info.emit_batch_forward = &Bound::template emit_batch_forward<writer>;
     if constexpr (Bound::param_count > 0) info.emit_param_layout = &Bound::template emit_param_layout<writer>;
     if constexpr (requires(writer& c) { Bound::template emit_prelude<writer>(c); })
         info.emit_prelude = &Bound::template emit_prelude<writer>;

@@ -36,7 +36,9 @@ struct layer_info {
     // without parameters.
     void (*emit_forward)(writer&, const ctnn::emit::forward_buffers&) = nullptr;
     void (*emit_backward)(writer&, const ctnn::emit::backward_buffers&) = nullptr;
-    // Backward over a batch (see ctnn::emit::sample_loop); null: emit_backward once per sample.
+    // Forward and backward over a batch (see ctnn::emit::sample_loop); null: emit_forward or
+    // emit_backward once per sample.
+    void (*emit_batch_forward)(writer&, const ctnn::emit::forward_buffers&, const ctnn::emit::sample_loop&) = nullptr;
     void (*emit_batch_backward)(writer&, const ctnn::emit::backward_buffers&, const ctnn::emit::sample_loop&) = nullptr;
     void (*emit_param_layout)(writer&, std::size_t) = nullptr;
     // C the layer's code calls (static helper functions), written once before the functions; null: none.

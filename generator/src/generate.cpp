@@ -870,6 +870,27 @@ void emit_layer_backward(writer& c, const model_info& model, const layout& l, st
     c.close();
 }
 
+// Layer i's forward over a batch (<name>_train_batch): its emit_batch_forward, or its
+// emit_forward once per sample.
+void emit_layer_batch_forward(writer& c, const model_info& model, const layout& l, std::size_t i,
+                              const ctnn::emit::sample_loop& each) {
+    const layer_info& layer = model.layers[i];
+    const std::string params = layer.param_count > 0 ? at("params", layer.param_offset) : std::string();
+    const std::string x = l.activation(i), y = l.activation(i + 1);
+    const std::string saved = l.saved(i, layer.saved_size);
+    layer_comment(c, model, i, x == y ? ", in place, over the batch" : ", over the batch");
+    c.open();
+    const ctnn::emit::forward_buffers buffers{params, x, y, {}, saved};
+    if (layer.emit_batch_forward != nullptr) {
+        layer.emit_batch_forward(c, buffers, each);
+    } else {
+        each.open(c, "0", params, x, y, saved);
+        layer.emit_forward(c, buffers);
+        c.close();
+    }
+    c.close();
+}
+
 // Layer i's backward over a batch (<name>_train_batch): its emit_batch_backward, or its
 // emit_backward once per sample. No dL/dx for the first layer.
 void emit_layer_batch_backward(writer& c, const model_info& model, const layout& l, std::size_t i,
@@ -896,7 +917,7 @@ void emit_layer_batch_backward(writer& c, const model_info& model, const layout&
                                   each);
     } else {
         if (has_params) ctnn::emit::zero_fill(c, dparams, layer.param_count);
-        each.open(c, 0, params, x, y, dy, dx, saved);
+        each.open(c, "0", params, x, y, dy, dx, saved);
         // As <name>_train_sample calls backprop: dx NULL, which the first layer tests.
         if (i == 0) c.line("float *dx = NULL;");
         layer.emit_backward(c, {params, x, y, dy, dx, dparams, i == 0, saved});
@@ -905,26 +926,55 @@ void emit_layer_batch_backward(writer& c, const model_info& model, const layout&
     c.close();
 }
 
-// Forward and loss sample by sample, then backward layer by layer over the whole batch: each
-// parameter gradient still adds the samples in order onto zero, the same bits as train_sample per
-// sample into zeroed gradients, while a layer with emit_batch_backward keeps blocks of its
-// gradients in registers across the batch.
-void emit_train_batch_body(writer& c, const model_info& model, const layout& l) {
-    const std::string x_declaration = fmt::format("const float *x = batch_x + sample * {};", model.input_size);
-    const std::string workspace_declaration =
-        fmt::format("float *workspace = batch_workspace + sample * {};", l.workspace);
-    const ctnn::emit::sample_loop each{x_declaration, workspace_declaration};
-    c.line("const float scale = 1.0f / (float)samples;");
-    c.line("float loss = 0.0f;");
-    c.line("size_t sample;");
-    each.open(c, 0, "x", "workspace");
-    c.line("(void)", l.id, "_forward(params, x, workspace);");
-    c.line("loss += ", l.id, "_loss(", l.activation(l.top), ", batch_target + sample * ", l.sizes[l.top], ", ",
-           l.top_slot(), ", scale);");
-    c.close();
+// <name>_train_batch runs each layer over the batch in a static function of its own, kept out of
+// line where the compiler allows (CTNN_NOINLINE): inlined into one function, GCC 12 loaded both
+// operands of every multiply-add of the dense blocks from memory (20 loads for 16 multiply-adds),
+// and M2's batch-64 step took 290 us instead of 26x.
+signature batch_step(const layout& l, std::size_t i, bool forward) {
+    signature s{"static CTNN_NOINLINE void",
+                fmt::format("{}_layer{}_{}", l.id, i + 1, forward ? "forward_batch" : "backward_batch"),
+                {{"const float *", "params"}, {"const float *", "batch_x"}, {"float *", "batch_workspace"}}};
+    if (!forward) s.params.push_back({"float *", "grads"});
+    s.params.push_back({"size_t", "samples"});
+    return s;
+}
+
+// Every layer over the whole batch in turn: forward, the loss of each sample, backward. Each
+// value keeps its one-sample order (each parameter gradient adds the samples in order onto zero),
+// the same bits as train_sample per sample into zeroed gradients, while dense's hooks keep blocks
+// of W or of dW in registers across several samples.
+void emit_train_batch(writer& c, const model_info& model, const layout& l, const signature& train_batch) {
+    const ctnn::emit::sample_loop each{model.input_size, l.workspace};
+    const auto step = [&](std::size_t i, bool forward) {
+        function(c, batch_step(l, i, forward), [&](writer& body) {
+            body.line("size_t sample;");
+            if (forward)
+                emit_layer_batch_forward(body, model, l, i, each);
+            else
+                emit_layer_batch_backward(body, model, l, i, each);
+        });
+        c.end_line();
+    };
+    for (std::size_t i = 0; i < l.n; ++i)
+        if (l.activations.emits[i]) step(i, true);
     for (std::size_t i = l.top; i-- > 0;)
-        if (l.gradients.emits[l.top - 1 - i]) emit_layer_batch_backward(c, model, l, i, each);
-    c.line("return loss / (float)samples;");
+        if (l.gradients.emits[l.top - 1 - i]) step(i, false);
+    function(c, train_batch, [&](writer& body) {
+        body.line("const float scale = 1.0f / (float)samples;");
+        body.line("float loss = 0.0f;");
+        body.line("size_t sample;");
+        for (std::size_t i = 0; i < l.n; ++i)
+            if (l.activations.emits[i])
+                body.line(batch_step(l, i, true).name, "(params, batch_x, batch_workspace, samples);");
+        each.open(body, "0", l.activation(l.top), l.top_slot());
+        body.line("loss += ", l.id, "_loss(", l.activation(l.top), ", batch_target + sample * ", l.sizes[l.top], ", ",
+                  l.top_slot(), ", scale);");
+        body.close();
+        for (std::size_t i = l.top; i-- > 0;)
+            if (l.gradients.emits[l.top - 1 - i])
+                body.line(batch_step(l, i, false).name, "(params, batch_x, batch_workspace, grads, samples);");
+        body.line("return loss / (float)samples;");
+    });
 }
 
 void emit_backprop_body(writer& c, const model_info& model, const layout& l) {
@@ -976,6 +1026,12 @@ std::string source_text(const model_info& model, const options& opts, const layo
     c.end_line();
     ctnn::detail::emit_loop_hint_definitions(c);
     c.end_line();
+    if (l.training && opts.loss != loss_kind::none) {
+        c.line("/* ", l.id, "_train_batch runs each layer in a function of its own: inlined into one function, GCC 12");
+        c.line("   kept the operands of the dense blocks in memory. */");
+        ctnn::emit::define_unless_defined(c, "CTNN_NOINLINE", "defined(__GNUC__)", "__attribute__((noinline))", "");
+        c.end_line();
+    }
     c.line("/* The parameters are IEEE 754 binary32 values; the macros count 4 bytes per float. */");
     c.line(fmt::format("typedef char {}_float_is_32_bits[sizeof(float) == 4 ? 1 : -1];", p));
     c.end_line();
@@ -1056,7 +1112,7 @@ std::string source_text(const model_info& model, const options& opts, const layo
                 body.line("return loss;");
             });
             c.end_line();
-            function(c, fn.train_batch, [&](writer& body) { emit_train_batch_body(body, model, l); });
+            emit_train_batch(c, model, l, fn.train_batch);
         }
         if (model.param_count > 0) {
             using sgd_emitter = ctnn::emit::optimizer_emitter<ctnn::sgd>;

@@ -68,35 +68,43 @@ inline constexpr std::string_view reserved_names[] = {
     "params", "x",     "y",    "scratch", "workspace", "dy",      "grads",        "dx",           "target",
     "scale",  "state", "g_top", "loss",   "samples",   "sample",  "batch_x",      "batch_target", "batch_workspace"};
 
-// <name>_train_batch runs each layer's backward over the whole batch before the next layer's. A
-// layer's emit_batch_backward (optional; dense has one) WRITES its parameter gradients, the bits of
-// adding every sample's to zeros; it gets one sample's buffers, with an empty dx when dL/dx is not
-// wanted, and this loop over the samples, in whose body the buffers name sample `sample`'s tensors.
-// For layers without the hook the gradients are zeroed and emit_backward runs inside the loop.
+// <name>_train_batch runs the layers over the whole batch, one layer after another. A layer's
+// emit_batch_forward and emit_batch_backward (optional; dense has both) get one sample's buffers,
+// with an empty dx when dL/dx is not wanted, and this description of the batch: buffers "x" and
+// "workspace + ..." name a sample's tensors once declare() has declared x and workspace for it.
+// The backward hook WRITES the parameter gradients, the bits of adding every sample's to zeros.
+// Layers without a hook run emit_forward and emit_backward in a loop over the samples (their
+// parameter gradients zeroed first).
 struct sample_loop {
-    std::string_view x_declaration;          // the sample's x ("const float *x = batch_x + ...;")
-    std::string_view workspace_declaration;  // and its workspace
+    std::size_t input_size;      // floats between two samples of batch_x
+    std::size_t workspace_size;  // and of batch_workspace
 
-    // Samples first .. samples - 1, declaring what the expressions the body uses (`buffers`) refer
-    // to: a declaration the body does not use would be an unused variable.
+    // Declares x and workspace for sample `which` ("sample", "sample + 1"), those that the
+    // expressions a block uses (`buffers`) refer to: one more would be an unused variable.
     template <class W, class... Buffers>
-    void open(W& c, std::size_t first, const Buffers&... buffers) const {
-        c.open("for (sample = ", first, "; sample < samples; ++sample)");
-        declare(c, buffers...);
+    void declare(W& c, std::string_view which, const Buffers&... buffers) const {
+        const bool sum = which.find(' ') != std::string_view::npos;
+        const std::string_view open = sum ? "(" : "", close = sum ? ")" : "";
+        if (((std::string_view(buffers) == "x") || ...))
+            c.line("const float *x = batch_x + ", open, which, close, " * ", input_size, ";");
+        if ((std::string_view(buffers).starts_with("workspace") || ...))
+            c.line("float *workspace = batch_workspace + ", open, which, close, " * ", workspace_size, ";");
+    }
+    // The loop over samples `first` .. samples - 1 (first empty: from where `sample` is), its
+    // body's x and workspace declared.
+    template <class W, class... Buffers>
+    void open(W& c, std::string_view first, const Buffers&... buffers) const {
+        if (first.empty())
+            c.open("for (; sample < samples; ++sample)");
+        else
+            c.open("for (sample = ", first, "; sample < samples; ++sample)");
+        declare(c, "sample", buffers...);
     }
     // Sample 0 alone, in a block (a batch holds at least one).
     template <class W, class... Buffers>
     void open_first(W& c, const Buffers&... buffers) const {
         c.open("");
-        c.line("sample = 0;");
-        declare(c, buffers...);
-    }
-
-private:
-    template <class W, class... Buffers>
-    void declare(W& c, const Buffers&... buffers) const {
-        if (((std::string_view(buffers) == "x") || ...)) c.line(x_declaration);
-        if ((std::string_view(buffers).starts_with("workspace") || ...)) c.line(workspace_declaration);
+        declare(c, "0", buffers...);
     }
 };
 

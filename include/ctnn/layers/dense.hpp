@@ -122,6 +122,88 @@ struct dense {
             }
         }
 
+        // <name>_train_batch's forward: dense_split_samples' blocks of units x samples, each vector
+        // of W loaded once for all the block's samples, then the samples left one at a time. Each
+        // sum keeps the one-sample order (lanes, halving, bias), so the bits are emit_forward's.
+        template <emit::writer W>
+        static void emit_batch_forward(W& c, const emit::forward_buffers& b, const emit::sample_loop& each) {
+            if constexpr (rows != 1 || !detail::dense_splits(inputs)) {
+                each.open(c, "0", b.x, b.y);
+                emit_forward(c, b);
+                c.close();
+            } else {
+                constexpr std::size_t together = detail::dense_emitted_forward_samples;
+                constexpr std::size_t units = detail::dense_emitted_forward_units;
+                constexpr std::size_t whole_units = Units / units * units;
+                static_assert(together <= 10, "sample + q is spelled with one digit");
+                c.open("for (sample = 0; sample + ", together, " <= samples; sample += ", together, ")");
+                c.line("const float *w = ", b.params, ";");
+                c.line("const float *bias = w + ", inputs * Units, ";");
+                c.line("const float *src[", together, "];");
+                c.line("float *dst[", together, "];");
+                for (std::size_t q = 0; q < together; ++q) {
+                    c.open("");
+                    char plus_q[] = "sample + 0";
+                    plus_q[sizeof plus_q - 2] = char('0' + q);
+                    each.declare(c, q == 0 ? std::string_view("sample") : std::string_view(plus_q), b.x, b.y);
+                    c.line("src[", q, "] = ", b.x, ";");
+                    c.line("dst[", q, "] = ", b.y, ";");
+                    c.close();
+                }
+                if constexpr (whole_units > 0) {
+                    c.open("for (size_t j = 0; j < ", whole_units, "; j += ", units, ")");
+                    emit_split_samples(c, units, together);
+                    c.close();
+                }
+                if constexpr (Units > whole_units) {
+                    c.open("for (size_t j = ", whole_units, "; j < ", Units, "; ++j)");
+                    emit_split_samples(c, 1, together);
+                    c.close();
+                }
+                c.close();
+                each.open(c, "", b.x, b.y);
+                emit_row_forward(c, b, {b.x}, {b.y});
+                c.close();
+            }
+        }
+
+        // dense_split_block: units j .. j + rows_together - 1 of samples src[0 .. samples) to dst.
+        template <emit::writer W>
+        static void emit_split_samples(W& c, std::size_t rows_together, std::size_t samples) {
+            constexpr std::size_t lanes = detail::dense_lanes, full = inputs / lanes * lanes;
+            c.line("float lanes[", samples, "][", rows_together, "][", lanes, "];");
+            auto lane_loop = [&](std::string_view i0, bool first) {
+                c.open("for (size_t l = 0; l < ", lanes, "; ++l)");
+                c.line("#pragma GCC unroll 8");
+                c.open("for (size_t s = 0; s < ", samples, "; ++s)");
+                c.line("const float xs = src[s][", i0, " + l];");
+                c.line("#pragma GCC unroll 8");
+                if (first)
+                    c.line("for (size_t r = 0; r < ", rows_together, "; ++r) lanes[s][r][l] = w[(j + r) * ", inputs, " + ",
+                           i0, " + l] * xs;");
+                else
+                    c.line("for (size_t r = 0; r < ", rows_together, "; ++r) lanes[s][r][l] = CTNN_MULTIPLY_ADD(w[(j + r) * ",
+                           inputs, " + ", i0, " + l], xs, lanes[s][r][l]);");
+                c.close();
+                c.close();
+            };
+            lane_loop("0", true);
+            if constexpr (full > lanes) {
+                c.open("for (size_t i0 = ", lanes, "; i0 < ", full, "; i0 += ", lanes, ")");
+                lane_loop("i0", false);
+                c.close();
+            }
+            if constexpr (inputs > full)
+                c.line("CTNN_OUTER_LOOP for (size_t s = 0; s < ", samples, "; ++s) for (size_t r = 0; r < ", rows_together,
+                       "; ++r) for (size_t l = 0; l < ", inputs - full, "; ++l) lanes[s][r][l] = CTNN_MULTIPLY_ADD(w[(j + r) * ",
+                       inputs, " + ", full, " + l], src[s][", full, " + l], lanes[s][r][l]);");
+            for (std::size_t half = lanes / 2; half > 0; half /= 2)
+                c.line("CTNN_OUTER_LOOP for (size_t s = 0; s < ", samples, "; ++s) for (size_t r = 0; r < ", rows_together,
+                       "; ++r) for (size_t l = 0; l < ", half, "; ++l) lanes[s][r][l] += lanes[s][r][l + ", half, "];");
+            c.line("for (size_t s = 0; s < ", samples, "; ++s) for (size_t r = 0; r < ", rows_together,
+                   "; ++r) dst[s][j + r] = bias[j + r] + lanes[s][r][0];");
+        }
+
         // <name>_train_batch: dense_parameter_gradients' blocks over the whole batch, each block of
         // dW in registers while the samples stream by (one sample at a time, all of dW is read and
         // written per sample), then db and dL/dx sample by sample. Every sum still adds the samples
@@ -132,7 +214,7 @@ struct dense {
         static void emit_batch_backward(W& c, const emit::backward_buffers& b, const emit::sample_loop& each) {
             if constexpr (rows != 1) {
                 emit::zero_fill(c, b.dparams, param_count);
-                each.open(c, 0, b.x, b.dy, b.dx);
+                each.open(c, "0", b.x, b.dy, b.dx);
                 emit_backward(c, b);
                 c.close();
             } else {
@@ -168,12 +250,12 @@ struct dense {
                 declare_row(c, "const float *g_out = ", {b.dy});
                 c.line("for (size_t j = 0; j < ", Units, "; ++j) g_b[j] = 0.0f + g_out[j];");
                 c.close();
-                each.open(c, 1, b.dy);
+                each.open(c, "1", b.dy);
                 declare_row(c, "const float *g_out = ", {b.dy});
                 c.line("for (size_t j = 0; j < ", Units, "; ++j) g_b[j] += g_out[j];");
                 c.close();
                 if (!b.dx.empty()) {
-                    each.open(c, 0, b.dy, b.dx);
+                    each.open(c, "0", b.dy, b.dx);
                     emit_row_input_gradient(c, b.params, {b.dy}, {b.dx});
                     c.close();
                 }
@@ -189,12 +271,14 @@ struct dense {
                 if (first)
                     each.open_first(c, b.x, b.dy);
                 else
-                    each.open(c, 1, b.x, b.dy);
+                    each.open(c, "1", b.x, b.dy);
                 declare_row(c, "const float *src = ", {b.x});
-                declare_row(c, "const float *g_out = ", {b.dy});
+                // dy of the block's units from one pointer: indexed as g_out[j0 + r], GCC 12 kept
+                // an address per unit, reloaded each time (M2's step 1.07x slower).
+                c.line("const float *g_units = ", b.dy, " + j0;");
                 c.line("#pragma GCC unroll 8");
                 c.open("for (size_t r = 0; r < ", block_units, "; ++r)");
-                c.line("const float g = g_out[j0 + r];");
+                c.line("const float g = g_units[r];");
                 c.line("CTNN_GCC_KEEP_LOOP");
                 c.line("for (size_t l = 0; l < ", width, "; ++l) acc[r][l] = CTNN_MULTIPLY_ADD(g, src[", i0, " + l], ",
                        first ? "0.0f" : "acc[r][l]", ");");

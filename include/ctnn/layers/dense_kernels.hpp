@@ -72,9 +72,12 @@ inline constexpr std::size_t dense_emitted_rows_alone = 4;
 // 113, 4 x 16 107; SSE2 8 x 32 24, 6 x 8 40 (-O2: 24 and 38).
 inline constexpr std::size_t dense_gradient_units = vector_registers >= 32 ? 8 : 6;
 inline constexpr std::size_t dense_gradient_width = 2 * vector_floats;
-// The generated C's batch backward (<name>_train_batch) uses one tile whatever it is built for.
+// The generated C's batch forward and backward (<name>_train_batch) use one tile each whatever
+// they are built for: the header path's with AVX-512.
 inline constexpr std::size_t dense_emitted_gradient_units = 8;
 inline constexpr std::size_t dense_emitted_gradient_width = 32;
+inline constexpr std::size_t dense_emitted_forward_samples = 4;
+inline constexpr std::size_t dense_emitted_forward_units = 4;
 
 // Samples whose dL/dx share each row of W, times a chunk of inputs. AVX-512: 8 samples x 32
 // inputs, 16 vectors of accumulators; batch 64, 128x64: 8 x 32 191 GFLOP/s, 4 x 64 152, 4 x 32

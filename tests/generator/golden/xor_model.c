@@ -37,6 +37,16 @@
 #endif
 #endif
 
+/* xor_model_train_batch runs each layer in a function of its own: inlined into one function, GCC 12
+   kept the operands of the dense blocks in memory. */
+#ifndef CTNN_NOINLINE
+#if defined(__GNUC__)
+#define CTNN_NOINLINE __attribute__((noinline))
+#else
+#define CTNN_NOINLINE
+#endif
+#endif
+
 /* The parameters are IEEE 754 binary32 values; the macros count 4 bytes per float. */
 typedef char xor_model_float_is_32_bits[sizeof(float) == 4 ? 1 : -1];
 
@@ -259,18 +269,92 @@ float xor_model_train_sample(const float *params, const float *x, const float *t
     return loss;
 }
 
-float xor_model_train_batch(const float *params, const float *batch_x, const float *batch_target,
-                            size_t samples, float *batch_workspace, float *grads)
+static CTNN_NOINLINE void xor_model_layer1_forward_batch(const float *params, const float *batch_x,
+                                                         float *batch_workspace, size_t samples)
 {
-    const float scale = 1.0f / (float)samples;
-    float loss = 0.0f;
     size_t sample;
-    for (sample = 0; sample < samples; ++sample) {
-        const float *x = batch_x + sample * 2;
-        float *workspace = batch_workspace + sample * 12;
-        (void)xor_model_forward(params, x, workspace);
-        loss += xor_model_loss(workspace + 5, batch_target + sample * 1, workspace + 6, scale);
+    /* layer 1: dense (2) -> (5), over the batch */
+    {
+        for (sample = 0; sample < samples; ++sample) {
+            const float *x = batch_x + sample * 2;
+            float *workspace = batch_workspace + sample * 12;
+            const float *w = params;
+            const float *bias = w + 10;
+            const float *src = x;
+            float *dst = workspace;
+            for (size_t j = 0; j < 5; ++j) {
+                float acc = bias[j];
+                for (size_t i = 0; i < 2; ++i) acc += w[j * 2 + i] * src[i];
+                dst[j] = acc;
+            }
+        }
     }
+}
+
+static CTNN_NOINLINE void xor_model_layer2_forward_batch(const float *params, const float *batch_x,
+                                                         float *batch_workspace, size_t samples)
+{
+    (void)params;
+    (void)batch_x;
+    size_t sample;
+    /* layer 2: sigmoid (5) -> (5), in place, over the batch */
+    {
+        for (sample = 0; sample < samples; ++sample) {
+            float *workspace = batch_workspace + sample * 12;
+            const float *src = workspace;
+            float *dst = workspace;
+            for (size_t i = 0; i < 5; ++i) dst[i] = ctnn_vector_sigmoid(src[i]);
+        }
+    }
+}
+
+static CTNN_NOINLINE void xor_model_layer3_forward_batch(const float *params, const float *batch_x,
+                                                         float *batch_workspace, size_t samples)
+{
+    (void)batch_x;
+    size_t sample;
+    /* layer 3: dense (5) -> (1), over the batch */
+    {
+        for (sample = 0; sample < samples; ++sample) {
+            float *workspace = batch_workspace + sample * 12;
+            const float *w = params + 15;
+            const float *bias = w + 5;
+            const float *src = workspace;
+            float *dst = workspace + 5;
+            for (size_t j = 0; j < 1; ++j) {
+                float acc = bias[j];
+                for (size_t i = 0; i < 5; ++i) acc += w[j * 5 + i] * src[i];
+                dst[j] = acc;
+            }
+        }
+    }
+}
+
+static CTNN_NOINLINE void xor_model_layer4_forward_batch(const float *params, const float *batch_x,
+                                                         float *batch_workspace, size_t samples)
+{
+    (void)params;
+    (void)batch_x;
+    size_t sample;
+    /* layer 4: sigmoid (1) -> (1), in place, over the batch */
+    {
+        for (sample = 0; sample < samples; ++sample) {
+            float *workspace = batch_workspace + sample * 12;
+            const float *src = workspace + 5;
+            float *dst = workspace + 5;
+            for (size_t i = 0; i < 1; ++i) dst[i] = ctnn_vector_sigmoid(src[i]);
+        }
+    }
+}
+
+static CTNN_NOINLINE void xor_model_layer4_backward_batch(const float *params, const float *batch_x,
+                                                          float *batch_workspace, float *grads,
+                                                          size_t samples)
+{
+    (void)params;
+    (void)batch_x;
+    (void)grads;
+    size_t sample;
     /* layer 4: sigmoid (1) -> (1), backward over the batch */
     {
         for (sample = 0; sample < samples; ++sample) {
@@ -281,6 +365,14 @@ float xor_model_train_batch(const float *params, const float *batch_x, const flo
             for (size_t i = 0; i < 1; ++i) g_in[i] = g_out[i] * (dst[i] * (1.0f - dst[i]));
         }
     }
+}
+
+static CTNN_NOINLINE void xor_model_layer3_backward_batch(const float *params, const float *batch_x,
+                                                          float *batch_workspace, float *grads,
+                                                          size_t samples)
+{
+    (void)batch_x;
+    size_t sample;
     /* layer 3: dense (5) -> (1), backward over the batch */
     {
         float *g_w = grads + 15;
@@ -290,13 +382,12 @@ float xor_model_train_batch(const float *params, const float *batch_x, const flo
             {
                 float acc[1][5];
                 {
-                    sample = 0;
-                    float *workspace = batch_workspace + sample * 12;
+                    float *workspace = batch_workspace + 0 * 12;
                     const float *src = workspace;
-                    const float *g_out = workspace + 11;
+                    const float *g_units = workspace + 11 + j0;
                     #pragma GCC unroll 8
                     for (size_t r = 0; r < 1; ++r) {
-                        const float g = g_out[j0 + r];
+                        const float g = g_units[r];
                         CTNN_GCC_KEEP_LOOP
                         for (size_t l = 0; l < 5; ++l) acc[r][l] = CTNN_MULTIPLY_ADD(g, src[0 + l], 0.0f);
                     }
@@ -304,10 +395,10 @@ float xor_model_train_batch(const float *params, const float *batch_x, const flo
                 for (sample = 1; sample < samples; ++sample) {
                     float *workspace = batch_workspace + sample * 12;
                     const float *src = workspace;
-                    const float *g_out = workspace + 11;
+                    const float *g_units = workspace + 11 + j0;
                     #pragma GCC unroll 8
                     for (size_t r = 0; r < 1; ++r) {
-                        const float g = g_out[j0 + r];
+                        const float g = g_units[r];
                         CTNN_GCC_KEEP_LOOP
                         for (size_t l = 0; l < 5; ++l) acc[r][l] = CTNN_MULTIPLY_ADD(g, src[0 + l], acc[r][l]);
                     }
@@ -316,8 +407,7 @@ float xor_model_train_batch(const float *params, const float *batch_x, const flo
             }
         }
         {
-            sample = 0;
-            float *workspace = batch_workspace + sample * 12;
+            float *workspace = batch_workspace + 0 * 12;
             const float *g_out = workspace + 11;
             for (size_t j = 0; j < 1; ++j) g_b[j] = 0.0f + g_out[j];
         }
@@ -343,6 +433,16 @@ float xor_model_train_batch(const float *params, const float *batch_x, const flo
             }
         }
     }
+}
+
+static CTNN_NOINLINE void xor_model_layer2_backward_batch(const float *params, const float *batch_x,
+                                                          float *batch_workspace, float *grads,
+                                                          size_t samples)
+{
+    (void)params;
+    (void)batch_x;
+    (void)grads;
+    size_t sample;
     /* layer 2: sigmoid (5) -> (5), backward over the batch */
     {
         for (sample = 0; sample < samples; ++sample) {
@@ -353,6 +453,14 @@ float xor_model_train_batch(const float *params, const float *batch_x, const flo
             for (size_t i = 0; i < 5; ++i) g_in[i] = g_out[i] * (dst[i] * (1.0f - dst[i]));
         }
     }
+}
+
+static CTNN_NOINLINE void xor_model_layer1_backward_batch(const float *params, const float *batch_x,
+                                                          float *batch_workspace, float *grads,
+                                                          size_t samples)
+{
+    (void)params;
+    size_t sample;
     /* layer 1: dense (2) -> (5), backward over the batch */
     {
         float *g_w = grads;
@@ -362,14 +470,13 @@ float xor_model_train_batch(const float *params, const float *batch_x, const flo
             {
                 float acc[5][2];
                 {
-                    sample = 0;
-                    const float *x = batch_x + sample * 2;
-                    float *workspace = batch_workspace + sample * 12;
+                    const float *x = batch_x + 0 * 2;
+                    float *workspace = batch_workspace + 0 * 12;
                     const float *src = x;
-                    const float *g_out = workspace + 6;
+                    const float *g_units = workspace + 6 + j0;
                     #pragma GCC unroll 8
                     for (size_t r = 0; r < 5; ++r) {
-                        const float g = g_out[j0 + r];
+                        const float g = g_units[r];
                         CTNN_GCC_KEEP_LOOP
                         for (size_t l = 0; l < 2; ++l) acc[r][l] = CTNN_MULTIPLY_ADD(g, src[0 + l], 0.0f);
                     }
@@ -378,10 +485,10 @@ float xor_model_train_batch(const float *params, const float *batch_x, const flo
                     const float *x = batch_x + sample * 2;
                     float *workspace = batch_workspace + sample * 12;
                     const float *src = x;
-                    const float *g_out = workspace + 6;
+                    const float *g_units = workspace + 6 + j0;
                     #pragma GCC unroll 8
                     for (size_t r = 0; r < 5; ++r) {
-                        const float g = g_out[j0 + r];
+                        const float g = g_units[r];
                         CTNN_GCC_KEEP_LOOP
                         for (size_t l = 0; l < 2; ++l) acc[r][l] = CTNN_MULTIPLY_ADD(g, src[0 + l], acc[r][l]);
                     }
@@ -390,8 +497,7 @@ float xor_model_train_batch(const float *params, const float *batch_x, const flo
             }
         }
         {
-            sample = 0;
-            float *workspace = batch_workspace + sample * 12;
+            float *workspace = batch_workspace + 0 * 12;
             const float *g_out = workspace + 6;
             for (size_t j = 0; j < 5; ++j) g_b[j] = 0.0f + g_out[j];
         }
@@ -401,6 +507,26 @@ float xor_model_train_batch(const float *params, const float *batch_x, const flo
             for (size_t j = 0; j < 5; ++j) g_b[j] += g_out[j];
         }
     }
+}
+
+float xor_model_train_batch(const float *params, const float *batch_x, const float *batch_target,
+                            size_t samples, float *batch_workspace, float *grads)
+{
+    const float scale = 1.0f / (float)samples;
+    float loss = 0.0f;
+    size_t sample;
+    xor_model_layer1_forward_batch(params, batch_x, batch_workspace, samples);
+    xor_model_layer2_forward_batch(params, batch_x, batch_workspace, samples);
+    xor_model_layer3_forward_batch(params, batch_x, batch_workspace, samples);
+    xor_model_layer4_forward_batch(params, batch_x, batch_workspace, samples);
+    for (sample = 0; sample < samples; ++sample) {
+        float *workspace = batch_workspace + sample * 12;
+        loss += xor_model_loss(workspace + 5, batch_target + sample * 1, workspace + 6, scale);
+    }
+    xor_model_layer4_backward_batch(params, batch_x, batch_workspace, grads, samples);
+    xor_model_layer3_backward_batch(params, batch_x, batch_workspace, grads, samples);
+    xor_model_layer2_backward_batch(params, batch_x, batch_workspace, grads, samples);
+    xor_model_layer1_backward_batch(params, batch_x, batch_workspace, grads, samples);
     return loss / (float)samples;
 }
 
