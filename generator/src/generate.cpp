@@ -575,9 +575,9 @@ void document(writer& doc, const model_info& model, const options& opts, const l
         doc.end_line();
     }
 
-    doc.line("FUNCTIONS. Each works on one sample and keeps no state between calls; the buffers given to one");
-    doc.line(l.streams ? "call must not overlap. Sizes are in floats. A stream's memory is the caller's state object."
-                       : "call must not overlap. Sizes are in floats.");
+    doc.line("FUNCTIONS. Each works on one sample (train_batch on a batch) and keeps no state between calls; the");
+    doc.line("buffers given to one call must not overlap. Sizes are in floats.");
+    if (l.streams) doc.line("A stream's memory is the caller's state object.");
     doc.end_line();
     const signatures fn = l.functions();
     declare(doc, fn.infer, "", 96);
@@ -614,13 +614,13 @@ void document(writer& doc, const model_info& model, const options& opts, const l
             doc.line("    scale * dL/d(output) (scale = 1 / batch size averages a batch, as ctnn::trainer does).");
             doc.line("    Returns the sample's loss; the output stays in the workspace.");
             declare(doc, fn.train_batch, "", 96);
-            doc.line(fmt::format("    A whole batch of samples >= 1: batch_x[samples * {0}_INPUT_SIZE] and", m));
+            doc.line(fmt::format("    A whole batch of samples >= 1 (0 returns NaN): batch_x[samples * {0}_INPUT_SIZE] and", m));
             doc.line(fmt::format("    batch_target[samples * {0}_OUTPUT_SIZE], with {0}_TRAIN_BATCH_WORKSPACE_SIZE(samples)", m));
             doc.line(fmt::format("    floats of batch_workspace (sample k's at k * {}_TRAIN_WORKSPACE_SIZE). WRITES", m));
             doc.line(fmt::format("    grads[{}_PARAM_COUNT] = dL/dparams of the batch's mean loss, the same bits as zeroing grads", m));
             doc.line("    and calling train_sample with scale = 1 / samples on each sample in order, and as ctnn::trainer;");
-            doc.line("    returns the mean loss. Faster: each layer's backward runs over the whole batch, and dense");
-            doc.line("    layers keep blocks of their weight gradients in registers while the samples stream by.");
+            doc.line("    returns the mean loss. Faster: each layer runs over the whole batch in turn, dense layers");
+            doc.line("    four samples at a time forward and with blocks of weight gradients in registers backward.");
         }
         if (model.param_count > 0) {
             declare(doc, fn.sgd_step, "", 96);
@@ -963,6 +963,7 @@ void emit_train_batch(writer& c, const model_info& model, const layout& l, const
         body.line("const float scale = 1.0f / (float)samples;");
         body.line("float loss = 0.0f;");
         body.line("size_t sample;");
+        body.line("if (samples == 0) return NAN; /* no batch: nothing read or written */");
         for (std::size_t i = 0; i < l.n; ++i)
             if (l.activations.emits[i])
                 body.line(batch_step(l, i, true).name, "(params, batch_x, batch_workspace, samples);");

@@ -272,6 +272,11 @@ void check_model(tally& total) {
                                                   batch_grads_c.data());
         CHECK_MESSAGE(same_bits(&loss_h, &batch_loss_c, 1), "train_batch's loss differs");
         CHECK_MESSAGE(same_bits(ga_h->data(), batch_grads_c.data(), M::param_count), "train_batch's gradients differ");
+        // No samples: NaN, and the gradients left as they were.
+        std::vector<float> kept(M::param_count, 1.0f);
+        const float empty_loss = C::train_batch(params->data(), xs.data(), targets.data(), 0, batch_ws_c.data(), kept.data());
+        CHECK(std::isnan(empty_loss));
+        CHECK(std::all_of(kept.begin(), kept.end(), [](float v) { return v == 1.0f; }));
         total.comparisons += 5;
     }
 

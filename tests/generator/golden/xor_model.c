@@ -515,6 +515,7 @@ float xor_model_train_batch(const float *params, const float *batch_x, const flo
     const float scale = 1.0f / (float)samples;
     float loss = 0.0f;
     size_t sample;
+    if (samples == 0) return NAN; /* no batch: nothing read or written */
     xor_model_layer1_forward_batch(params, batch_x, batch_workspace, samples);
     xor_model_layer2_forward_batch(params, batch_x, batch_workspace, samples);
     xor_model_layer3_forward_batch(params, batch_x, batch_workspace, samples);

@@ -39,8 +39,8 @@
  *   gradients                    workspace[6, 12): dL/d(outputs) while backward runs
  * The output is at workspace + XOR_MODEL_TRAIN_OUTPUT_OFFSET = 5.
  *
- * FUNCTIONS. Each works on one sample and keeps no state between calls; the buffers given to one
- * call must not overlap. Sizes are in floats.
+ * FUNCTIONS. Each works on one sample (train_batch on a batch) and keeps no state between calls; the
+ * buffers given to one call must not overlap. Sizes are in floats.
  *
  * void xor_model_infer(const float *params, const float *x, float *y, float *scratch);
  *     y[XOR_MODEL_OUTPUT_SIZE] = model(x[XOR_MODEL_INPUT_SIZE]) with params[XOR_MODEL_PARAM_COUNT]; scratch
@@ -61,13 +61,13 @@
  * float xor_model_train_batch(const float *params, const float *batch_x,
  *                             const float *batch_target, size_t samples, float *batch_workspace,
  *                             float *grads);
- *     A whole batch of samples >= 1: batch_x[samples * XOR_MODEL_INPUT_SIZE] and
+ *     A whole batch of samples >= 1 (0 returns NaN): batch_x[samples * XOR_MODEL_INPUT_SIZE] and
  *     batch_target[samples * XOR_MODEL_OUTPUT_SIZE], with XOR_MODEL_TRAIN_BATCH_WORKSPACE_SIZE(samples)
  *     floats of batch_workspace (sample k's at k * XOR_MODEL_TRAIN_WORKSPACE_SIZE). WRITES
  *     grads[XOR_MODEL_PARAM_COUNT] = dL/dparams of the batch's mean loss, the same bits as zeroing grads
  *     and calling train_sample with scale = 1 / samples on each sample in order, and as ctnn::trainer;
- *     returns the mean loss. Faster: each layer's backward runs over the whole batch, and dense
- *     layers keep blocks of their weight gradients in registers while the samples stream by.
+ *     returns the mean loss. Faster: each layer runs over the whole batch in turn, dense layers
+ *     four samples at a time forward and with blocks of weight gradients in registers backward.
  * void xor_model_sgd_step(xor_model_sgd *state, float *params, const float *grads);
  *     ctnn::sgd's step. Initialise the state with XOR_MODEL_SGD_INIT(learning_rate, momentum).
  * void xor_model_adam_step(xor_model_adam *state, float *params, const float *grads);
