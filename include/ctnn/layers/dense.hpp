@@ -100,12 +100,11 @@ struct dense {
 
         // A sequence: the parameter gradients of every row, then dL/dx of every row (under one
         // test when dx may be NULL). The two sets of sums are independent, so the bits are the
-        // header path's, which interleaves them row by row. An empty dx: no dL/dx at all.
+        // header path's, which interleaves them row by row.
         template <emit::writer W>
         static void emit_backward(W& c, const emit::backward_buffers& b) {
             if constexpr (rows == 1) {
                 emit_row_parameter_gradients(c, {b.x}, {b.dy}, b.dparams);
-                if (b.dx.empty()) return;
                 if (b.dx_optional) c.open("if (", b.dx, " != NULL)");
                 emit_row_input_gradient(c, b.params, {}, {b.dx});
                 if (b.dx_optional) c.close();
@@ -113,7 +112,6 @@ struct dense {
                 c.open("for (size_t t = 0; t < ", rows, "; ++t)");
                 emit_row_parameter_gradients(c, {b.x, inputs}, {b.dy, Units}, b.dparams);
                 c.close();
-                if (b.dx.empty()) return;
                 if (b.dx_optional) c.open("if (", b.dx, " != NULL)");
                 c.open("for (size_t t = 0; t < ", rows, "; ++t)");
                 emit_row_input_gradient(c, b.params, {b.dy, Units}, {b.dx, inputs});
@@ -125,46 +123,42 @@ struct dense {
         // <name>_train_batch's forward: dense_split_samples' blocks of units x samples, each vector
         // of W loaded once for all the block's samples, then the samples left one at a time. Each
         // sum keeps the one-sample order (lanes, halving, bias), so the bits are emit_forward's.
+        // Sequences and narrow layers have no such blocks: ctnn-gen runs emit_forward per sample.
         template <emit::writer W>
+            requires(rows == 1 && detail::dense_splits(inputs))
         static void emit_batch_forward(W& c, const emit::forward_buffers& b, const emit::sample_loop& each) {
-            if constexpr (rows != 1 || !detail::dense_splits(inputs)) {
-                each.open(c, "0", b.x, b.y);
-                emit_forward(c, b);
-                c.close();
-            } else {
-                constexpr std::size_t together = detail::dense_emitted_forward_samples;
-                constexpr std::size_t units = detail::dense_emitted_forward_units;
-                constexpr std::size_t whole_units = Units / units * units;
-                static_assert(together <= 10, "sample + q is spelled with one digit");
-                c.open("for (sample = 0; sample + ", together, " <= samples; sample += ", together, ")");
-                c.line("const float *w = ", b.params, ";");
-                c.line("const float *bias = w + ", inputs * Units, ";");
-                c.line("const float *src[", together, "];");
-                c.line("float *dst[", together, "];");
-                for (std::size_t q = 0; q < together; ++q) {
-                    c.open("");
-                    char plus_q[] = "sample + 0";
-                    plus_q[sizeof plus_q - 2] = char('0' + q);
-                    each.declare(c, q == 0 ? std::string_view("sample") : std::string_view(plus_q), b.x, b.y);
-                    c.line("src[", q, "] = ", b.x, ";");
-                    c.line("dst[", q, "] = ", b.y, ";");
-                    c.close();
-                }
-                if constexpr (whole_units > 0) {
-                    c.open("for (size_t j = 0; j < ", whole_units, "; j += ", units, ")");
-                    emit_split_samples(c, units, together);
-                    c.close();
-                }
-                if constexpr (Units > whole_units) {
-                    c.open("for (size_t j = ", whole_units, "; j < ", Units, "; ++j)");
-                    emit_split_samples(c, 1, together);
-                    c.close();
-                }
-                c.close();
-                each.open(c, "", b.x, b.y);
-                emit_row_forward(c, b, {b.x}, {b.y});
+            constexpr std::size_t together = detail::dense_emitted_forward_samples;
+            constexpr std::size_t units = detail::dense_emitted_forward_units;
+            constexpr std::size_t whole_units = Units / units * units;
+            static_assert(together <= 10, "sample + q is spelled with one digit");
+            c.open("for (sample = 0; sample + ", together, " <= samples; sample += ", together, ")");
+            c.line("const float *w = ", b.params, ";");
+            c.line("const float *bias = w + ", inputs * Units, ";");
+            c.line("const float *src[", together, "];");
+            c.line("float *dst[", together, "];");
+            for (std::size_t q = 0; q < together; ++q) {
+                c.open("");
+                char plus_q[] = "sample + 0";
+                plus_q[sizeof plus_q - 2] = char('0' + q);
+                each.declare(c, q == 0 ? std::string_view("sample") : std::string_view(plus_q), b.x, b.y);
+                c.line("src[", q, "] = ", b.x, ";");
+                c.line("dst[", q, "] = ", b.y, ";");
                 c.close();
             }
+            if constexpr (whole_units > 0) {
+                c.open("for (size_t j = 0; j < ", whole_units, "; j += ", units, ")");
+                emit_split_samples(c, units, together);
+                c.close();
+            }
+            if constexpr (Units > whole_units) {
+                c.open("for (size_t j = ", whole_units, "; j < ", Units, "; ++j)");
+                emit_split_samples(c, 1, together);
+                c.close();
+            }
+            c.close();
+            each.open(c, "", b.x, b.y);
+            emit_row_forward(c, b, {b.x}, {b.y});
+            c.close();
         }
 
         // dense_split_block: units j .. j + rows_together - 1 of samples src[0 .. samples) to dst.
@@ -209,56 +203,51 @@ struct dense {
         // written per sample), then db and dL/dx sample by sample. Every sum still adds the samples
         // in order onto zero, the bits of emit_backward per sample into zeroed gradients. The first
         // sample's terms are added to 0.0f rather than to zeroed blocks: compilers may zero a block
-        // by calling memset, which the generated code must not need.
+        // by calling memset, which the generated code must not need. Sequences: emit_backward per
+        // sample, as ctnn-gen runs it for layers without this hook.
         template <emit::writer W>
+            requires(rows == 1)
         static void emit_batch_backward(W& c, const emit::backward_buffers& b, const emit::sample_loop& each) {
-            if constexpr (rows != 1) {
-                emit::zero_fill(c, b.dparams, param_count);
-                each.open(c, "0", b.x, b.dy, b.dx);
-                emit_backward(c, b);
-                c.close();
-            } else {
-                constexpr std::size_t units = detail::dense_emitted_gradient_units;
-                constexpr std::size_t width = detail::dense_emitted_gradient_width;
-                constexpr std::size_t whole_units = Units / units * units, whole_inputs = inputs / width * width;
-                c.line("float *g_w = ", b.dparams, ";");
-                c.line("float *g_b = g_w + ", inputs * Units, ";");
-                auto blocks = [&](std::size_t block_units) {
-                    if constexpr (whole_inputs > 0) {
-                        c.open("for (size_t i0 = 0; i0 < ", whole_inputs, "; i0 += ", width, ")");
-                        emit_gradient_block(c, b, each, block_units, std::string_view("i0"), width);
-                        c.close();
-                    }
-                    if constexpr (inputs > whole_inputs) {
-                        c.open("");
-                        emit_gradient_block(c, b, each, block_units, whole_inputs, inputs - whole_inputs);
-                        c.close();
-                    }
-                };
-                if constexpr (whole_units > 0) {
-                    c.open("for (size_t j0 = 0; j0 < ", whole_units, "; j0 += ", units, ")");
-                    blocks(units);
+            constexpr std::size_t units = detail::dense_emitted_gradient_units;
+            constexpr std::size_t width = detail::dense_emitted_gradient_width;
+            constexpr std::size_t whole_units = Units / units * units, whole_inputs = inputs / width * width;
+            c.line("float *g_w = ", b.dparams, ";");
+            c.line("float *g_b = g_w + ", inputs * Units, ";");
+            auto blocks = [&](std::size_t block_units) {
+                if constexpr (whole_inputs > 0) {
+                    c.open("for (size_t i0 = 0; i0 < ", whole_inputs, "; i0 += ", width, ")");
+                    emit_gradient_block(c, b, each, block_units, std::string_view("i0"), width);
                     c.close();
                 }
-                if constexpr (Units > whole_units) {
+                if constexpr (inputs > whole_inputs) {
                     c.open("");
-                    c.line("const size_t j0 = ", whole_units, ";");
-                    blocks(Units - whole_units);
+                    emit_gradient_block(c, b, each, block_units, whole_inputs, inputs - whole_inputs);
                     c.close();
                 }
-                each.open_first(c, b.dy);
-                declare_row(c, "const float *g_out = ", {b.dy});
-                c.line("for (size_t j = 0; j < ", Units, "; ++j) g_b[j] = 0.0f + g_out[j];");
+            };
+            if constexpr (whole_units > 0) {
+                c.open("for (size_t j0 = 0; j0 < ", whole_units, "; j0 += ", units, ")");
+                blocks(units);
                 c.close();
-                each.open(c, "1", b.dy);
-                declare_row(c, "const float *g_out = ", {b.dy});
-                c.line("for (size_t j = 0; j < ", Units, "; ++j) g_b[j] += g_out[j];");
+            }
+            if constexpr (Units > whole_units) {
+                c.open("");
+                c.line("const size_t j0 = ", whole_units, ";");
+                blocks(Units - whole_units);
                 c.close();
-                if (!b.dx.empty()) {
-                    each.open(c, "0", b.dy, b.dx);
-                    emit_row_input_gradient(c, b.params, {b.dy}, {b.dx});
-                    c.close();
-                }
+            }
+            each.open_first(c, b.dy);
+            declare_row(c, "const float *g_out = ", {b.dy});
+            c.line("for (size_t j = 0; j < ", Units, "; ++j) g_b[j] = 0.0f + g_out[j];");
+            c.close();
+            each.open(c, "1", b.dy);
+            declare_row(c, "const float *g_out = ", {b.dy});
+            c.line("for (size_t j = 0; j < ", Units, "; ++j) g_b[j] += g_out[j];");
+            c.close();
+            if (!b.dx.empty()) {
+                each.open(c, "0", b.dy, b.dx);
+                emit_row_input_gradient(c, b.params, {b.dy}, {b.dx});
+                c.close();
             }
         }
 

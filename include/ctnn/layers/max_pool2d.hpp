@@ -224,9 +224,10 @@ struct max_pool2d {
         // Generated C (ctnn-gen), one sample. The forward pass is forward's: a whole window's taps
         // inline, channels innermost; windows cut by padding as window_max walks them, the first
         // tap in bounds starting each maximum. Until the fifteenth session it went channel by
-        // channel with a scan for the index of the maximum, as backward still does in windows cut by
-        // padding (the same choices, so the same bits), which clang 14 -O3 -march=native left scalar: M3's one-image
-        // inference 16.3 -> 5.5 us, a training sample 0.79x (AVX2 alike); GCC's within 2% either way.
+        // channel with a scan for the index of the maximum, as backward still does in windows cut
+        // by padding (the same choices, so the same bits), which clang 14 -O3 -march=native left
+        // scalar: M3's one-image inference 16.3 -> 5.5 us, a training sample 0.79x (AVX2 alike);
+        // GCC's within 2% either way.
         static constexpr emit::layer_traits emit_traits{.backward_reads_input = true};
 
         template <emit::writer W>
@@ -239,9 +240,7 @@ struct max_pool2d {
                        channels, ";");
                 c.line("float *out = dst + (oh * ", output_shape::dims[1], " + ow) * ", channels, ";");
                 c.open("for (size_t c = 0; c < ", channels, "; ++c)");
-                c.line("float top = window[c];");
-                for (std::size_t t = 1; t < taps; ++t)
-                    c.line("top = window[", tap_offset(t), " + c] > top ? window[", tap_offset(t), " + c] : top;");
+                emit_window_top(c);
                 c.line("out[c] = top;");
                 c.close();
             } else {
@@ -288,10 +287,8 @@ struct max_pool2d {
                 c.line("float *grad = g_in + origin;");
                 c.line("const float *pending_row = g_out + (oh * ", output_shape::dims[1], " + ow) * ", channels, ";");
                 c.open("for (size_t c = 0; c < ", channels, "; ++c)");
-                c.line("float top = window[c];");
+                emit_window_top(c);
                 c.line("float pending = pending_row[c];");
-                for (std::size_t t = 1; t < taps; ++t)
-                    c.line("top = window[", tap_offset(t), " + c] > top ? window[", tap_offset(t), " + c] : top;");
                 for (std::size_t t = 0; t < taps; ++t) {
                     c.open("");
                     c.line("const int winner = window[", tap_offset(t), " + c] == top", t == 0 ? " || top != top" : "", ";");
@@ -317,6 +314,16 @@ struct max_pool2d {
         }
 
     private:
+        // `top`: channel c's maximum over the taps of a whole window at `window`, compared in
+        // forward's order. backward gives the gradient to the first tap equal to it, which is the
+        // tap forward kept only when both take the same comparisons.
+        template <emit::writer W>
+        static void emit_window_top(W& c) {
+            c.line("float top = window[c];");
+            for (std::size_t t = 1; t < taps; ++t)
+                c.line("top = window[", tap_offset(t), " + c] > top ? window[", tap_offset(t), " + c] : top;");
+        }
+
         template <emit::writer W>
         static void emit_argmax(W& c) {
             c.line("size_t best = SIZE_MAX;");
