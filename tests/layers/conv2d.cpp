@@ -1,6 +1,7 @@
 #include <ctnn/layers/conv2d.hpp>
 #include <ctnn/layers/depthwise_conv2d.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -90,29 +91,36 @@ TEST_CASE("conv2d: a batch gives the bits of its samples one at a time") {
 // The loops of one sample written the plain way, with the documented order of every sum and its
 // multiply-adds as multiply_add (one rounding each where the target has FMA): the bias, then taps
 // in row-major order skipping the padding (forward); samples, then output pixels in order (kernel
-// and bias gradients, added to what dparams holds).
+// and bias gradients, added to what dparams holds). A layer with gradients_per_sample sums each
+// sample's gradients from zero and adds them to dparams after the sample.
 template <class Bound>
 void plain_forward_and_kernel_gradients(const float* params, const float* x, const float* dy, float* y,
                                         float* dparams, std::size_t batch) {
     constexpr std::size_t filters = Bound::output_shape::dims[2], kernel = Bound::kernel_size;
     constexpr std::size_t oh_count = Bound::out_height, ow_count = Bound::out_width;
-    for (std::size_t s = 0; s < batch; ++s)
+    std::vector<float> sample_sums(Bound::param_count);
+    float* sums = Bound::gradients_per_sample ? sample_sums.data() : dparams;
+    for (std::size_t s = 0; s < batch; ++s) {
+        std::fill(sample_sums.begin(), sample_sums.end(), 0.0f);
         for (std::size_t oh = 0; oh < oh_count; ++oh)
             for (std::size_t ow = 0; ow < ow_count; ++ow)
                 for (std::size_t f = 0; f < filters; ++f) {
                     const std::size_t o = ((s * oh_count + oh) * ow_count + ow) * filters + f;
                     float sum = params[filters * kernel + f];
-                    dparams[filters * kernel + f] += dy[o];
+                    sums[filters * kernel + f] += dy[o];
                     Bound::window::for_each_tap(oh, ow, [&](std::size_t tap, std::size_t xo) {
                         for (std::size_t c = 0; c < Bound::channels; ++c) {
                             const float xv = x[s * Bound::input_shape::size + xo + c];
-                            float& dw = dparams[f * kernel + tap * Bound::channels + c];
+                            float& dw = sums[f * kernel + tap * Bound::channels + c];
                             sum = ctnn::detail::multiply_add(params[f * kernel + tap * Bound::channels + c], xv, sum);
                             dw = ctnn::detail::multiply_add(dy[o], xv, dw);
                         }
                     });
                     y[o] = sum;
                 }
+        if constexpr (Bound::gradients_per_sample)
+            for (std::size_t i = 0; i < Bound::param_count; ++i) dparams[i] += sample_sums[i];
+    }
 }
 
 // Compares a layer's forward pass and parameter gradients with the plain loops, bit for bit: on a
@@ -162,6 +170,9 @@ TEST_CASE("conv2d: one-channel layers with eight filters give the bits of the pl
     check_matches_plain_loops<ctnn::conv2d<8, 3, 3>::bind<shape<6, 9, 1>, 1>>(2, 54);
     check_matches_plain_loops<ctnn::conv2d<8, 2, 3>::bind<shape<4, 4, 1>, 1>>(3, 55);
     check_matches_plain_loops<ctnn::conv2d<8, 1, 1>::bind<shape<3, 2, 1>, 1>>(2, 56);
+    // 200 kernel gradients: one running sum each over the batch, not per sample.
+    static_assert(!ctnn::conv2d<8, 5, 5, 1, padding::same>::bind<shape<9, 11, 1>, 1>::gradients_per_sample);
+    check_matches_plain_loops<ctnn::conv2d<8, 5, 5, 1, padding::same>::bind<shape<9, 11, 1>, 1>>(3, 59);
     // Other layers, through conv2d's other loops.
     check_matches_plain_loops<ctnn::conv2d<16, 3, 3, 1, padding::same>::bind<shape<14, 14, 8>, 1>>(2, 57);
     check_matches_plain_loops<ctnn::conv2d<8, 3, 3, 2, padding::same>::bind<shape<9, 8, 1>, 1>>(2, 58);

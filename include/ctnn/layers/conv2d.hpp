@@ -690,19 +690,18 @@ CTNN_GCC_KEEP_LOOP
                     });
         }
 
-        // Kernel and bias gradients with the kernels transposed. Out of line, so that this copy
-        // and input_gradient_gather's are never on the stack together.
+        // A layer with few gradients (M3's first: 72 kernel values and 8 biases) would otherwise
+        // sum each in one chain of additions over the whole batch (25088 terms there), each term
+        // waiting for the one before: latency, not arithmetic, bounds it. Such a layer sums each
+        // sample's terms from zero, in order, and adds that sum to the gradient, so that samples
+        // run side by side. The generated C sums its one sample the same way.
+        static constexpr bool gradients_per_sample = Filters * kernel_size < 128;
+        static_assert(!gradients_per_sample || filters_innermost, "the shared nest in backward sums per batch");
+
+        // Adds the terms of `batch` samples to dkernels and dbias, each gradient one running sum.
         template <class T>
-        [[gnu::noinline]] static void kernel_gradients(const T* x, const T* dy, T* dparams, std::size_t batch) {
-            T* dbias = dparams + Filters * kernel_size;
-            T dkernels[kernel_size][Filters];
-            for (std::size_t f = 0; f < Filters; ++f)
-                for (std::size_t k = 0; k < kernel_size; ++k) dkernels[k][f] = dparams[f * kernel_size + k];
-#if defined(CTNN_ONE_CHANNEL_PAIRS)
-            if constexpr (std::is_same_v<T, float> && one_channel_pairs)
-                one_channel_convolution::kernel_gradients(x, dy, &dkernels[0][0], dbias, batch);
-            else
-#endif
+        static void add_kernel_gradients(const T* x, const T* dy, T (&dkernels)[kernel_size][Filters], T* dbias,
+                                         std::size_t batch) {
             if constexpr (gradient_taps > 0) {
                 kernel_gradient_taps<gradient_taps>(x, dy, dkernels, dbias, 0, batch);
                 for (std::size_t t = gradient_taps; t + gradient_taps <= KH * KW; t += gradient_taps)
@@ -713,12 +712,40 @@ CTNN_GCC_KEEP_LOOP
             } else {
                 kernel_gradient_pixels(x, dy, dkernels, dbias, batch);
             }
+        }
+
+        // Kernel and bias gradients with the kernels transposed. Out of line, so that this copy
+        // and input_gradient_gather's are never on the stack together.
+        template <class T>
+        [[gnu::noinline]] static void kernel_gradients(const T* x, const T* dy, T* dparams, std::size_t batch) {
+            T* dbias = dparams + Filters * kernel_size;
+            T dkernels[kernel_size][Filters];
+            for (std::size_t f = 0; f < Filters; ++f)
+                for (std::size_t k = 0; k < kernel_size; ++k) dkernels[k][f] = dparams[f * kernel_size + k];
+#if defined(CTNN_ONE_CHANNEL_PAIRS)
+            if constexpr (std::is_same_v<T, float> && one_channel_pairs)
+                one_channel_convolution::template kernel_gradients<gradients_per_sample>(x, dy, &dkernels[0][0], dbias,
+                                                                                         batch);
+            else
+#endif
+            if constexpr (gradients_per_sample) {
+                for (std::size_t s = 0; s < batch; ++s, x += In::size, dy += output_shape::size) {
+                    T sample_kernels[kernel_size][Filters] = {}, sample_bias[Filters] = {};
+                    add_kernel_gradients(x, dy, sample_kernels, sample_bias, 1);
+                    for (std::size_t k = 0; k < kernel_size; ++k)
+                        for (std::size_t f = 0; f < Filters; ++f) dkernels[k][f] += sample_kernels[k][f];
+                    for (std::size_t f = 0; f < Filters; ++f) dbias[f] += sample_bias[f];
+                }
+            } else {
+                add_kernel_gradients(x, dy, dkernels, dbias, batch);
+            }
             for (std::size_t f = 0; f < Filters; ++f)
                 for (std::size_t k = 0; k < kernel_size; ++k) dparams[f * kernel_size + k] = dkernels[k][f];
         }
 
         // Each gradient adds its terms in the order of the loop over samples, output pixels,
-        // filters, taps and channels; the kernel gradients and dL/dx are separate nests.
+        // filters, taps and channels (with gradients_per_sample, the kernel and bias gradients
+        // add each sample's sum); the kernel gradients and dL/dx are separate nests.
         template <class T>
         static void backward(const T* params, const T* x, const T*, const T* dy, T* dx, T* dparams, std::size_t batch) {
             T* dbias = dparams + Filters * kernel_size;
@@ -973,14 +1000,25 @@ CTNN_GCC_KEEP_LOOP
             c.line("const size_t tap = kh * ", KW, " + kw;");
             c.open("for (size_t c = 0; c < ", channels, "; ++c)");
         }
+        // With gradients_per_sample the sums start from zero and are added to the gradients at
+        // the end, as the header adds each sample's.
         template <emit::writer W>
         static void emit_transposed_kernel_gradients(W& c) {
             c.open("");
-            emit_transpose(c, "float g_kernels_t", "g_kernels_t[k][f] = g_kernels[f * ");
+            if constexpr (gradients_per_sample) {
+                c.line("float g_kernels_t[", kernel_size, "][", Filters, "];");
+                c.line("float g_bias_sum[", Filters, "];");
+                c.line("for (size_t f = 0; f < ", Filters, "; ++f) g_bias_sum[f] = 0.0f;");
+                c.line("for (size_t k = 0; k < ", kernel_size, "; ++k)");
+                c.line("    for (size_t f = 0; f < ", Filters, "; ++f) g_kernels_t[k][f] = 0.0f;");
+            } else {
+                emit_transpose(c, "float g_kernels_t", "g_kernels_t[k][f] = g_kernels[f * ");
+            }
             c.open("for (size_t oh = 0; oh < ", out_height, "; ++oh)");
             c.open("for (size_t ow = 0; ow < ", out_width, "; ++ow)");
             c.line("const float *g = g_out + (oh * ", out_width, " + ow) * ", Filters, ";");
-            c.line("for (size_t f = 0; f < ", Filters, "; ++f) g_bias[f] += g[f];");
+            c.line("for (size_t f = 0; f < ", Filters, "; ++f) ", gradients_per_sample ? "g_bias_sum" : "g_bias",
+                   "[f] += g[f];");
             open_filters_taps(c, "const float *xp = src + ");
             c.line("float *dk = g_kernels_t[tap * ", channels, " + c];");
             c.line("const float xc = xp[c];");
@@ -991,8 +1029,9 @@ CTNN_GCC_KEEP_LOOP
             c.close();
             c.close();
             c.open("for (size_t f = 0; f < ", Filters, "; ++f)");
-            c.line("for (size_t k = 0; k < ", kernel_size, "; ++k) g_kernels[f * ", kernel_size,
-                   " + k] = g_kernels_t[k][f];");
+            c.line("for (size_t k = 0; k < ", kernel_size, "; ++k) g_kernels[f * ", kernel_size, " + k] ",
+                   gradients_per_sample ? "+" : "", "= g_kernels_t[k][f];");
+            if constexpr (gradients_per_sample) c.line("g_bias[f] += g_bias_sum[f];");
             c.close();
             c.close();
         }

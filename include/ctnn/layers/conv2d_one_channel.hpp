@@ -11,7 +11,10 @@
 // Measured (M3's first layer, batch 32, Zen 5, g++ 12 -O3):
 // - forward: 34 us in sample lanes (sample_lanes.hpp), whose transposes cost as much as the
 //   arithmetic; 24 us here.
-// - kernel gradients: 47 us with the filters as an 8-lane vector; 33 us here.
+// - kernel gradients: 47 us with the filters as an 8-lane vector; 33 us here with one running sum
+//   per gradient (7 chains of additions through the batch: the adders' latency bounds it), and
+//   about 27 us with conv2d's gradients_per_sample, two samples' sums side by side (M3's step
+//   -2%, g++ and clang alike).
 #pragma once
 #include <cstddef>
 #include <cstring>
@@ -203,51 +206,100 @@ struct convolution {
         while (ow + 1 < OutWidth && pixels_inside(ow)) ow += 2;
         return ow;
     }();
-    // The pixels of output row oh in order: pairs, the last pixel of an odd row alone.
-    template <bool RowsChecked>
-    [[gnu::always_inline]] static inline void add_row(accumulators& acc, vec& bias_acc, const float* dy_row, const padded_rows& rows,
-                        std::size_t oh) {
+    // The pixels of output row oh in order: pairs, the last pixel of an odd row alone. With two
+    // samples, each pixel pair of one is followed by the same pair of the other: their sums are
+    // independent, and together they give the adders enough chains.
+    template <bool RowsChecked, std::size_t... N>
+    [[gnu::always_inline]] static inline void add_row(accumulators (&acc)[sizeof...(N)], vec (&bias_acc)[sizeof...(N)],
+                                                      const float* dy_row, std::size_t dy_stride,
+                                                      const padded_rows (&rows)[2], std::size_t oh,
+                                                      std::index_sequence<N...>) {
         std::size_t ow = 0;
-        for (; ow < first_inside; ow += 2) add_pixel_pair<true, RowsChecked>(acc, bias_acc, dy_row, rows, oh, ow);
-        for (; ow < end_inside; ow += 2) add_pixel_pair<false, RowsChecked>(acc, bias_acc, dy_row, rows, oh, ow);
-        for (; ow + 1 < OutWidth; ow += 2) add_pixel_pair<true, RowsChecked>(acc, bias_acc, dy_row, rows, oh, ow);
-        if constexpr (OutWidth % 2 == 1) {
-            const vec two = load(dy_row + (OutWidth - 2) * filters);
-            add_pixel<true, RowsChecked>(acc, bias_acc, spread_pixel<1>(two, std::make_index_sequence<16>{}), rows,
-                                         oh, OutWidth - 1);
+        for (; ow < first_inside; ow += 2)
+            (add_pixel_pair<true, RowsChecked>(acc[N], bias_acc[N], dy_row + N * dy_stride, rows[N], oh, ow), ...);
+        for (; ow < end_inside; ow += 2)
+            (add_pixel_pair<false, RowsChecked>(acc[N], bias_acc[N], dy_row + N * dy_stride, rows[N], oh, ow), ...);
+        for (; ow + 1 < OutWidth; ow += 2)
+            (add_pixel_pair<true, RowsChecked>(acc[N], bias_acc[N], dy_row + N * dy_stride, rows[N], oh, ow), ...);
+        if constexpr (OutWidth % 2 == 1)
+            (add_pixel<true, RowsChecked>(
+                 acc[N], bias_acc[N],
+                 spread_pixel<1>(load(dy_row + N * dy_stride + (OutWidth - 2) * filters), std::make_index_sequence<16>{}),
+                 rows[N], oh, OutWidth - 1),
+             ...);
+    }
+
+    // The terms of sizeof...(N) samples of x and dy, in order, added to acc[N] and bias_acc[N].
+    template <std::size_t... N>
+    [[gnu::always_inline]] static inline void add_samples(const float* x, const float* dy,
+                                                          accumulators (&acc)[sizeof...(N)],
+                                                          vec (&bias_acc)[sizeof...(N)], padded_rows (&rows)[2],
+                                                          std::index_sequence<N...> samples) {
+        constexpr std::size_t sample_dy = OutHeight * OutWidth * filters;
+        (fill(rows[N], x + N * Height * Width), ...);
+        for (std::size_t oh = 0; oh < OutHeight; ++oh) {
+            const float* dy_row = dy + oh * OutWidth * filters;
+            if (row_inside(oh))
+                add_row<false>(acc, bias_acc, dy_row, sample_dy, rows, oh, samples);
+            else
+                add_row<true>(acc, bias_acc, dy_row, sample_dy, rows, oh, samples);
         }
     }
 
-    // Adds every sample's terms, in order, to dkernels ([tap][filter]) and dbias.
+    // Samples [0, Samples) each summed from zero, then added to total in order.
+    template <std::size_t Samples>
+    static void add_sample_sums(const float* x, const float* dy, accumulators& total, vec& bias_total,
+                                padded_rows (&rows)[2]) {
+        accumulators acc[Samples];
+        vec bias_acc[Samples];
+        for (std::size_t n = 0; n < Samples; ++n) {
+            for (auto& pair_row : acc[n])
+                for (vec& v : pair_row) v = vec{};
+            bias_acc[n] = vec{};
+        }
+        add_samples(x, dy, acc, bias_acc, rows, std::make_index_sequence<Samples>{});
+        for (std::size_t n = 0; n < Samples; ++n) {
+            for (std::size_t kh = 0; kh < KH; ++kh)
+                for (std::size_t k = 0; k < tap_pairs; ++k) total[kh][k] += acc[n][kh][k];
+            bias_total += bias_acc[n];
+        }
+    }
+
+    // Adds every sample's terms to dkernels ([tap][filter]) and dbias. PerSample (conv2d's
+    // gradients_per_sample): each sample's terms are summed from zero, in order, and the sum is
+    // added, two samples at a time. Otherwise every term goes into one running sum per gradient,
+    // samples in order.
+    template <bool PerSample>
     static void kernel_gradients(const float* x, const float* dy, float* dkernels, float* dbias, std::size_t batch) {
-        accumulators acc;
-        vec bias_acc;
+        accumulators total[1];
+        vec bias_total[1];
         for (std::size_t kh = 0; kh < KH; ++kh)
             for (std::size_t k = 0; k < tap_pairs; ++k)
                 for (std::size_t l = 0; l < 16; ++l) {
                     const std::size_t kw = 2 * k + l % 2;
-                    acc[kh][k][l] = kw < KW ? dkernels[(kh * KW + kw) * filters + l / 2] : 0.0f;
+                    total[0][kh][k][l] = kw < KW ? dkernels[(kh * KW + kw) * filters + l / 2] : 0.0f;
                 }
-        for (std::size_t l = 0; l < 16; ++l) bias_acc[l] = dbias[l / 2];
-        alignas(64) padded_rows rows;
-        clear(rows);
-        for (std::size_t s = 0; s < batch; ++s, x += Height * Width, dy += OutHeight * OutWidth * filters) {
-            fill(rows, x);
-            for (std::size_t oh = 0; oh < OutHeight; ++oh) {
-                const float* dy_row = dy + oh * OutWidth * filters;
-                if (row_inside(oh))
-                    add_row<false>(acc, bias_acc, dy_row, rows, oh);
-                else
-                    add_row<true>(acc, bias_acc, dy_row, rows, oh);
-            }
+        for (std::size_t l = 0; l < 16; ++l) bias_total[0][l] = dbias[l / 2];
+        alignas(64) padded_rows rows[2];
+        clear(rows[0]);
+        clear(rows[1]);
+        constexpr std::size_t sample_x = Height * Width, sample_dy = OutHeight * OutWidth * filters;
+        if constexpr (PerSample) {
+            std::size_t s = 0;
+            for (; s + 2 <= batch; s += 2)
+                add_sample_sums<2>(x + s * sample_x, dy + s * sample_dy, total[0], bias_total[0], rows);
+            if (s < batch) add_sample_sums<1>(x + s * sample_x, dy + s * sample_dy, total[0], bias_total[0], rows);
+        } else {
+            for (std::size_t s = 0; s < batch; ++s, x += sample_x, dy += sample_dy)
+                add_samples(x, dy, total, bias_total, rows, std::make_index_sequence<1>{});
         }
         for (std::size_t kh = 0; kh < KH; ++kh)
             for (std::size_t k = 0; k < tap_pairs; ++k)
                 for (std::size_t l = 0; l < 16; ++l) {
                     const std::size_t kw = 2 * k + l % 2;
-                    if (kw < KW) dkernels[(kh * KW + kw) * filters + l / 2] = acc[kh][k][l];
+                    if (kw < KW) dkernels[(kh * KW + kw) * filters + l / 2] = total[0][kh][k][l];
                 }
-        for (std::size_t f = 0; f < filters; ++f) dbias[f] = bias_acc[2 * f];
+        for (std::size_t f = 0; f < filters; ++f) dbias[f] = bias_total[0][2 * f];
     }
 };
 
