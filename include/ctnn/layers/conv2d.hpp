@@ -889,6 +889,83 @@ CTNN_GCC_KEEP_LOOP
                                             [&](bool params, bool input) { emit_backward_nest(c, params, input); });
         }
 
+        // Generated C over a batch (train_batch): the kernel gradients of one tap and a block of
+        // channels stay in registers while every sample's pixels stream by, as kernel_gradient_taps
+        // keeps them, where the per-sample loops load and store a row of them per multiply-add.
+        // Each pass walks only the output pixels whose tap lies inside the input (a rectangle,
+        // from two small tables), so no test sits in the loop; every sum keeps its order (samples,
+        // then pixels in order, taps in the padding skipped). dL/dx stays per sample. M3's
+        // train_batch, batch 32, -O3 -march=native, one process alternating: B/A 0.87 (gcc 12),
+        // 0.86 (clang 14).
+        static constexpr std::size_t emitted_gradient_floats = 256;  // 16 AVX-512 registers
+        static constexpr std::size_t emitted_gradient_channels = [] {
+            std::size_t block = channels;
+            while (block > 1 && (block * Filters > emitted_gradient_floats || channels % block != 0)) --block;
+            return block;
+        }();
+        template <emit::writer W>
+            requires(filters_innermost && !gradients_per_sample)
+        static void emit_batch_backward(W& c, const emit::backward_buffers& b, const emit::sample_loop& each) {
+            constexpr std::size_t block = emitted_gradient_channels;
+            c.line("float *g_kernels = ", b.dparams, ";");
+            c.line("float *g_bias = g_kernels + ", Filters * kernel_size, ";");
+            c.open("");
+            c.line("float acc[", Filters, "];");
+            c.line("for (size_t f = 0; f < ", Filters, "; ++f) acc[f] = 0.0f;");
+            each.open(c, "0", b.dy);
+            c.line("const float *g_out = ", b.dy, ";");
+            c.open("for (size_t p = 0; p < ", out_height * out_width, "; ++p)");
+            c.line("CTNN_GCC_KEEP_LOOP");
+            c.line("for (size_t f = 0; f < ", Filters, "; ++f) acc[f] += g_out[p * ", Filters, " + f];");
+            c.close();
+            c.close();
+            c.line("for (size_t f = 0; f < ", Filters, "; ++f) g_bias[f] = acc[f];");
+            c.close();
+            c.line("/* the output rows and columns [first, end) whose tap kh (kw) lies inside the input */");
+            emit_inside_table<rows, KH, out_height>(c, "rows_inside");
+            emit_inside_table<cols, KW, out_width>(c, "cols_inside");
+            c.open("for (size_t kh = 0; kh < ", KH, "; ++kh)");
+            c.open("for (size_t kw = 0; kw < ", KW, "; ++kw)");
+            if constexpr (block < channels) {
+                c.open("for (size_t c0 = 0; c0 < ", channels, "; c0 += ", block, ")");
+            } else {
+                c.open("");
+                c.line("const size_t c0 = 0;");
+            }
+            c.line("float acc[", block, "][", Filters, "];");
+            c.line("for (size_t c = 0; c < ", block, "; ++c)");
+            c.line("    for (size_t f = 0; f < ", Filters, "; ++f) acc[c][f] = 0.0f;");
+            each.open(c, "0", b.x, b.dy);
+            c.line("const float *src = ", b.x, ";");
+            c.line("const float *g_out = ", b.dy, ";");
+            c.open("for (size_t oh = rows_inside[kh][0]; oh < rows_inside[kh][1]; ++oh)");
+            c.open("for (size_t ow = cols_inside[kw][0]; ow < cols_inside[kw][1]; ++ow)");
+            c.line("const float *g = g_out + (oh * ", out_width, " + ow) * ", Filters, ";");
+            c.line("const float *xp = src + ((oh * ", Stride, " + kh - ", rows::leading_padding, ") * ", width, " + ow * ",
+                   Stride, " + kw - ", cols::leading_padding, ") * ", channels, " + c0;");
+            c.line("#pragma GCC unroll 16");
+            c.open("for (size_t c = 0; c < ", block, "; ++c)");
+            c.line("const float xc = xp[c];");
+            c.line("CTNN_GCC_KEEP_LOOP");
+            c.line("for (size_t f = 0; f < ", Filters, "; ++f) acc[c][f] = CTNN_MULTIPLY_ADD(g[f], xc, acc[c][f]);");
+            c.close();
+            c.close();
+            c.close();
+            c.close();
+            c.line("for (size_t c = 0; c < ", block, "; ++c)");
+            c.line("    for (size_t f = 0; f < ", Filters, "; ++f) g_kernels[f * ", kernel_size, " + (kh * ", KW,
+                   " + kw) * ", channels, " + c0 + c] = acc[c][f];");
+            c.close();
+            c.close();
+            c.close();
+            if (b.dx.empty()) return;
+            each.open(c, "0", b.dy, b.dx);
+            c.line("const float *g_out = ", b.dy, ";");
+            emit::declare_input_gradient(c, b, In::size);
+            emit_transposed_input_gradient(c);
+            c.close();
+        }
+
         template <emit::writer W>
         static void emit_param_layout(W& c, std::size_t offset) {
             c.line("[", offset, ", ", offset + Filters * kernel_size, ")  kernels[", Filters, "][", KH, "][", KW, "][",
@@ -897,6 +974,21 @@ CTNN_GCC_KEEP_LOOP
         }
 
     private:
+        // `name`[k] = {first, end}: the outputs along Axis (Outputs of them) whose tap k lies
+        // inside the input, a run without gaps ({0, 0} when none does).
+        template <class Axis, std::size_t Taps, std::size_t Outputs, emit::writer W>
+        static void emit_inside_table(W& c, std::string_view name) {
+            c.put("static const size_t ", name, "[", Taps, "][2] = {");
+            for (std::size_t k = 0; k < Taps; ++k) {
+                std::size_t first = 0;
+                while (first < Outputs && Axis::in_padding(first * Stride + k)) ++first;
+                std::size_t end = first;
+                while (end < Outputs && !Axis::in_padding(end * Stride + k)) ++end;
+                if (first == Outputs) first = end = 0;
+                c.put(k > 0 ? ", {" : "{", first, ", ", end, "}");
+            }
+            c.line("};");
+        }
         static constexpr emit::window_axis emit_rows() { return window::emit_rows(); }
         static constexpr emit::window_axis emit_cols() { return window::emit_cols(); }
         // kernel_size x Filters array `declaration`, filled by `assignment` ("...[k][f] = src[f * ").
