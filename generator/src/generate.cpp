@@ -838,17 +838,35 @@ void emit_step_body(writer& c, const model_info& model, const layout& l) {
     }
 }
 
+// The C expressions of layer i's buffers, which the emitters' forward_buffers and backward_buffers
+// view: x and y always forward, backward only where the layer reads them; params and dparams
+// empty for a layer without parameters.
+struct layer_buffers {
+    std::string params, dparams, x, y, saved;
+
+    layer_buffers(const model_info& model, const layout& l, std::size_t i, bool backward) {
+        const layer_info& layer = model.layers[i];
+        if (layer.param_count > 0) {
+            params = at("params", layer.param_offset);
+            dparams = at("grads", layer.param_offset);
+        }
+        if (!backward || layer.traits.backward_reads_input) x = l.activation(i);
+        if (!backward || layer.traits.backward_reads_output) y = l.activation(i + 1);
+        saved = l.saved(i, layer.saved_size);
+    }
+    ctnn::emit::forward_buffers forward() const { return {params, x, y, {}, saved}; }
+    ctnn::emit::backward_buffers backward(std::string_view dy, std::string_view dx, bool dx_optional) const {
+        return {params, x, y, dy, dx, dparams, dx_optional, saved};
+    }
+};
+
 void emit_forward_body(writer& c, const model_info& model, const layout& l) {
     for (std::size_t i = 0; i < l.n; ++i) {
         if (!l.activations.emits[i]) continue;
-        const layer_info& layer = model.layers[i];
-        const std::string params = at("params", layer.param_offset);
-        const std::string x = l.activation(i);
-        const std::string y = l.activation(i + 1);
-        const std::string saved = l.saved(i, layer.saved_size);
-        layer_comment(c, model, i, x == y ? ", in place" : "");
+        const layer_buffers buffers(model, l, i, false);
+        layer_comment(c, model, i, buffers.x == buffers.y ? ", in place" : "");
         c.open();
-        layer.emit_forward(c, {layer.param_count > 0 ? std::string_view(params) : std::string_view(), x, y, {}, saved});
+        model.layers[i].emit_forward(c, buffers.forward());
         c.close();
     }
     c.line("return ", l.activation(l.n), ";");
@@ -856,17 +874,10 @@ void emit_forward_body(writer& c, const model_info& model, const layout& l) {
 
 void emit_layer_backward(writer& c, const model_info& model, const layout& l, std::size_t i, std::string dy,
                          std::string dx) {
-    const layer_info& layer = model.layers[i];
-    const std::string params = at("params", layer.param_offset);
-    const std::string dparams = at("grads", layer.param_offset);
-    const std::string x = layer.traits.backward_reads_input ? l.activation(i) : std::string();
-    const std::string y = layer.traits.backward_reads_output ? l.activation(i + 1) : std::string();
+    const layer_buffers buffers(model, l, i, true);
     layer_comment(c, model, i, dx == dy ? ", backward in place" : ", backward");
     c.open();
-    const bool has_params = layer.param_count > 0;
-    const std::string saved = l.saved(i, layer.saved_size);
-    layer.emit_backward(c, {has_params ? std::string_view(params) : std::string_view(), x, y, dy, dx,
-                            has_params ? std::string_view(dparams) : std::string_view(), i == 0, saved});
+    model.layers[i].emit_backward(c, buffers.backward(dy, dx, i == 0));
     c.close();
 }
 
@@ -875,17 +886,14 @@ void emit_layer_backward(writer& c, const model_info& model, const layout& l, st
 void emit_layer_batch_forward(writer& c, const model_info& model, const layout& l, std::size_t i,
                               const ctnn::emit::sample_loop& each) {
     const layer_info& layer = model.layers[i];
-    const std::string params = layer.param_count > 0 ? at("params", layer.param_offset) : std::string();
-    const std::string x = l.activation(i), y = l.activation(i + 1);
-    const std::string saved = l.saved(i, layer.saved_size);
-    layer_comment(c, model, i, x == y ? ", in place, over the batch" : ", over the batch");
+    const layer_buffers buffers(model, l, i, false);
+    layer_comment(c, model, i, buffers.x == buffers.y ? ", in place, over the batch" : ", over the batch");
     c.open();
-    const ctnn::emit::forward_buffers buffers{params, x, y, {}, saved};
     if (layer.emit_batch_forward != nullptr) {
-        layer.emit_batch_forward(c, buffers, each);
+        layer.emit_batch_forward(c, buffers.forward(), each);
     } else {
-        each.open(c, "0", params, x, y, saved);
-        layer.emit_forward(c, buffers);
+        each.open(c, "0", buffers.params, buffers.x, buffers.y, buffers.saved);
+        layer.emit_forward(c, buffers.forward());
         c.close();
     }
     c.close();
@@ -896,31 +904,25 @@ void emit_layer_batch_forward(writer& c, const model_info& model, const layout& 
 void emit_layer_batch_backward(writer& c, const model_info& model, const layout& l, std::size_t i,
                                const ctnn::emit::sample_loop& each) {
     const layer_info& layer = model.layers[i];
-    const bool has_params = layer.param_count > 0;
-    const std::string params = has_params ? at("params", layer.param_offset) : std::string();
-    const std::string dparams = has_params ? at("grads", layer.param_offset) : std::string();
-    const std::string x = layer.traits.backward_reads_input ? l.activation(i) : std::string();
-    const std::string y = layer.traits.backward_reads_output ? l.activation(i + 1) : std::string();
+    const layer_buffers buffers(model, l, i, true);
     // backprop's g_top is where the loss left dL/d(top): the front of the sample's gradient arena.
     const auto gradient = [&](std::size_t t) {
         std::string g = l.gradient(t);
         return g == "g_top" ? l.top_slot() : g;
     };
     const std::string dy = gradient(i + 1), dx = gradient(i);
-    const std::string saved = l.saved(i, layer.saved_size);
     if (i == 0 && dx != "dx") throw std::logic_error("train_batch: the first layer's dL/dx is not the caller's");
     layer_comment(c, model, i, ", backward over the batch");
     c.open();
     if (layer.emit_batch_backward != nullptr) {
-        layer.emit_batch_backward(c, {params, x, y, dy, i == 0 ? std::string_view() : std::string_view(dx), dparams,
-                                      false, saved},
+        layer.emit_batch_backward(c, buffers.backward(dy, i == 0 ? std::string_view() : std::string_view(dx), false),
                                   each);
     } else {
-        if (has_params) ctnn::emit::zero_fill(c, dparams, layer.param_count);
-        each.open(c, "0", params, x, y, dy, dx, saved);
+        if (layer.param_count > 0) ctnn::emit::zero_fill(c, buffers.dparams, layer.param_count);
+        each.open(c, "0", buffers.params, buffers.x, buffers.y, dy, dx, buffers.saved);
         // As <name>_train_sample calls backprop: dx NULL, which the first layer tests.
         if (i == 0) c.line("float *dx = NULL;");
-        layer.emit_backward(c, {params, x, y, dy, dx, dparams, i == 0, saved});
+        layer.emit_backward(c, buffers.backward(dy, dx, i == 0));
         c.close();
     }
     c.close();
@@ -941,8 +943,8 @@ signature batch_step(const layout& l, std::size_t i, bool forward) {
 
 // Every layer over the whole batch in turn: forward, the loss of each sample, backward. Each
 // value keeps its one-sample order (each parameter gradient adds the samples in order onto zero),
-// the same bits as train_sample per sample into zeroed gradients, while dense's hooks keep blocks
-// of W or of dW in registers across several samples.
+// the same bits as train_sample per sample into zeroed gradients, while the hooks of dense and
+// conv2d keep blocks of W, dW or kernel gradients in registers across several samples.
 void emit_train_batch(writer& c, const model_info& model, const layout& l, const signature& train_batch) {
     const ctnn::emit::sample_loop each{model.input_size, l.workspace};
     const auto step = [&](std::size_t i, bool forward) {

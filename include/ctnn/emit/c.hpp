@@ -69,26 +69,36 @@ inline constexpr std::string_view reserved_names[] = {
     "scale",  "state", "g_top", "loss",   "samples",   "sample",  "batch_x",      "batch_target", "batch_workspace"};
 
 // <name>_train_batch runs the layers over the whole batch, one layer after another. A layer's
-// emit_batch_forward and emit_batch_backward (optional; dense has both) get one sample's buffers,
-// with an empty dx when dL/dx is not wanted, and this description of the batch: buffers "x" and
-// "workspace + ..." name a sample's tensors once declare() has declared x and workspace for it.
-// The backward hook WRITES the parameter gradients, the bits of adding every sample's to zeros.
-// Layers without a hook run emit_forward and emit_backward in a loop over the samples (their
-// parameter gradients zeroed first).
+// emit_batch_forward and emit_batch_backward (optional; dense has both, conv2d the backward) get
+// one sample's buffers, with an empty dx when dL/dx is not wanted, and this description of the
+// batch: buffers "x" and "workspace + ..." name a sample's tensors once declare() has declared x
+// and workspace for it. The backward hook WRITES the parameter gradients, the bits of adding every
+// sample's to zeros. Layers without a hook run emit_forward and emit_backward in a loop over the
+// samples (their parameter gradients zeroed first).
 struct sample_loop {
     std::size_t input_size;      // floats between two samples of batch_x
     std::size_t workspace_size;  // and of batch_workspace
 
-    // Declares x and workspace for sample `which` ("sample", "sample + 1"), those that the
-    // expressions a block uses (`buffers`) refer to: one more would be an unused variable.
+    // Declares x and workspace for sample `which` + `plus` ("sample", "sample + 1", "0"), those
+    // that the expressions a block uses (`buffers`) refer to: one more would be an unused variable.
     template <class W, class... Buffers>
-    void declare(W& c, std::string_view which, const Buffers&... buffers) const {
-        const bool sum = which.find(' ') != std::string_view::npos;
-        const std::string_view open = sum ? "(" : "", close = sum ? ")" : "";
-        if (((std::string_view(buffers) == "x") || ...))
-            c.line("const float *x = batch_x + ", open, which, close, " * ", input_size, ";");
-        if ((std::string_view(buffers).starts_with("workspace") || ...))
-            c.line("float *workspace = batch_workspace + ", open, which, close, " * ", workspace_size, ";");
+    void declare(W& c, std::string_view which, std::size_t plus, const Buffers&... buffers) const {
+        const auto put_sample = [&] {
+            if (plus == 0)
+                c.put(which);
+            else
+                c.put("(", which, " + ", plus, ")");
+        };
+        if (((std::string_view(buffers) == "x") || ...)) {
+            c.put("const float *x = batch_x + ");
+            put_sample();
+            c.line(" * ", input_size, ";");
+        }
+        if ((std::string_view(buffers).starts_with("workspace") || ...)) {
+            c.put("float *workspace = batch_workspace + ");
+            put_sample();
+            c.line(" * ", workspace_size, ";");
+        }
     }
     // The loop over samples `first` .. samples - 1 (first empty: from where `sample` is), its
     // body's x and workspace declared.
@@ -98,13 +108,13 @@ struct sample_loop {
             c.open("for (; sample < samples; ++sample)");
         else
             c.open("for (sample = ", first, "; sample < samples; ++sample)");
-        declare(c, "sample", buffers...);
+        declare(c, "sample", 0, buffers...);
     }
     // Sample 0 alone, in a block (a batch holds at least one).
     template <class W, class... Buffers>
     void open_first(W& c, const Buffers&... buffers) const {
         c.open("");
-        declare(c, "0", buffers...);
+        declare(c, "0", 0, buffers...);
     }
 };
 

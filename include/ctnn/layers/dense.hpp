@@ -130,7 +130,6 @@ struct dense {
             constexpr std::size_t together = detail::dense_emitted_forward_samples;
             constexpr std::size_t units = detail::dense_emitted_forward_units;
             constexpr std::size_t whole_units = Units / units * units;
-            static_assert(together <= 10, "sample + q is spelled with one digit");
             c.open("for (sample = 0; sample + ", together, " <= samples; sample += ", together, ")");
             c.line("const float *w = ", b.params, ";");
             c.line("const float *bias = w + ", inputs * Units, ";");
@@ -138,9 +137,7 @@ struct dense {
             c.line("float *dst[", together, "];");
             for (std::size_t q = 0; q < together; ++q) {
                 c.open("");
-                char plus_q[] = "sample + 0";
-                plus_q[sizeof plus_q - 2] = char('0' + q);
-                each.declare(c, q == 0 ? std::string_view("sample") : std::string_view(plus_q), b.x, b.y);
+                each.declare(c, "sample", q, b.x, b.y);
                 c.line("src[", q, "] = ", b.x, ";");
                 c.line("dst[", q, "] = ", b.y, ";");
                 c.close();
