@@ -83,6 +83,13 @@ using fixed_models = mp_list<
     // One input channel and eight filters: with AVX-512 the header's own kernels (two pixels or
     // two taps per vector), here with an odd width and a kernel row of odd length.
     sequential<input<9, 7, 1>, conv2d<8, 3, 5, 1, same>, relu, conv2d<2, 2, 2>, flatten, dense<3>>,
+    // At least 128 kernel gradients, which the generated train_batch keeps in registers a tap at
+    // a time (conv2d's emit_batch_backward): same padding at stride 1 before a pool, blocks of
+    // channels (20 of them x 16 filters) at stride 2, valid padding, and kernel rows that never
+    // reach a one-row input (a 5x5 kernel, same padding).
+    sequential<input<6, 8, 8>, conv2d<16, 3, 3, 1, same>, relu, max_pool2d<2>, flatten, dense<3>>,
+    sequential<input<5, 6, 20>, conv2d<16, 2, 3, 2, same>, relu, conv2d<8, 3, 3>, flatten, dense<2>>,
+    sequential<input<1, 5, 4>, conv2d<8, 5, 5, 1, same>, ctnn::tanh, flatten, dense<2>>,
     sequential<input<6, 6, 1>, flatten, softmax>,
     sequential<input<2, 2, 2>, global_avg_pool2d>,
     // 1-D convolutions over (steps, channels): causal with dilation, strides, same padding,
