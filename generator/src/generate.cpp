@@ -620,7 +620,8 @@ void document(writer& doc, const model_info& model, const options& opts, const l
             doc.line(fmt::format("    grads[{}_PARAM_COUNT] = dL/dparams of the batch's mean loss, the same bits as zeroing grads", m));
             doc.line("    and calling train_sample with scale = 1 / samples on each sample in order, and as ctnn::trainer;");
             doc.line("    returns the mean loss. Faster: each layer runs over the whole batch in turn, dense layers");
-            doc.line("    four samples at a time forward and with blocks of weight gradients in registers backward.");
+            doc.line("    four samples at a time forward, and dense and convolution layers keep blocks of their");
+            doc.line("    weight gradients in registers backward.");
         }
         if (model.param_count > 0) {
             declare(doc, fn.sgd_step, "", 96);

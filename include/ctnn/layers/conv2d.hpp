@@ -663,9 +663,11 @@ CTNN_GCC_KEEP_LOOP
         }
 
         using input_row = row_blocks<width, input_gradient_pixels>;
-        static constexpr bool input_columns_inside(std::size_t iw0) {
-            return iw0 + cols::leading_padding >= KW - 1 && iw0 + input_row::size - 1 + cols::leading_padding < out_width;
+        // Input columns [iw0, iw0 + count) reach an output column through every kernel column.
+        static constexpr bool input_columns_reach(std::size_t iw0, std::size_t count) {
+            return iw0 + cols::leading_padding >= KW - 1 && iw0 + count - 1 + cols::leading_padding < out_width;
         }
+        static constexpr bool input_columns_inside(std::size_t iw0) { return input_columns_reach(iw0, input_row::size); }
 
         template <class T>
         [[gnu::noinline]] static void input_gradient_gather(const T* params, const T* dy, T* dx, std::size_t batch) {
@@ -1146,9 +1148,7 @@ CTNN_GCC_KEEP_LOOP
                 emit_transposed_input_gradient(c);
             }
         }
-        static constexpr bool gather_inside(std::size_t iw) {
-            return iw + cols::leading_padding >= KW - 1 && iw + cols::leading_padding < out_width;
-        }
+        static constexpr bool gather_inside(std::size_t iw) { return input_columns_reach(iw, 1); }
         static constexpr inside_span gather_columns = span_inside(width, gather_inside);
         template <emit::writer W>
         static void emit_gather_pixels(W& c, std::size_t pixels, bool checked) {

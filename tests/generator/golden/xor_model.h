@@ -67,7 +67,8 @@
  *     grads[XOR_MODEL_PARAM_COUNT] = dL/dparams of the batch's mean loss, the same bits as zeroing grads
  *     and calling train_sample with scale = 1 / samples on each sample in order, and as ctnn::trainer;
  *     returns the mean loss. Faster: each layer runs over the whole batch in turn, dense layers
- *     four samples at a time forward and with blocks of weight gradients in registers backward.
+ *     four samples at a time forward, and dense and convolution layers keep blocks of their
+ *     weight gradients in registers backward.
  * void xor_model_sgd_step(xor_model_sgd *state, float *params, const float *grads);
  *     ctnn::sgd's step. Initialise the state with XOR_MODEL_SGD_INIT(learning_rate, momentum).
  * void xor_model_adam_step(xor_model_adam *state, float *params, const float *grads);
