@@ -419,6 +419,34 @@ TEST_CASE("generated C gives the header path's bits for every model and input") 
                          << total.comparisons << " bit-for-bit comparisons");
 }
 
+TEST_CASE("the generated adam stops b^t where the header does") {
+    // beta1 0.5 and beta2 0.9 reach ctnn::adam::negligible_power in 25 and 165 steps; multiplied
+    // on, both would be zero long before step 1000.
+    using O = c_optimizers<0>;
+    using M = property::model<0>;
+    auto header = std::make_unique<ctnn::adam<M, float>>();
+    header->learning_rate = 0.01f;
+    header->beta1 = 0.5f;
+    header->beta2 = 0.9f;
+    auto generated = O::make_adam(0.01f);
+    generated->beta1 = 0.5f;
+    generated->beta2 = 0.9f;
+    auto p_header = std::make_unique<ctnn::parameters<M, float>>();
+    std::vector<float> p_generated(M::param_count, 0.0f);
+    auto g = std::make_unique<ctnn::gradients<M, float>>();
+    ctnn::random_generator rng(7);
+    for (int step = 0; step < 1000; ++step) {
+        for (float& v : g->values) v = rng.uniform<float>(-1.0f, 1.0f);
+        header->step(*p_header, *g);
+        O::adam_step(generated.get(), p_generated.data(), g->data());
+    }
+    CHECK(same_bits(&header->beta1_power, &generated->beta1_power, 1));
+    CHECK(same_bits(&header->beta2_power, &generated->beta2_power, 1));
+    CHECK(generated->beta1_power > 0.0f);
+    CHECK(generated->beta2_power > 0.0f);
+    CHECK(same_bits(p_header->data(), p_generated.data(), M::param_count));
+}
+
 TEST_CASE("the generated optimizer defaults are ctnn's") {
     using O = c_optimizers<0>;
     using M = property::model<0>;

@@ -85,3 +85,41 @@ TEST_CASE("adam in float: every parameter has the bits of the formula applied to
         }
     }
 }
+
+TEST_CASE("adam: b^t stops once 1 - b^t rounds to 1, and the updates keep the running product's bits") {
+    // The reference multiplies the powers on: beta1^t goes subnormal after about 830 steps (and
+    // stays at 4 x 2^-149, which 0.9 times rounds back to); with beta2 0.98, 1 - beta2^t rounds
+    // to 1 from about step 860.
+    using small = ctnn::sequential<ctnn::input<3>, ctnn::dense<2>>;
+    ctnn::parameters<small> p;
+    ctnn::adam<small> opt{.learning_rate = 0.01f, .beta2 = 0.98f};
+    constexpr std::size_t n = small::param_count;
+    float ref_p[n], ref_m[n] = {}, ref_v[n] = {};
+    for (std::size_t i = 0; i < n; ++i) p.values[i] = ref_p[i] = 0.25f * float(i) - 0.6f;
+    float beta1_power = 1, beta2_power = 1;
+    bool went_subnormal = false;
+    for (int step = 1; step <= 1200; ++step) {
+        ctnn::gradients<small> g;
+        for (std::size_t i = 0; i < n; ++i) g.values[i] = std::ldexp(float(int(i * 5 + std::size_t(step) * 3) % 17) - 8.0f, -int(i % 4));
+        opt.step(p, g);
+        beta1_power *= 0.9f;
+        beta2_power *= 0.98f;
+        went_subnormal = went_subnormal || std::fpclassify(beta1_power) == FP_SUBNORMAL;
+        const float step_size = 0.01f / (1.0f - beta1_power), correction2_root = std::sqrt(1.0f - beta2_power);
+        for (std::size_t i = 0; i < n; ++i) {
+            ref_m[i] = 0.9f * ref_m[i] + (1.0f - 0.9f) * g.values[i];
+            ref_v[i] = 0.98f * ref_v[i] + (1.0f - 0.98f) * g.values[i] * g.values[i];
+            ref_p[i] = ref_p[i] - step_size * ref_m[i] / (std::sqrt(ref_v[i]) / correction2_root + 1e-8f);
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            INFO("step ", step, ", parameter ", i);
+            REQUIRE(p.values[i] == ref_p[i]);
+        }
+        REQUIRE(std::fpclassify(opt.beta1_power) == FP_NORMAL);
+        REQUIRE(std::fpclassify(opt.beta2_power) == FP_NORMAL);
+    }
+    CHECK(went_subnormal);
+    CHECK(opt.beta1_power <= ctnn::adam<small>::negligible_power);
+    CHECK(opt.beta1_power > 0.9f * ctnn::adam<small>::negligible_power);
+    CHECK(opt.beta2_power <= ctnn::adam<small>::negligible_power);
+}

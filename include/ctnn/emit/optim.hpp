@@ -185,8 +185,11 @@ struct optimizer_emitter<adam> {
     static void step(W& c, std::string_view prefix, std::size_t) {
         c.line("float step_size;");
         c.line("float correction2_root;");
-        c.line("state->beta1_power *= state->beta1;");
-        c.line("state->beta2_power *= state->beta2;");
+        c.line("/* b^t stops once 1 - b^t rounds to 1, short of subnormal values (ctnn::adam::negligible_power) */");
+        for (const char* which : {"1", "2"})
+            c.line("if (state->beta", which, "_power > ", real{adam<optimizer_defaults_model, float>::negligible_power},
+                   " || state->beta", which, "_power < ", real{-adam<optimizer_defaults_model, float>::negligible_power},
+                   ") state->beta", which, "_power *= state->beta", which, ";");
         c.line("step_size = state->learning_rate / (1.0f - state->beta1_power);");
         c.line("correction2_root = sqrtf(1.0f - state->beta2_power);");
         c.line(prefix, "_adam_descend(params, grads, state->first_moment, state->second_moment, state->beta1, ",

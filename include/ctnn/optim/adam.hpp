@@ -2,6 +2,7 @@
 #pragma once
 #include <array>
 #include <cstddef>
+#include <limits>
 #include <type_traits>
 
 #include <ctnn/math.hpp>
@@ -21,13 +22,19 @@ struct adam {
     T epsilon = T(1e-8);
     std::array<T, Model::param_count> first_moment{};
     std::array<T, Model::param_count> second_moment{};
-    // b1^t and b2^t, kept as running products so no pow() is needed per step.
+    // b1^t and b2^t, kept as running products so no pow() is needed per step; each stops at the
+    // first value whose magnitude is at most negligible_power (below).
     T beta1_power = T(1);
     T beta2_power = T(1);
 
+    // From here on 1 - b^t rounds to exactly 1, as it would for every later power: the product
+    // stops rather than sink to subnormal values (beta1 0.9: after about 830 steps), where each
+    // multiplication took a microcode assist on an Intel Xeon (XOR's step: 264 -> 212 ns).
+    static constexpr T negligible_power = std::numeric_limits<T>::epsilon() / 4;
+
     void step(parameters<Model, T>& params, const gradients<Model, T>& grads) {
-        beta1_power *= beta1;
-        beta2_power *= beta2;
+        advance(beta1_power, beta1);
+        advance(beta2_power, beta2);
         const rates r{beta1, beta2, epsilon, learning_rate / (T(1) - beta1_power), math::sqrt(T(1) - beta2_power)};
         constexpr std::size_t whole = detail::vector_loop_extent(Model::param_count);
         for (std::size_t i = 0; i < whole; i += 16)
@@ -36,6 +43,9 @@ struct adam {
     }
 
 private:
+    static void advance(T& power, T beta) {
+        if (power > negligible_power || power < -negligible_power) power *= beta;
+    }
     struct rates {
         T beta1, beta2, epsilon, step_size, correction2_root;
     };

@@ -628,8 +628,9 @@ void xor_model_adam_step(xor_model_adam *state, float *params, const float *grad
 {
     float step_size;
     float correction2_root;
-    state->beta1_power *= state->beta1;
-    state->beta2_power *= state->beta2;
+    /* b^t stops once 1 - b^t rounds to 1, short of subnormal values (ctnn::adam::negligible_power) */
+    if (state->beta1_power > 2.9802322e-08f || state->beta1_power < -2.9802322e-08f) state->beta1_power *= state->beta1;
+    if (state->beta2_power > 2.9802322e-08f || state->beta2_power < -2.9802322e-08f) state->beta2_power *= state->beta2;
     step_size = state->learning_rate / (1.0f - state->beta1_power);
     correction2_root = sqrtf(1.0f - state->beta2_power);
     xor_model_adam_descend(params, grads, state->first_moment, state->second_moment, state->beta1, state->beta2, state->epsilon, step_size, correction2_root);
