@@ -188,11 +188,18 @@ struct dense {
                 c.line("CTNN_OUTER_LOOP for (size_t s = 0; s < ", samples, "; ++s) for (size_t r = 0; r < ", rows_together,
                        "; ++r) for (size_t l = 0; l < ", inputs - full, "; ++l) lanes[s][r][l] = CTNN_MULTIPLY_ADD(w[(j + r) * ",
                        inputs, " + ", full, " + l], src[s][", full, " + l], lanes[s][r][l]);");
+            c.line("#if CTNN_LANE_VECTORS");
+            emit_vector_halving(c, samples * rows_together, [&] {
+                c.line("for (size_t s = 0; s < ", samples, "; ++s) for (size_t r = 0; r < ", rows_together,
+                       "; ++r) dst[s][j + r] = bias[j + r] + sums[s * ", rows_together, " + r];");
+            });
+            c.line("#else");
             for (std::size_t half = lanes / 2; half > 0; half /= 2)
                 c.line("CTNN_OUTER_LOOP for (size_t s = 0; s < ", samples, "; ++s) for (size_t r = 0; r < ", rows_together,
                        "; ++r) for (size_t l = 0; l < ", half, "; ++l) lanes[s][r][l] += lanes[s][r][l + ", half, "];");
             c.line("for (size_t s = 0; s < ", samples, "; ++s) for (size_t r = 0; r < ", rows_together,
                    "; ++r) dst[s][j + r] = bias[j + r] + lanes[s][r][0];");
+            c.line("#endif");
         }
 
         // <name>_train_batch: dense_parameter_gradients' blocks over the whole batch, each block of
@@ -348,14 +355,76 @@ struct dense {
                 c.line("CTNN_OUTER_LOOP for (size_t r = 0; r < ", rows_together, "; ++r) for (size_t l = 0; l < ",
                        inputs - full, "; ++l) lanes[r][l] = CTNN_MULTIPLY_ADD(w[(j + r) * ", inputs, " + ", full,
                        " + l], src[", full, " + l], lanes[r][l]);");
-            // The rows go through each halving level together, as in dense_reduce_lanes. Row by
-            // row, M2's one-sample inference took about 3% longer with AVX-512 (one process,
-            // alternating; the same bits); into fresh arrays per level, as the header path does,
-            // it gained nothing more.
+            // The rows go through each halving level together, as in dense_reduce_lanes: as whole
+            // vectors where the compiler has them (emit_prelude), else as loops. Row by row, M2's
+            // one-sample inference took about 3% longer with AVX-512 (one process, alternating;
+            // the same bits); into fresh arrays per level, as the header path does, it gained
+            // nothing more.
+            c.line("#if CTNN_LANE_VECTORS");
+            emit_vector_halving(c, rows_together, [&] {
+                c.line("for (size_t r = 0; r < ", rows_together, "; ++r) dst[j + r] = bias[j + r] + sums[r];");
+            });
+            c.line("#else");
             for (std::size_t half = lanes / 2; half > 0; half /= 2)
                 c.line("CTNN_OUTER_LOOP for (size_t r = 0; r < ", rows_together, "; ++r) for (size_t l = 0; l < ", half,
                        "; ++l) lanes[r][l] += lanes[r][l + ", half, "];");
             c.line("for (size_t r = 0; r < ", rows_together, "; ++r) dst[j + r] = bias[j + r] + lanes[r][0];");
+            c.line("#endif");
+        }
+
+        // Where GNU C has vectors of 16 floats and __builtin_shufflevector (GCC 12, clang) on
+        // AVX-512, the halving levels take whole vectors, as the header's reduce_vectors does with
+        // clang. GCC 12 ran the loops one float at a time, about 45 instructions per sum: M2's
+        // one-sample inference B/A 0.875 with the vectors (Xeon, one process, alternating).
+        template <emit::writer W>
+            requires(detail::dense_splits(inputs))
+        static void emit_prelude(W& c) {
+            c.line("/* ctnn::detail::reduce_vectors (ctnn/layers/dense_kernels.hpp): a dense block's lane sums halved");
+            c.line("   as whole vectors of 16 floats, the additions of the loops used elsewhere. */");
+            emit::define_unless_defined(c, "CTNN_LANE_VECTORS",
+                                        "defined(__AVX512F__) && (defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 12))",
+                                        "1", "0");
+            c.line("#if CTNN_LANE_VECTORS && !defined(CTNN_LANES_TYPE)");
+            c.line("#define CTNN_LANES_TYPE");
+            c.line("typedef float ctnn_lanes __attribute__((vector_size(64)));");
+            c.line("#endif");
+        }
+
+        // The `count` rows of 16 lanes in `lanes` through reduce_vectors' levels: level `group`
+        // packs the sums of two vectors of the level before into one, so that sums[k] holds sum k
+        // when `store` emits the lines that read them.
+        template <emit::writer W, class Store>
+        static void emit_vector_halving(W& c, std::size_t count, Store store) {
+            constexpr std::size_t lanes = detail::dense_lanes;
+            static_assert(detail::dense_emitted_rows_alone <= lanes &&
+                              detail::dense_emitted_forward_samples * detail::dense_emitted_forward_units <= lanes,
+                          "the last level holds one sum per lane");
+            c.open("");
+            c.put("ctnn_lanes h", lanes, "[", count, "]");
+            for (std::size_t group = lanes, n = count; group > 1; group /= 2) {
+                n = (n + 1) / 2;
+                c.put(", h", group / 2, "[", n, "]");
+            }
+            c.line(";");
+            c.line("float sums[", lanes, "];");
+            c.line("__builtin_memcpy(h", lanes, ", lanes, sizeof h", lanes, ");");
+            for (std::size_t group = lanes, n = count; group > 1; group /= 2) {
+                const std::size_t pairs = (n + 1) / 2;
+                for (std::size_t i = 0; i < pairs; ++i) {
+                    const std::size_t q = 2 * i + 1 < n ? 2 * i + 1 : 2 * i;
+                    c.put("h", group / 2, "[", i, "] = ");
+                    for (const bool upper : {false, true}) {
+                        c.put(upper ? " + " : "", "__builtin_shufflevector(h", group, "[", 2 * i, "], h", group, "[", q, "]");
+                        for (std::size_t l = 0; l < lanes; ++l) c.put(", ", detail::halving_source(group, upper, l));
+                        c.put(")");
+                    }
+                    c.line(";");
+                }
+                n = pairs;
+            }
+            c.line("__builtin_memcpy(sums, h1, sizeof sums);");
+            store();
+            c.close();
         }
 
         // Declares g_out, which the input gradient reuses when it follows in the same block. For one

@@ -126,15 +126,17 @@ template <std::size_t Count, class T>
 // With AVX-512 some kernels hold their accumulators as explicit 16-float vectors (sample_lanes.hpp's
 // vector type, with multiply_add.hpp's vector overload): as float arrays, clang 14 kept them on the
 // stack, where GCC 12 keeps them in registers.
-#if defined(CTNN_SAMPLE_LANES)
-// dense_reduce_lanes on vectors, one sum per vector: each level halves every sum (lane l plus lane
-// l + half, as dense_halve) and packs two vectors' sums into one, so that 16 sums take 15 additions
-// and 30 shuffles, and lane k of the last vector holds sum k.
+// dense_reduce_lanes on vectors of dense_lanes floats, one sum per vector: each level halves every
+// sum (lane l plus lane l + half, as dense_halve) and packs two vectors' sums into one, so that 16
+// sums take 15 additions and 30 shuffles, and lane k of the last vector holds sum k. The lane of
+// the pair (p, q) that lane `lane` of the level's lower (upper) addend comes from, q's lanes
+// counted from dense_lanes; the generated C (dense.hpp) shuffles by it too.
 constexpr std::size_t halving_source(std::size_t group, bool upper, std::size_t lane) {
-    const std::size_t half = group / 2, per_vector = lanes::count / group;
+    const std::size_t half = group / 2, per_vector = dense_lanes / group;
     const std::size_t sum = lane / half, offset = lane % half + (upper ? half : 0);
-    return sum < per_vector ? sum * group + offset : lanes::count + (sum - per_vector) * group + offset;
+    return sum < per_vector ? sum * group + offset : dense_lanes + (sum - per_vector) * group + offset;
 }
+#if defined(CTNN_SAMPLE_LANES)
 template <std::size_t Group, bool Upper, std::size_t... L>
 inline lanes::vec halving_pick(lanes::vec p, lanes::vec q, std::index_sequence<L...>) {
     return __builtin_shufflevector(p, q, halving_source(Group, Upper, L)...);
