@@ -338,11 +338,15 @@ struct conv2d {
         }
 
         // Destination pixels [q, q + Pixels) of one row, each sum in the order of the one-pixel loop.
-        // Two at a time: one pixel's dst_channels sums alone were as many chains as the multiply-adds
-        // needed in flight (eight, at four cycles each on two pipes), and no slack was left (M3's
-        // second convolution's dL/dx alone, batch 32: about 80 -> 74 us; its step 1-2% faster).
+        // Interior pixels (lane_interior: every tap's source column inside) go two at a time: one
+        // pixel's dst_channels sums alone were as many chains as the multiply-adds needed in flight
+        // (eight, at four cycles each on two pipes), and no slack was left (M3's second
+        // convolution's dL/dx alone, batch 32: about 80 -> 74 us; its step 1-2% faster). Pixels at
+        // the edges go one at a time and skip the taps outside. Pairs that tested every tap for the
+        // edge had GCC 12 keep accumulators and sources on the stack, which an Intel Xeon paid for
+        // and a Zen 5 hardly did: without those tests, M3's step on the Xeon B/A 0.94 (clang 0.99).
         static constexpr std::size_t lane_pixels = 2;
-        template <bool InputGradient, std::size_t Pixels>
+        template <bool InputGradient, std::size_t Pixels, bool Interior>
         static void lane_block(const float* wt, const detail::lanes::vec (&first)[lane_pass<InputGradient>::dst_channels],
                                const float* const (&src_rows)[KH], std::size_t q, float* row) {
             using pass = lane_pass<InputGradient>;
@@ -359,38 +363,21 @@ struct conv2d {
             for (std::size_t t = 0; t < KH * KW; ++t) {
                 const std::size_t kh = InputGradient ? KH - 1 - t / KW : t / KW;
                 const std::size_t kw = InputGradient ? KW - 1 - t % KW : t % KW;
-                if (src_rows[kh] == nullptr) continue;
+                const std::size_t sc = lane_source<InputGradient, cols::leading_padding, pass::src_width>(q, kw);
+                if (src_rows[kh] == nullptr || (!Interior && sc == pass::src_width)) continue;
                 const float* w = wt + (kh * KW + kw) * pass::src_channels * pass::dst_channels;
-                const float* source[Pixels];
-                bool inside[Pixels];
+                // Pixel p reads the source column p after pixel 0's.
+                const float* source = src_rows[kh] + sc * pass::src_channels * lanes;
+                for (std::size_t i = 0; i < pass::src_channels; ++i) {
+                    vec v[Pixels];
 #pragma GCC unroll 16
-                for (std::size_t p = 0; p < Pixels; ++p) {
-                    const std::size_t sc = lane_source<InputGradient, cols::leading_padding, pass::src_width>(q + p, kw);
-                    inside[p] = sc != pass::src_width;
-                    source[p] = src_rows[kh] + (inside[p] ? sc : 0) * pass::src_channels * lanes;
-                }
-                if (Pixels > 1 && inside[0] && inside[Pixels - 1]) {
-                    for (std::size_t i = 0; i < pass::src_channels; ++i) {
-                        vec v[Pixels];
+                    for (std::size_t p = 0; p < Pixels; ++p)
+                        v[p] = detail::lanes::load(source + (p * pass::src_channels + i) * lanes);
 #pragma GCC unroll 16
-                        for (std::size_t p = 0; p < Pixels; ++p) v[p] = detail::lanes::load(source[p] + i * lanes);
+                    for (std::size_t o = 0; o < pass::dst_channels; ++o) {
+                        const vec wo = detail::lanes::broadcast(w[i * pass::dst_channels + o]);
 #pragma GCC unroll 16
-                        for (std::size_t o = 0; o < pass::dst_channels; ++o) {
-                            const vec wo = detail::lanes::broadcast(w[i * pass::dst_channels + o]);
-#pragma GCC unroll 16
-                            for (std::size_t p = 0; p < Pixels; ++p) acc[p][o] = detail::multiply_add(v[p], wo, acc[p][o]);
-                        }
-                    }
-                    continue;
-                }
-#pragma GCC unroll 16
-                for (std::size_t p = 0; p < Pixels; ++p) {
-                    if (!inside[p]) continue;
-                    for (std::size_t i = 0; i < pass::src_channels; ++i) {
-                        const vec v = detail::lanes::load(source[p] + i * lanes);
-#pragma GCC unroll 16
-                        for (std::size_t o = 0; o < pass::dst_channels; ++o)
-                            acc[p][o] = detail::multiply_add(v, detail::lanes::broadcast(w[i * pass::dst_channels + o]), acc[p][o]);
+                        for (std::size_t p = 0; p < Pixels; ++p) acc[p][o] = detail::multiply_add(v[p], wo, acc[p][o]);
                     }
                 }
             }
@@ -399,6 +386,26 @@ struct conv2d {
                 for (std::size_t o = 0; o < pass::dst_channels; ++o)
                     detail::lanes::store(row + ((q + p) * pass::dst_channels + o) * lanes, acc[p][o]);
         }
+
+        // The destination pixels of a row whose taps all read inside the source: [first, end).
+        struct pixel_range {
+            std::size_t first, end;
+        };
+        template <bool InputGradient>
+        static constexpr pixel_range lane_interior = [] {
+            using pass = lane_pass<InputGradient>;
+            const auto interior = [](std::size_t q) {
+                for (std::size_t kw = 0; kw < KW; ++kw)
+                    if (lane_source<InputGradient, cols::leading_padding, pass::src_width>(q, kw) == pass::src_width)
+                        return false;
+                return true;
+            };
+            pixel_range range{0, 0};
+            while (range.first < pass::dst_width && !interior(range.first)) ++range.first;
+            range.end = range.first;
+            while (range.end < pass::dst_width && interior(range.end)) ++range.end;
+            return range;
+        }();
 
         // `groups` groups of 16 samples from src to dst. wt holds the kernels as
         // [tap][source channel][destination channel]; init the first value of each destination
@@ -433,10 +440,12 @@ struct conv2d {
                             lane_source<InputGradient, rows::leading_padding, pass::src_height>(r, kh);
                         src_rows[kh] = sr < pass::src_height ? ring[sr % KH] : nullptr;
                     }
+                    constexpr pixel_range interior = lane_interior<InputGradient>;
                     std::size_t q = 0;
-                    for (; q + lane_pixels <= pass::dst_width; q += lane_pixels)
-                        lane_block<InputGradient, lane_pixels>(wt, first, src_rows, q, row);
-                    for (; q < pass::dst_width; ++q) lane_block<InputGradient, 1>(wt, first, src_rows, q, row);
+                    for (; q < interior.first; ++q) lane_block<InputGradient, 1, false>(wt, first, src_rows, q, row);
+                    for (; q + lane_pixels <= interior.end; q += lane_pixels)
+                        lane_block<InputGradient, lane_pixels, true>(wt, first, src_rows, q, row);
+                    for (; q < pass::dst_width; ++q) lane_block<InputGradient, 1, false>(wt, first, src_rows, q, row);
                     for (float& v : row) v = Activation::apply(v);
                     detail::lanes::from_lanes<pass::dst_row>(row, dst + r * pass::dst_row, dst_size);
                 }
