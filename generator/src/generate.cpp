@@ -1124,6 +1124,8 @@ std::string source_text(const model_info& model, const options& opts, const layo
             c.end_line();
             ctnn::emit::emit_restrict_definition(c);
             c.end_line();
+            ctnn::emit::emit_zero_if_subnormal_function(c);
+            c.end_line();
             sgd_emitter::helpers(c, p);
             c.end_line();
             function(c, fn.sgd_step, [&](writer& body) { sgd_emitter::step(body, p, model.param_count); });

@@ -419,32 +419,47 @@ TEST_CASE("generated C gives the header path's bits for every model and input") 
                          << total.comparisons << " bit-for-bit comparisons");
 }
 
-TEST_CASE("the generated adam stops b^t where the header does") {
-    // beta1 0.5 and beta2 0.9 reach ctnn::adam::negligible_power in 25 and 165 steps; multiplied
-    // on, both would be zero long before step 1000.
+TEST_CASE("the generated optimizers stop b^t and zero subnormal state where the header does") {
+    // Random gradients for 30 steps, then none: with beta1 = beta2 = momentum = 0.9 the moments and
+    // the velocity decay into the subnormal range within 1000 steps and, multiplied on, would stay
+    // there; beta^t reaches ctnn::adam::negligible_power near step 165 and, multiplied on, would be
+    // subnormal near step 830.
     using O = c_optimizers<0>;
     using M = property::model<0>;
-    auto header = std::make_unique<ctnn::adam<M, float>>();
-    header->learning_rate = 0.01f;
-    header->beta1 = 0.5f;
-    header->beta2 = 0.9f;
-    auto generated = O::make_adam(0.01f);
-    generated->beta1 = 0.5f;
-    generated->beta2 = 0.9f;
-    auto p_header = std::make_unique<ctnn::parameters<M, float>>();
-    std::vector<float> p_generated(M::param_count, 0.0f);
+    auto adam_header = std::make_unique<ctnn::adam<M, float>>();
+    adam_header->learning_rate = 0.01f;
+    adam_header->beta2 = 0.9f;
+    auto adam_generated = O::make_adam(0.01f);
+    adam_generated->beta2 = 0.9f;
+    auto sgd_header = std::make_unique<ctnn::sgd<M, float>>();
+    sgd_header->learning_rate = 0.01f;
+    sgd_header->momentum = 0.9f;
+    auto sgd_generated = O::make_sgd(0.01f, 0.9f);
+    auto p_adam = std::make_unique<ctnn::parameters<M, float>>();
+    auto p_sgd = std::make_unique<ctnn::parameters<M, float>>();
+    std::vector<float> p_adam_c(M::param_count, 0.0f), p_sgd_c(M::param_count, 0.0f);
     auto g = std::make_unique<ctnn::gradients<M, float>>();
     ctnn::random_generator rng(7);
     for (int step = 0; step < 1000; ++step) {
-        for (float& v : g->values) v = rng.uniform<float>(-1.0f, 1.0f);
-        header->step(*p_header, *g);
-        O::adam_step(generated.get(), p_generated.data(), g->data());
+        for (float& v : g->values) v = step < 30 ? rng.uniform<float>(-1.0f, 1.0f) : 0.0f;
+        adam_header->step(*p_adam, *g);
+        O::adam_step(adam_generated.get(), p_adam_c.data(), g->data());
+        sgd_header->step(*p_sgd, *g);
+        O::sgd_step(sgd_generated.get(), p_sgd_c.data(), g->data());
     }
-    CHECK(same_bits(&header->beta1_power, &generated->beta1_power, 1));
-    CHECK(same_bits(&header->beta2_power, &generated->beta2_power, 1));
-    CHECK(generated->beta1_power > 0.0f);
-    CHECK(generated->beta2_power > 0.0f);
-    CHECK(same_bits(p_header->data(), p_generated.data(), M::param_count));
+    CHECK(same_bits(&adam_header->beta1_power, &adam_generated->beta1_power, 1));
+    CHECK(same_bits(&adam_header->beta2_power, &adam_generated->beta2_power, 1));
+    CHECK(adam_generated->beta1_power > 0.0f);
+    CHECK(same_bits(p_adam->data(), p_adam_c.data(), M::param_count));
+    CHECK(same_bits(adam_header->first_moment.data(), adam_generated->first_moment, M::param_count));
+    CHECK(same_bits(adam_header->second_moment.data(), adam_generated->second_moment, M::param_count));
+    CHECK(same_bits(p_sgd->data(), p_sgd_c.data(), M::param_count));
+    CHECK(same_bits(sgd_header->velocity.data(), sgd_generated->velocity, M::param_count));
+    for (std::size_t i = 0; i < M::param_count; ++i) {
+        CHECK(adam_generated->first_moment[i] == 0.0f);
+        CHECK(adam_generated->second_moment[i] == 0.0f);
+        CHECK(sgd_generated->velocity[i] == 0.0f);
+    }
 }
 
 TEST_CASE("the generated optimizer defaults are ctnn's") {

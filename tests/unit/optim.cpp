@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 #include <cmath>
+#include <cstddef>
 
 #include <ctnn/ctnn.hpp>
 
@@ -122,4 +123,79 @@ TEST_CASE("adam: b^t stops once 1 - b^t rounds to 1, and the updates keep the ru
     CHECK(opt.beta1_power <= ctnn::adam<small>::negligible_power);
     CHECK(opt.beta1_power > 0.9f * ctnn::adam<small>::negligible_power);
     CHECK(opt.beta2_power <= ctnn::adam<small>::negligible_power);
+}
+
+// Gradients that stop (a unit that died, a memorised batch): the state decays geometrically and,
+// multiplied on, would sink into the subnormal range and stay there (ctnn/optim/subnormal.hpp).
+namespace {
+using small_net = ctnn::sequential<ctnn::input<3>, ctnn::dense<5>>;  // 20: a vector of 16 and 4 alone
+float stopping_gradient(std::size_t i, int step) {
+    return step <= 20 ? std::ldexp(float(int(i * 5 + std::size_t(step) * 3) % 17) - 8.5f, -int(i % 4)) : 0.0f;
+}
+bool subnormal(float x) { return std::fpclassify(x) == FP_SUBNORMAL; }
+}  // namespace
+
+TEST_CASE("adam: moments that would be subnormal are +0, and the parameters keep the plain formula's bits") {
+    constexpr std::size_t n = small_net::param_count;
+    ctnn::parameters<small_net> p;
+    ctnn::adam<small_net> opt{.learning_rate = 0.01f, .beta2 = 0.9f};
+    float ref_p[n], ref_m[n] = {}, ref_v[n] = {};
+    for (std::size_t i = 0; i < n; ++i) p.values[i] = ref_p[i] = 0.25f * float(i) - 0.6f;
+    float beta1_power = 1, beta2_power = 1;
+    bool reference_went_subnormal = false;
+    for (int step = 1; step <= 1500; ++step) {
+        ctnn::gradients<small_net> g;
+        for (std::size_t i = 0; i < n; ++i) g.values[i] = stopping_gradient(i, step);
+        opt.step(p, g);
+        if (!(std::fabs(beta1_power) <= ctnn::adam<small_net>::negligible_power)) beta1_power *= 0.9f;
+        if (!(std::fabs(beta2_power) <= ctnn::adam<small_net>::negligible_power)) beta2_power *= 0.9f;
+        const float step_size = 0.01f / (1.0f - beta1_power), correction2_root = std::sqrt(1.0f - beta2_power);
+        for (std::size_t i = 0; i < n; ++i) {
+            ref_m[i] = 0.9f * ref_m[i] + (1.0f - 0.9f) * g.values[i];
+            ref_v[i] = 0.9f * ref_v[i] + (1.0f - 0.9f) * g.values[i] * g.values[i];
+            ref_p[i] = ref_p[i] - step_size * ref_m[i] / (std::sqrt(ref_v[i]) / correction2_root + 1e-8f);
+            reference_went_subnormal = reference_went_subnormal || subnormal(ref_m[i]) || subnormal(ref_v[i]);
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            INFO("step ", step, ", parameter ", i);
+            REQUIRE(p.values[i] == ref_p[i]);
+            REQUIRE(!subnormal(opt.first_moment[i]));
+            REQUIRE(!subnormal(opt.second_moment[i]));
+            // Where the reference is still normal, the moments are its bits.
+            if (!subnormal(ref_m[i])) REQUIRE(opt.first_moment[i] == ref_m[i]);
+            if (!subnormal(ref_v[i])) REQUIRE(opt.second_moment[i] == ref_v[i]);
+        }
+    }
+    CHECK(reference_went_subnormal);
+    for (std::size_t i = 0; i < n; ++i) {
+        CHECK(opt.first_moment[i] == 0.0f);
+        CHECK(opt.second_moment[i] == 0.0f);
+    }
+}
+
+TEST_CASE("sgd with momentum: a velocity that would be subnormal is +0, and the parameters keep the plain formula's bits") {
+    constexpr std::size_t n = small_net::param_count;
+    ctnn::parameters<small_net> p;
+    ctnn::sgd<small_net> opt{.learning_rate = 0.01f, .momentum = 0.9f};
+    float ref_p[n], ref_v[n] = {};
+    for (std::size_t i = 0; i < n; ++i) p.values[i] = ref_p[i] = 0.25f * float(i) - 0.6f;
+    bool reference_went_subnormal = false;
+    for (int step = 1; step <= 1200; ++step) {
+        ctnn::gradients<small_net> g;
+        for (std::size_t i = 0; i < n; ++i) g.values[i] = stopping_gradient(i, step);
+        opt.step(p, g);
+        for (std::size_t i = 0; i < n; ++i) {
+            ref_v[i] = 0.9f * ref_v[i] + g.values[i];
+            ref_p[i] -= 0.01f * ref_v[i];
+            reference_went_subnormal = reference_went_subnormal || subnormal(ref_v[i]);
+        }
+        for (std::size_t i = 0; i < n; ++i) {
+            INFO("step ", step, ", parameter ", i);
+            REQUIRE(p.values[i] == ref_p[i]);
+            REQUIRE(!subnormal(opt.velocity[i]));
+            if (!subnormal(ref_v[i])) REQUIRE(opt.velocity[i] == ref_v[i]);
+        }
+    }
+    CHECK(reference_went_subnormal);
+    for (std::size_t i = 0; i < n; ++i) CHECK(opt.velocity[i] == 0.0f);
 }

@@ -5,6 +5,7 @@
 // which repeats Optimizer::step statement for statement over `n` parameters.
 #pragma once
 #include <cstddef>
+#include <limits>
 
 #include <ctnn/emit/c.hpp>
 #include <ctnn/optim/adam.hpp>
@@ -12,6 +13,8 @@
 #include <ctnn/optim/sgd.hpp>
 
 namespace ctnn::emit {
+
+inline constexpr double smallest_normal = std::numeric_limits<float>::min();
 
 // Stands in for a model when only the optimizers' default settings are wanted.
 struct optimizer_defaults_model {
@@ -43,6 +46,7 @@ void emit_float_vector_definition(W& c) {
     c.line("#include <immintrin.h>");
     c.line("#define CTNN_FLOAT_VECTOR 16");
     c.line("typedef float ctnn_float_vector __attribute__((vector_size(64)));");
+    c.line("typedef int ctnn_int_vector __attribute__((vector_size(64)));");
     c.line("/* every lane on: _mm512_sqrt_ps's undefined pass-through draws a warning from GCC 12 */");
     c.line("static inline ctnn_float_vector ctnn_sqrt_vector(ctnn_float_vector x)");
     c.line("{");
@@ -51,10 +55,12 @@ void emit_float_vector_definition(W& c) {
     c.line("#elif defined(__AVX__)");
     c.line("#define CTNN_FLOAT_VECTOR 8");
     c.line("typedef float ctnn_float_vector __attribute__((vector_size(32)));");
+    c.line("typedef int ctnn_int_vector __attribute__((vector_size(32)));");
     c.line("static inline ctnn_float_vector ctnn_sqrt_vector(ctnn_float_vector x) { return __builtin_ia32_sqrtps256(x); }");
     c.line("#elif defined(__SSE2__)");
     c.line("#define CTNN_FLOAT_VECTOR 4");
     c.line("typedef float ctnn_float_vector __attribute__((vector_size(16)));");
+    c.line("typedef int ctnn_int_vector __attribute__((vector_size(16)));");
     c.line("static inline ctnn_float_vector ctnn_sqrt_vector(ctnn_float_vector x) { return __builtin_ia32_sqrtps(x); }");
     c.line("#endif");
     c.line("#if defined(CTNN_FLOAT_VECTOR)");
@@ -65,8 +71,25 @@ void emit_float_vector_definition(W& c) {
     c.line("    return v;");
     c.line("}");
     c.line("static inline void ctnn_store_vector(float *p, ctnn_float_vector v) { __builtin_memcpy(p, &v, sizeof v); }");
+    c.line("/* ctnn::detail::zero_if_subnormal (ctnn/optim/subnormal.hpp), lane by lane */");
+    c.line("static inline ctnn_float_vector ctnn_zero_if_subnormal_vector(ctnn_float_vector x)");
+    c.line("{");
+    c.line("    const ctnn_int_vector small = (x < ", real{smallest_normal}, ") & (x > ", real{-smallest_normal}, ");");
+    c.line("    return (ctnn_float_vector)((ctnn_int_vector)x & ~small);");
+    c.line("}");
     c.line("#endif");
     c.line("#endif");
+}
+
+// ctnn::detail::zero_if_subnormal for one float: the optimizers' state that would be subnormal is
+// +0, as in the header (ctnn/optim/subnormal.hpp). Emitted once, before both optimizers' helpers.
+template <writer W>
+void emit_zero_if_subnormal_function(W& c) {
+    c.line("/* ctnn::detail::zero_if_subnormal (ctnn/optim/subnormal.hpp): optimizer state below the smallest");
+    c.line("   normal float is +0, or it would decay into subnormal values, slow on many cores, and stay there. */");
+    guarded_function(c, "CTNN_ZERO_IF_SUBNORMAL_V1", "static inline float ctnn_zero_if_subnormal(float x)", [&] {
+        c.line("return ((x < ", real{smallest_normal}, ") & (x > ", real{-smallest_normal}, ")) ? 0.0f : x;");
+    });
 }
 
 template <>
@@ -96,7 +119,7 @@ struct optimizer_emitter<sgd> {
         c.open("static void ", prefix, "_sgd_descend_momentum(float *CTNN_RESTRICT p, const float *CTNN_RESTRICT g, ",
                "float *CTNN_RESTRICT v, float rate, float keep, size_t begin, size_t end)");
         c.open("for (size_t i = begin; i < end; ++i)");
-        c.line("v[i] = keep * v[i] + g[i];");
+        c.line("v[i] = ctnn_zero_if_subnormal(keep * v[i] + g[i]);");
         c.line("p[i] -= rate * v[i];");
         c.close();
         c.close();
@@ -163,7 +186,7 @@ struct optimizer_emitter<adam> {
             c.line("const ctnn_float_vector gi = ctnn_load_vector(g + i);");
             c.line("ctnn_float_vector pi = ctnn_load_vector(p + i), mi = ctnn_load_vector(m + i), "
                    "vi = ctnn_load_vector(v + i);");
-            update(c, "ctnn_sqrt_vector");
+            update(c, "ctnn_sqrt_vector", "ctnn_zero_if_subnormal_vector");
             c.line("ctnn_store_vector(p + i, pi);");
             c.line("ctnn_store_vector(m + i, mi);");
             c.line("ctnn_store_vector(v + i, vi);");
@@ -173,7 +196,7 @@ struct optimizer_emitter<adam> {
         c.open("for (; i < ", n, "; ++i)");
         c.line("const float gi = g[i];");
         c.line("float pi = p[i], mi = m[i], vi = v[i];");
-        update(c, "sqrtf");
+        update(c, "sqrtf", "ctnn_zero_if_subnormal");
         c.line("p[i] = pi;");
         c.line("m[i] = mi;");
         c.line("v[i] = vi;");
@@ -199,9 +222,9 @@ struct optimizer_emitter<adam> {
 private:
     // adam::update, statement for statement.
     template <writer W>
-    static void update(W& c, std::string_view square_root) {
-        c.line("mi = beta1 * mi + (1.0f - beta1) * gi;");
-        c.line("vi = beta2 * vi + (1.0f - beta2) * gi * gi;");
+    static void update(W& c, std::string_view square_root, std::string_view zero_if_subnormal) {
+        c.line("mi = ", zero_if_subnormal, "(beta1 * mi + (1.0f - beta1) * gi);");
+        c.line("vi = ", zero_if_subnormal, "(beta2 * vi + (1.0f - beta2) * gi * gi);");
         c.line("pi = pi - step_size * mi / (", square_root, "(vi) / correction2_root + epsilon);");
     }
 };

@@ -7,6 +7,7 @@
 
 #include <ctnn/math.hpp>
 #include <ctnn/optim/parameter_loop.hpp>
+#include <ctnn/optim/subnormal.hpp>
 #include <ctnn/parameters.hpp>
 
 namespace ctnn {
@@ -14,6 +15,7 @@ namespace ctnn {
 // An aggregate: `ctnn::adam<net> opt{.learning_rate = 0.1f};`
 // m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
 // p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+// m and v below the smallest normal float become +0 (ctnn/optim/subnormal.hpp).
 template <class Model, class T = float>
 struct adam {
     T learning_rate = T(0.001);
@@ -50,11 +52,12 @@ private:
         T beta1, beta2, epsilon, step_size, correction2_root;
     };
     // One parameter, or with V = detail::vector_float a register of them: the formula at the top,
-    // in that order, so both give the same bits.
+    // in that order, so both give the same bits. Moments that would be subnormal are +0
+    // (ctnn/optim/subnormal.hpp).
     template <class V>
     static void update(V& p, V& m, V& v, V g, const rates& r) {
-        m = r.beta1 * m + (T(1) - r.beta1) * g;
-        v = r.beta2 * v + (T(1) - r.beta2) * g * g;
+        m = detail::zero_if_subnormal(r.beta1 * m + (T(1) - r.beta1) * g);
+        v = detail::zero_if_subnormal(r.beta2 * v + (T(1) - r.beta2) * g * g);
         p = p - r.step_size * m / (math::sqrt(v) / r.correction2_root + r.epsilon);
     }
     // Separate restrict arrays and rates by value: otherwise each store might change the rates or

@@ -540,6 +540,15 @@ float xor_model_train_batch(const float *params, const float *batch_x, const flo
 #endif
 #endif
 
+/* ctnn::detail::zero_if_subnormal (ctnn/optim/subnormal.hpp): optimizer state below the smallest
+   normal float is +0, or it would decay into subnormal values, slow on many cores, and stay there. */
+#ifndef CTNN_ZERO_IF_SUBNORMAL_V1
+#define CTNN_ZERO_IF_SUBNORMAL_V1
+static inline float ctnn_zero_if_subnormal(float x) {
+    return ((x < 1.1754944e-38f) & (x > -1.1754944e-38f)) ? 0.0f : x;
+}
+#endif
+
 /* ctnn::sgd::descend (ctnn/optim/sgd.hpp) over [begin, end): restrict arrays and the rates
    by value, or each store might change them and no loop vectorises. */
 static void xor_model_sgd_descend(float *CTNN_RESTRICT p, const float *CTNN_RESTRICT g, float rate, size_t begin, size_t end) {
@@ -547,7 +556,7 @@ static void xor_model_sgd_descend(float *CTNN_RESTRICT p, const float *CTNN_REST
 }
 static void xor_model_sgd_descend_momentum(float *CTNN_RESTRICT p, const float *CTNN_RESTRICT g, float *CTNN_RESTRICT v, float rate, float keep, size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
-        v[i] = keep * v[i] + g[i];
+        v[i] = ctnn_zero_if_subnormal(keep * v[i] + g[i]);
         p[i] -= rate * v[i];
     }
 }
@@ -571,6 +580,7 @@ void xor_model_sgd_step(xor_model_sgd *state, float *params, const float *grads)
 #include <immintrin.h>
 #define CTNN_FLOAT_VECTOR 16
 typedef float ctnn_float_vector __attribute__((vector_size(64)));
+typedef int ctnn_int_vector __attribute__((vector_size(64)));
 /* every lane on: _mm512_sqrt_ps's undefined pass-through draws a warning from GCC 12 */
 static inline ctnn_float_vector ctnn_sqrt_vector(ctnn_float_vector x)
 {
@@ -579,10 +589,12 @@ static inline ctnn_float_vector ctnn_sqrt_vector(ctnn_float_vector x)
 #elif defined(__AVX__)
 #define CTNN_FLOAT_VECTOR 8
 typedef float ctnn_float_vector __attribute__((vector_size(32)));
+typedef int ctnn_int_vector __attribute__((vector_size(32)));
 static inline ctnn_float_vector ctnn_sqrt_vector(ctnn_float_vector x) { return __builtin_ia32_sqrtps256(x); }
 #elif defined(__SSE2__)
 #define CTNN_FLOAT_VECTOR 4
 typedef float ctnn_float_vector __attribute__((vector_size(16)));
+typedef int ctnn_int_vector __attribute__((vector_size(16)));
 static inline ctnn_float_vector ctnn_sqrt_vector(ctnn_float_vector x) { return __builtin_ia32_sqrtps(x); }
 #endif
 #if defined(CTNN_FLOAT_VECTOR)
@@ -593,6 +605,12 @@ static inline ctnn_float_vector ctnn_load_vector(const float *p)
     return v;
 }
 static inline void ctnn_store_vector(float *p, ctnn_float_vector v) { __builtin_memcpy(p, &v, sizeof v); }
+/* ctnn::detail::zero_if_subnormal (ctnn/optim/subnormal.hpp), lane by lane */
+static inline ctnn_float_vector ctnn_zero_if_subnormal_vector(ctnn_float_vector x)
+{
+    const ctnn_int_vector small = (x < 1.1754944e-38f) & (x > -1.1754944e-38f);
+    return (ctnn_float_vector)((ctnn_int_vector)x & ~small);
+}
 #endif
 #endif
 
@@ -604,8 +622,8 @@ static void xor_model_adam_descend(float *CTNN_RESTRICT p, const float *CTNN_RES
     for (; i < 16; i += CTNN_FLOAT_VECTOR) {
         const ctnn_float_vector gi = ctnn_load_vector(g + i);
         ctnn_float_vector pi = ctnn_load_vector(p + i), mi = ctnn_load_vector(m + i), vi = ctnn_load_vector(v + i);
-        mi = beta1 * mi + (1.0f - beta1) * gi;
-        vi = beta2 * vi + (1.0f - beta2) * gi * gi;
+        mi = ctnn_zero_if_subnormal_vector(beta1 * mi + (1.0f - beta1) * gi);
+        vi = ctnn_zero_if_subnormal_vector(beta2 * vi + (1.0f - beta2) * gi * gi);
         pi = pi - step_size * mi / (ctnn_sqrt_vector(vi) / correction2_root + epsilon);
         ctnn_store_vector(p + i, pi);
         ctnn_store_vector(m + i, mi);
@@ -615,8 +633,8 @@ static void xor_model_adam_descend(float *CTNN_RESTRICT p, const float *CTNN_RES
     for (; i < 21; ++i) {
         const float gi = g[i];
         float pi = p[i], mi = m[i], vi = v[i];
-        mi = beta1 * mi + (1.0f - beta1) * gi;
-        vi = beta2 * vi + (1.0f - beta2) * gi * gi;
+        mi = ctnn_zero_if_subnormal(beta1 * mi + (1.0f - beta1) * gi);
+        vi = ctnn_zero_if_subnormal(beta2 * vi + (1.0f - beta2) * gi * gi);
         pi = pi - step_size * mi / (sqrtf(vi) / correction2_root + epsilon);
         p[i] = pi;
         m[i] = mi;
