@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 
 #include <ctnn/ctnn.hpp>
 
@@ -52,6 +53,32 @@ TEST_CASE("adam: second step follows the bias-corrected moments") {
     CHECK(p.values[0] == doctest::Approx(expected).epsilon(1e-7));
 }
 
+namespace {
+// adam.hpp's formula applied to one float after another. The powers are multiplied on (so that
+// they may go subnormal) unless stop_powers, which stops them as adam.hpp does.
+template <std::size_t N>
+struct reference_adam {
+    float learning_rate, beta1 = 0.9f, beta2 = 0.999f;
+    bool stop_powers = false;
+    float p[N] = {}, m[N] = {}, v[N] = {};
+    float beta1_power = 1, beta2_power = 1;
+
+    void advance(float& power, float beta) const {
+        if (!stop_powers || std::fabs(power) > std::numeric_limits<float>::epsilon() / 4) power *= beta;
+    }
+    void step(const float* g) {
+        advance(beta1_power, beta1);
+        advance(beta2_power, beta2);
+        const float step_size = learning_rate / (1.0f - beta1_power), correction2_root = std::sqrt(1.0f - beta2_power);
+        for (std::size_t i = 0; i < N; ++i) {
+            m[i] = beta1 * m[i] + (1.0f - beta1) * g[i];
+            v[i] = beta2 * v[i] + (1.0f - beta2) * g[i] * g[i];
+            p[i] = p[i] - step_size * m[i] / (std::sqrt(v[i]) / correction2_root + 1e-8f);
+        }
+    }
+};
+}  // namespace
+
 TEST_CASE("adam in float: every parameter has the bits of the formula applied to it alone") {
     // 70 parameters: four blocks of 16 go through detail::vector_float where the target has it (4
     // lanes with SSE2, 8 with AVX, 16 with AVX-512; tests/CMakeLists.txt builds this file for all
@@ -61,28 +88,20 @@ TEST_CASE("adam in float: every parameter has the bits of the formula applied to
     static_assert(wide::param_count == 70);
     ctnn::parameters<wide> p;
     ctnn::adam<wide> opt{.learning_rate = 0.05f};
-    float ref_p[70], ref_m[70] = {}, ref_v[70] = {};
-    for (std::size_t i = 0; i < 70; ++i) p.values[i] = ref_p[i] = 0.37f * float(i % 11) - 1.5f;
-    float beta1_power = 1, beta2_power = 1;
+    reference_adam<70> ref{.learning_rate = 0.05f};
+    for (std::size_t i = 0; i < 70; ++i) p.values[i] = ref.p[i] = 0.37f * float(i % 11) - 1.5f;
     for (int step = 1; step <= 5; ++step) {
         ctnn::gradients<wide> g;
         // Gradients of every size and sign, some zero, and exact powers of two next to roundings.
         for (std::size_t i = 0; i < 70; ++i)
             g.values[i] = i % 13 == 0 ? 0.0f : std::ldexp(float(int(i * 7 + step * 3) % 19) - 9.0f, int(i % 9) - 6) / 3.0f;
         opt.step(p, g);
-        beta1_power *= 0.9f;
-        beta2_power *= 0.999f;
-        const float step_size = 0.05f / (1.0f - beta1_power), correction2_root = std::sqrt(1.0f - beta2_power);
-        for (std::size_t i = 0; i < 70; ++i) {
-            ref_m[i] = 0.9f * ref_m[i] + (1.0f - 0.9f) * g.values[i];
-            ref_v[i] = 0.999f * ref_v[i] + (1.0f - 0.999f) * g.values[i] * g.values[i];
-            ref_p[i] = ref_p[i] - step_size * ref_m[i] / (std::sqrt(ref_v[i]) / correction2_root + 1e-8f);
-        }
+        ref.step(g.data());
         for (std::size_t i = 0; i < 70; ++i) {
             INFO("step ", step, ", parameter ", i);
-            REQUIRE(p.values[i] == ref_p[i]);
-            REQUIRE(opt.first_moment[i] == ref_m[i]);
-            REQUIRE(opt.second_moment[i] == ref_v[i]);
+            REQUIRE(p.values[i] == ref.p[i]);
+            REQUIRE(opt.first_moment[i] == ref.m[i]);
+            REQUIRE(opt.second_moment[i] == ref.v[i]);
         }
     }
 }
@@ -95,26 +114,18 @@ TEST_CASE("adam: b^t stops once 1 - b^t rounds to 1, and the updates keep the ru
     ctnn::parameters<small> p;
     ctnn::adam<small> opt{.learning_rate = 0.01f, .beta2 = 0.98f};
     constexpr std::size_t n = small::param_count;
-    float ref_p[n], ref_m[n] = {}, ref_v[n] = {};
-    for (std::size_t i = 0; i < n; ++i) p.values[i] = ref_p[i] = 0.25f * float(i) - 0.6f;
-    float beta1_power = 1, beta2_power = 1;
+    reference_adam<n> ref{.learning_rate = 0.01f, .beta2 = 0.98f};
+    for (std::size_t i = 0; i < n; ++i) p.values[i] = ref.p[i] = 0.25f * float(i) - 0.6f;
     bool went_subnormal = false;
     for (int step = 1; step <= 1200; ++step) {
         ctnn::gradients<small> g;
         for (std::size_t i = 0; i < n; ++i) g.values[i] = std::ldexp(float(int(i * 5 + std::size_t(step) * 3) % 17) - 8.0f, -int(i % 4));
         opt.step(p, g);
-        beta1_power *= 0.9f;
-        beta2_power *= 0.98f;
-        went_subnormal = went_subnormal || std::fpclassify(beta1_power) == FP_SUBNORMAL;
-        const float step_size = 0.01f / (1.0f - beta1_power), correction2_root = std::sqrt(1.0f - beta2_power);
-        for (std::size_t i = 0; i < n; ++i) {
-            ref_m[i] = 0.9f * ref_m[i] + (1.0f - 0.9f) * g.values[i];
-            ref_v[i] = 0.98f * ref_v[i] + (1.0f - 0.98f) * g.values[i] * g.values[i];
-            ref_p[i] = ref_p[i] - step_size * ref_m[i] / (std::sqrt(ref_v[i]) / correction2_root + 1e-8f);
-        }
+        ref.step(g.data());
+        went_subnormal = went_subnormal || std::fpclassify(ref.beta1_power) == FP_SUBNORMAL;
         for (std::size_t i = 0; i < n; ++i) {
             INFO("step ", step, ", parameter ", i);
-            REQUIRE(p.values[i] == ref_p[i]);
+            REQUIRE(p.values[i] == ref.p[i]);
         }
         REQUIRE(std::fpclassify(opt.beta1_power) == FP_NORMAL);
         REQUIRE(std::fpclassify(opt.beta2_power) == FP_NORMAL);
@@ -139,31 +150,23 @@ TEST_CASE("adam: moments that would be subnormal are +0, and the parameters keep
     constexpr std::size_t n = small_net::param_count;
     ctnn::parameters<small_net> p;
     ctnn::adam<small_net> opt{.learning_rate = 0.01f, .beta2 = 0.9f};
-    float ref_p[n], ref_m[n] = {}, ref_v[n] = {};
-    for (std::size_t i = 0; i < n; ++i) p.values[i] = ref_p[i] = 0.25f * float(i) - 0.6f;
-    float beta1_power = 1, beta2_power = 1;
+    reference_adam<n> ref{.learning_rate = 0.01f, .beta2 = 0.9f, .stop_powers = true};
+    for (std::size_t i = 0; i < n; ++i) p.values[i] = ref.p[i] = 0.25f * float(i) - 0.6f;
     bool reference_went_subnormal = false;
     for (int step = 1; step <= 1500; ++step) {
         ctnn::gradients<small_net> g;
         for (std::size_t i = 0; i < n; ++i) g.values[i] = stopping_gradient(i, step);
         opt.step(p, g);
-        if (!(std::fabs(beta1_power) <= ctnn::adam<small_net>::negligible_power)) beta1_power *= 0.9f;
-        if (!(std::fabs(beta2_power) <= ctnn::adam<small_net>::negligible_power)) beta2_power *= 0.9f;
-        const float step_size = 0.01f / (1.0f - beta1_power), correction2_root = std::sqrt(1.0f - beta2_power);
-        for (std::size_t i = 0; i < n; ++i) {
-            ref_m[i] = 0.9f * ref_m[i] + (1.0f - 0.9f) * g.values[i];
-            ref_v[i] = 0.9f * ref_v[i] + (1.0f - 0.9f) * g.values[i] * g.values[i];
-            ref_p[i] = ref_p[i] - step_size * ref_m[i] / (std::sqrt(ref_v[i]) / correction2_root + 1e-8f);
-            reference_went_subnormal = reference_went_subnormal || subnormal(ref_m[i]) || subnormal(ref_v[i]);
-        }
+        ref.step(g.data());
         for (std::size_t i = 0; i < n; ++i) {
             INFO("step ", step, ", parameter ", i);
-            REQUIRE(p.values[i] == ref_p[i]);
+            reference_went_subnormal = reference_went_subnormal || subnormal(ref.m[i]) || subnormal(ref.v[i]);
+            REQUIRE(p.values[i] == ref.p[i]);
             REQUIRE(!subnormal(opt.first_moment[i]));
             REQUIRE(!subnormal(opt.second_moment[i]));
             // Where the reference is still normal, the moments are its bits.
-            if (!subnormal(ref_m[i])) REQUIRE(opt.first_moment[i] == ref_m[i]);
-            if (!subnormal(ref_v[i])) REQUIRE(opt.second_moment[i] == ref_v[i]);
+            if (!subnormal(ref.m[i])) REQUIRE(opt.first_moment[i] == ref.m[i]);
+            if (!subnormal(ref.v[i])) REQUIRE(opt.second_moment[i] == ref.v[i]);
         }
     }
     CHECK(reference_went_subnormal);
