@@ -374,8 +374,9 @@ struct dense {
 
         // Where GNU C has vectors of 16 floats and __builtin_shufflevector (GCC 12, clang) on
         // AVX-512, the halving levels take whole vectors, as the header's reduce_vectors does with
-        // clang. GCC 12 ran the loops one float at a time, about 45 instructions per sum: M2's
-        // one-sample inference B/A 0.875 with the vectors (Xeon, one process, alternating).
+        // clang. GCC 12 ran the loops one float at a time, about 45 instructions per sum: with the
+        // vectors M2's one-sample inference B/A 0.79, its train_batch 0.91 (Xeon, one process,
+        // alternating). A build may define CTNN_LANE_VECTORS as 0 to keep the loops.
         template <emit::writer W>
             requires(detail::dense_splits(inputs))
         static void emit_prelude(W& c) {
