@@ -54,6 +54,8 @@ TEST_CASE("adam: second step follows the bias-corrected moments") {
 }
 
 namespace {
+bool subnormal(float x) { return std::fpclassify(x) == FP_SUBNORMAL; }
+
 // adam.hpp's formula applied to one float after another. The powers are multiplied on (so that
 // they may go subnormal) unless stop_powers, which stops them as adam.hpp does.
 template <std::size_t N>
@@ -122,7 +124,7 @@ TEST_CASE("adam: b^t stops once 1 - b^t rounds to 1, and the updates keep the ru
         for (std::size_t i = 0; i < n; ++i) g.values[i] = std::ldexp(float(int(i * 5 + std::size_t(step) * 3) % 17) - 8.0f, -int(i % 4));
         opt.step(p, g);
         ref.step(g.data());
-        went_subnormal = went_subnormal || std::fpclassify(ref.beta1_power) == FP_SUBNORMAL;
+        went_subnormal = went_subnormal || subnormal(ref.beta1_power);
         for (std::size_t i = 0; i < n; ++i) {
             INFO("step ", step, ", parameter ", i);
             REQUIRE(p.values[i] == ref.p[i]);
@@ -143,7 +145,6 @@ using small_net = ctnn::sequential<ctnn::input<3>, ctnn::dense<5>>;  // 20: a ve
 float stopping_gradient(std::size_t i, int step) {
     return step <= 20 ? std::ldexp(float(int(i * 5 + std::size_t(step) * 3) % 17) - 8.5f, -int(i % 4)) : 0.0f;
 }
-bool subnormal(float x) { return std::fpclassify(x) == FP_SUBNORMAL; }
 }  // namespace
 
 TEST_CASE("adam: moments that would be subnormal are +0, and the parameters keep the plain formula's bits") {
