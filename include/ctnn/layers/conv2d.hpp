@@ -387,19 +387,20 @@ struct conv2d {
                     detail::lanes::store(row + ((q + p) * pass::dst_channels + o) * lanes, acc[p][o]);
         }
 
-        // The destination pixels of a row whose taps all read inside the source: [first, end).
+        // The destination pixels of a row whose taps all read inside the source: [first, end). At
+        // stride 1 those are the forward pass's whole windows (columns_inside), and for dL/dx the
+        // input columns every kernel column reaches (input_columns_reach).
         struct pixel_range {
             std::size_t first, end;
         };
         template <bool InputGradient>
+        static constexpr bool lane_column_interior(std::size_t q) {
+            return InputGradient ? input_columns_reach(q, 1) : columns_inside(q);
+        }
+        template <bool InputGradient>
         static constexpr pixel_range lane_interior = [] {
             using pass = lane_pass<InputGradient>;
-            const auto interior = [](std::size_t q) {
-                for (std::size_t kw = 0; kw < KW; ++kw)
-                    if (lane_source<InputGradient, cols::leading_padding, pass::src_width>(q, kw) == pass::src_width)
-                        return false;
-                return true;
-            };
+            constexpr auto interior = lane_column_interior<InputGradient>;
             pixel_range range{0, 0};
             while (range.first < pass::dst_width && !interior(range.first)) ++range.first;
             range.end = range.first;
