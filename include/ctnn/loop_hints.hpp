@@ -39,6 +39,10 @@ namespace ctnn::detail {
 // scatter per vector (a dense block's first products and halving levels). With it, the generated
 // M2's one-sample inference built by clang -O3 -march=native took 4.6 us instead of 6.8 (0.68x),
 // training 0.79x; GCC ignores it (the same object code).
+// CTNN_UNROLL_BLOCK unrolls the loops of a block of pixels whose sums the compiler should keep in
+// registers, and the taps whose tests then have constant operands (conv2d's generated forward);
+// when optimising for size (GCC's and clang's -Os) it asks for nothing, as the code for a
+// microcontroller without vector registers gains little by it.
 template <emit::writer W>
 void emit_loop_hint_definitions(W& c) {
     c.line("/* ctnn/loop_hints.hpp: \"GCC unroll 1\" keeps a loop that GCC 12 would unroll whole and then");
@@ -49,6 +53,9 @@ void emit_loop_hint_definitions(W& c) {
     c.line("   nests across the outer loop, with gathers and scatters. */");
     emit::define_unless_defined(c, "CTNN_OUTER_LOOP", "defined(__clang__)",
                                 "_Pragma(\"clang loop vectorize(disable)\")", "");
+    c.line("/* A block's loops unrolled (up to 16 iterations), except when optimising for size. */");
+    emit::define_unless_defined(c, "CTNN_UNROLL_BLOCK", "defined(__GNUC__) && !defined(__OPTIMIZE_SIZE__)",
+                                "_Pragma(\"GCC unroll 16\")", "");
 }
 
 }  // namespace ctnn::detail

@@ -849,22 +849,7 @@ CTNN_GCC_KEEP_LOOP
             c.line("float *dst = ", b.y, ";");
             if constexpr (filters_innermost) {
                 emit_transpose(c, "float kernels_t", "kernels_t[k][f] = kernels[f * ");
-                c.open("for (size_t oh = 0; oh < ", out_height, "; ++oh)");
-                c.open("for (size_t ow = 0; ow < ", out_width, "; ++ow)");
-                emit_forward_block(c);
-                c.line("float acc[", Filters, "];");
-                c.line("for (size_t f = 0; f < ", Filters, "; ++f) acc[f] = bias[f];");
-                open_filters_taps(c, "const float *xp = src + ");
-                c.line("const float *wc = kernels_t[tap * ", channels, " + c];");
-                c.line("const float xc = xp[c];");
-                c.line("CTNN_GCC_KEEP_LOOP");  // the header's: without it GCC 12 leaves the loop scalar
-                c.line("for (size_t f = 0; f < ", Filters, "; ++f) acc[f] = CTNN_MULTIPLY_ADD(wc[f], xc, acc[f]);");
-                c.close();
-                emit::close_taps(c);
-                c.line("float *out = dst + (oh * ", out_width, " + ow) * ", Filters, ";");
-                c.line("for (size_t f = 0; f < ", Filters, "; ++f) out[f] = acc[f];");
-                c.close();
-                c.close();
+                emit_forward_rows(c);
                 return;
             }
             c.open("for (size_t oh = 0; oh < ", out_height, "; ++oh)");
@@ -1012,12 +997,18 @@ CTNN_GCC_KEEP_LOOP
             c.line("for (size_t k = 0; k < ", kernel_size, "; ++k) ", assignment, kernel_size, " + k];");
             c.close();
         }
-        // Pixels the generated forward computes together where their windows lie inside the row:
-        // each pixel's sum is one chain of kernel_size additions, so one pixel at a time waits on
-        // the adder's latency. Four, for whatever target builds the C. M3's one-image inference
-        // in the generated C (-O3 -march=native, Zen 5): 15-19 us one pixel at a time; 10.7 with
-        // blocks in the second convolution only, 9.7 in both (the header keeps its first alone).
-        static constexpr std::size_t emitted_pixel_block = 4;
+        // The generated forward pass takes each output row in blocks of pixels (row_blocks, as the
+        // header's forward): each pixel's sum is one chain of kernel_size additions, and a block's
+        // pixels are independent chains. At most 128 floats of sums (eight AVX-512 registers, the
+        // fewest chains that keep two fused multiply-add pipes of four cycles busy), at most 8
+        // pixels. Until the nineteenth session blocks of 4 went only where the windows lay inside
+        // the row and the pixels at its ends one at a time, one chain each, which took most of M3's
+        // second convolution. This way, M3 in the generated C, one process alternating, same bits:
+        // one-image inference 0.66x, batch-32 training step 0.89x (gcc -O3 -march=native, Zen 5);
+        // 0.94x and 0.99x with -march=haswell, 0.83x and 0.95x for SSE2, 0.81x and 0.99x with clang.
+        // Cortex-M4 code for M3 with training, -Os: 20.2 -> 21.6 KB (-O2, unrolled: 23.3 -> 40.1).
+        static constexpr std::size_t emitted_pixel_block = Filters >= 128 ? 1 : 128 / Filters < 8 ? 128 / Filters : 8;
+        using emitted_row = row_blocks<out_width, emitted_pixel_block>;
         // Outputs [first, end) along one axis (`extent` of them) whose windows lie wholly inside
         // the input along it, by inside(index).
         struct inside_span {
@@ -1030,37 +1021,71 @@ CTNN_GCC_KEEP_LOOP
             while (end < extent && inside(end)) ++end;
             return {first, end};
         }
-        static constexpr inside_span inside_columns = span_inside(out_width, columns_inside);
         static constexpr inside_span inside_rows = span_inside(out_height, rows_inside);
+        static constexpr bool emitted_block_inside(std::size_t ow0) {
+            return columns_inside(ow0) && columns_inside(ow0 + emitted_row::size - 1);
+        }
+        static constexpr bool emitted_middle_inside = [] {
+            for (std::size_t b = 1; b + 1 < emitted_row::count; ++b)
+                if (!emitted_block_inside(b * emitted_row::size)) return false;
+            return true;
+        }();
 
-        // At the top of the pixel loop: a block of emitted_pixel_block pixels from ow, when all
-        // their windows lie inside the row, then `continue`. Each pixel adds its taps in the
-        // order of the one-pixel loop. No column needs a test; rows do only outside inside_rows,
-        // where a second copy of the block tests them. With the test in every row's block GCC 12
-        // kept the sums on the stack between kernel rows: M3's one-image inference in the
-        // generated C, -O3 -march=native, 10.1 -> 8.0 us (clang 14 ran both alike).
+        // Rows whose windows lie inside the input take no row test, the others a copy that tests
+        // each kernel row: with the test in every row's block GCC 12 kept the sums on the stack
+        // between kernel rows (M3's one-image inference in the generated C, 10.1 -> 8.0 us).
         template <emit::writer W>
-        static void emit_forward_block(W& c) {
-            constexpr std::size_t block = emitted_pixel_block;
+        static void emit_forward_rows(W& c) {
             constexpr inside_span rows_span = inside_rows;
-            if constexpr (block > 1 && inside_columns.end >= inside_columns.first + block) {
-                if constexpr (rows_span.first < rows_span.end) emit_block(c, false);
-                if constexpr (rows_span.first > 0 || rows_span.end < out_height) emit_block(c, true);
+            constexpr bool some_inside = rows_span.first < rows_span.end;
+            constexpr bool some_outside = rows_span.first > 0 || rows_span.end < out_height;
+            c.open("for (size_t oh = 0; oh < ", out_height, "; ++oh)");
+            if constexpr (some_inside && some_outside) {
+                c.put("if (");
+                if (rows_span.first > 0) c.put("oh >= ", rows_span.first, rows_span.end < out_height ? " && " : "");
+                if (rows_span.end < out_height) c.put("oh < ", rows_span.end);
+                c.open(")");
+                emit_row_blocks(c, false);
+                c.close();
+                c.open("else");
+                emit_row_blocks(c, true);
+                c.close();
+            } else {
+                emit_row_blocks(c, some_outside);
+            }
+            c.close();
+        }
+        // The first and last blocks at their fixed columns, so that the column tests of their taps
+        // have constant operands once the compiler unrolls the block (only those blocks that reach
+        // past the input's columns have them); the middle blocks in a loop. The last block may
+        // overlap the one before it, which computes those pixels again.
+        template <emit::writer W>
+        static void emit_row_blocks(W& c, bool rows_tested) {
+            using blocks = emitted_row;
+            c.open("");
+            c.line("const size_t ow = 0;");
+            emit_pixel_block(c, rows_tested, !emitted_block_inside(0));
+            c.close();
+            if constexpr (blocks::count > 2) {
+                c.open("for (size_t ow = ", blocks::size, "; ow < ", (blocks::count - 1) * blocks::size, "; ow += ",
+                       blocks::size, ")");
+                emit_pixel_block(c, rows_tested, !emitted_middle_inside);
+                c.close();
+            }
+            if constexpr (blocks::count > 1) {
+                c.open("");
+                c.line("const size_t ow = ", out_width - blocks::size, ";");
+                emit_pixel_block(c, rows_tested, !emitted_block_inside(out_width - blocks::size));
+                c.close();
             }
         }
-        // One copy of the block: for the rows inside (rows_tested false) or for any row.
+        // emitted_row::size pixels from (oh, ow), each adding its taps in the order of for_each_tap.
+        // Pixel p's taps read input column (ow + p) * Stride + kw - lead: the whole index is formed
+        // before it is added to src, as a tap in the padding may lie before the row's start.
         template <emit::writer W>
-        static void emit_block(W& c, bool rows_tested) {
-            constexpr std::size_t block = emitted_pixel_block;
-            constexpr inside_span columns = inside_columns, rows_span = inside_rows;
-            c.put("if (");
-            if (columns.first > 0) c.put("ow >= ", columns.first, " && ");
-            c.put("ow + ", block, " <= ", columns.end);
-            // Bounds that hold for every row are left out: no test of an unsigned oh against 0
-            // (-Wextra's -Wtype-limits).
-            if (!rows_tested && rows_span.first > 0) c.put(" && oh >= ", rows_span.first);
-            if (!rows_tested && rows_span.end < out_height) c.put(" && oh < ", rows_span.end);
-            c.open(")");
+        static void emit_pixel_block(W& c, bool rows_tested, bool columns_tested) {
+            constexpr std::size_t block = emitted_row::size;
+            constexpr emit::window_axis cols_axis = emit_cols();
             c.line("float acc[", block, "][", Filters, "];");
             c.line("for (size_t p = 0; p < ", block, "; ++p)");
             c.line("    for (size_t f = 0; f < ", Filters, "; ++f) acc[p][f] = bias[f];");
@@ -1070,16 +1095,24 @@ CTNN_GCC_KEEP_LOOP
                 c.open("for (size_t kh = 0; kh < ", KH, "; ++kh)");
                 c.line("const size_t ih = oh * ", Stride, " + kh;");
             }
+            if (columns_tested) c.line("CTNN_UNROLL_BLOCK");
             c.open("for (size_t kw = 0; kw < ", KW, "; ++kw)");
-            c.line("const size_t iw = ow * ", Stride, " + kw;");
-            c.put("const float *xp = src + ");
-            emit::put_tap_offset(c, emit_rows(), emit_cols(), channels);
-            c.line(";");
             c.open("for (size_t c = 0; c < ", channels, "; ++c)");
             c.line("const float *wc = kernels_t[(kh * ", KW, " + kw) * ", channels, " + c];");
-            c.line("#pragma GCC unroll ", block);
+            c.line("CTNN_UNROLL_BLOCK");
             c.open("for (size_t p = 0; p < ", block, "; ++p)");
-            c.line("const float xc = xp[p * ", Stride * channels, " + c];");
+            c.line("const size_t iw = (ow + p) * ", Stride, " + kw;");
+            if (columns_tested) {
+                if (cols_axis.leading > 0 && cols_axis.may_pass_end())
+                    c.line("if (iw < ", cols_axis.leading, " || iw - ", cols_axis.leading, " >= ", width, ") continue;");
+                else if (cols_axis.leading > 0)
+                    c.line("if (iw < ", cols_axis.leading, ") continue;");
+                else if (cols_axis.may_pass_end())
+                    c.line("if (iw >= ", width, ") continue;");
+            }
+            c.put("const float xc = src[");
+            emit::put_tap_offset(c, emit_rows(), cols_axis, channels);
+            c.line(" + c];");
             c.line("CTNN_GCC_KEEP_LOOP");
             c.line("for (size_t f = 0; f < ", Filters, "; ++f) acc[p][f] = CTNN_MULTIPLY_ADD(wc[f], xc, acc[p][f]);");
             c.close();
@@ -1089,9 +1122,6 @@ CTNN_GCC_KEEP_LOOP
             c.line("for (size_t p = 0; p < ", block, "; ++p)");
             c.line("    for (size_t f = 0; f < ", Filters, "; ++f) dst[(oh * ", out_width, " + ow + p) * ", Filters,
                    " + f] = acc[p][f];");
-            c.line("ow += ", block - 1, ";");
-            c.line("continue;");
-            c.close();
         }
 
         // The taps of the window at (oh, ow), then the loop over channels; `input` names the
@@ -1142,13 +1172,16 @@ CTNN_GCC_KEEP_LOOP
         }
         // dL/dx at stride 1, gathered as input_gradient_gather sums it: each input value's sum
         // whole from +0, taps from the last to the first, then filters in order (the scatter's
-        // order), the channels of emitted_gather_pixels neighbouring pixels as independent chains.
-        // Scattered, each dx value waited on the multiply-add before it, through memory. Pixels whose
-        // taps reach past the output's columns go one at a time, with the tests; a row's last block
-        // may overlap the one before it, which computes those pixels again. M3's train_batch, -O3
-        // -march=native, one process alternating: B/A 0.94 with gcc 12 (blocks of 4: 1.09, 12:
-        // 1.10 against 8), 1.0 with clang 14.
+        // order), the channels of neighbouring pixels as independent chains. Scattered, each dx
+        // value waited on the multiply-add before it, through memory. Each input row goes in
+        // blocks of at most emitted_gather_pixels (row_blocks, as the forward's): the first and
+        // the last at their fixed columns, with a test per pixel and tap where taps reach past the
+        // output's columns; the last may overlap the one before it, which computes those pixels
+        // again. M3's train_batch, -O3 -march=native, one process alternating: B/A 0.94 with gcc
+        // 12 against the scatter (blocks of 4: 1.09, 12: 1.10 against 8), 1.0 with clang 14; until
+        // the nineteenth session the pixels at a row's ends went one at a time, one chain each.
         static constexpr std::size_t emitted_gather_pixels = 8;
+        using emitted_gather_row = row_blocks<width, emitted_gather_pixels>;
         // dL/dx of one sample (kernels, g_in and the loops), gathered at stride 1.
         template <emit::writer W>
         static void emit_input_gradient(W& c, const emit::backward_buffers& b) {
@@ -1161,10 +1194,18 @@ CTNN_GCC_KEEP_LOOP
                 emit_transposed_input_gradient(c);
             }
         }
-        static constexpr bool gather_inside(std::size_t iw) { return input_columns_reach(iw, 1); }
-        static constexpr inside_span gather_columns = span_inside(width, gather_inside);
+        static constexpr bool gather_block_inside(std::size_t iw0) {
+            return input_columns_reach(iw0, emitted_gather_row::size);
+        }
+        static constexpr bool gather_middle_inside = [] {
+            for (std::size_t b = 1; b + 1 < emitted_gather_row::count; ++b)
+                if (!gather_block_inside(b * emitted_gather_row::size)) return false;
+            return true;
+        }();
+        // emitted_gather_row::size pixels from (ih, iw).
         template <emit::writer W>
-        static void emit_gather_pixels(W& c, std::size_t pixels, bool checked) {
+        static void emit_gather_pixels(W& c, bool checked) {
+            constexpr std::size_t pixels = emitted_gather_row::size;
             c.line("float acc[", pixels, "][", channels, "];");
             c.line("for (size_t p = 0; p < ", pixels, "; ++p)");
             c.line("    for (size_t c = 0; c < ", channels, "; ++c) acc[p][c] = 0.0f;");
@@ -1172,14 +1213,15 @@ CTNN_GCC_KEEP_LOOP
             c.line("if (ih + ", rows::leading_padding, " < kh || ih + ", rows::leading_padding, " - kh >= ", out_height,
                    ") continue;");
             c.line("const float *g_row = g_out + (ih + ", rows::leading_padding, " - kh) * ", out_width * Filters, ";");
+            if (checked) c.line("CTNN_UNROLL_BLOCK");
             c.open("for (size_t kw = ", KW, "; kw-- > 0;)");
-            if (checked)
-                c.line("if (iw + ", cols::leading_padding, " < kw || iw + ", cols::leading_padding, " - kw >= ", out_width,
-                       ") continue;");
             c.open("for (size_t f = 0; f < ", Filters, "; ++f)");
             c.line("const float *w = kernels + f * ", kernel_size, " + (kh * ", KW, " + kw) * ", channels, ";");
-            c.line("#pragma GCC unroll ", pixels);
+            c.line("CTNN_UNROLL_BLOCK");
             c.open("for (size_t p = 0; p < ", pixels, "; ++p)");
+            if (checked)
+                c.line("if (iw + p + ", cols::leading_padding, " < kw || iw + p + ", cols::leading_padding,
+                       " - kw >= ", out_width, ") continue;");
             c.line("const float gf = g_row[(iw + p + ", cols::leading_padding, " - kw) * ", Filters, " + f];");
             c.line("CTNN_GCC_KEEP_LOOP");
             c.line("for (size_t c = 0; c < ", channels, "; ++c) acc[p][c] = CTNN_MULTIPLY_ADD(gf, w[c], acc[p][c]);");
@@ -1193,30 +1235,22 @@ CTNN_GCC_KEEP_LOOP
         }
         template <emit::writer W>
         static void emit_gathered_input_gradient(W& c) {
-            constexpr std::size_t block = emitted_gather_pixels;
-            constexpr inside_span inside = gather_columns;
-            constexpr bool blocks = inside.end >= inside.first + block;
-            constexpr std::size_t first = blocks ? inside.first : width, end = blocks ? inside.end : width;
+            using blocks = emitted_gather_row;
             c.open("for (size_t ih = 0; ih < ", height, "; ++ih)");
-            if constexpr (first > 0) {
-                c.open("for (size_t iw = 0; iw < ", first, "; ++iw)");
-                emit_gather_pixels(c, 1, true);
+            c.open("");
+            c.line("const size_t iw = 0;");
+            emit_gather_pixels(c, !gather_block_inside(0));
+            c.close();
+            if constexpr (blocks::count > 2) {
+                c.open("for (size_t iw = ", blocks::size, "; iw < ", (blocks::count - 1) * blocks::size, "; iw += ",
+                       blocks::size, ")");
+                emit_gather_pixels(c, !gather_middle_inside);
                 c.close();
             }
-            if constexpr (blocks) {
-                c.open("for (size_t iw = ", first, "; iw + ", block, " <= ", end, "; iw += ", block, ")");
-                emit_gather_pixels(c, block, false);
-                c.close();
-                if constexpr ((end - first) % block != 0) {
-                    c.open("");
-                    c.line("const size_t iw = ", end - block, ";");
-                    emit_gather_pixels(c, block, false);
-                    c.close();
-                }
-            }
-            if constexpr (end < width) {
-                c.open("for (size_t iw = ", end, "; iw < ", width, "; ++iw)");
-                emit_gather_pixels(c, 1, true);
+            if constexpr (blocks::count > 1) {
+                c.open("");
+                c.line("const size_t iw = ", width - blocks::size, ";");
+                emit_gather_pixels(c, !gather_block_inside(width - blocks::size));
                 c.close();
             }
             c.close();

@@ -36,6 +36,14 @@
 #define CTNN_OUTER_LOOP
 #endif
 #endif
+/* A block's loops unrolled (up to 16 iterations), except when optimising for size. */
+#ifndef CTNN_UNROLL_BLOCK
+#if defined(__GNUC__) && !defined(__OPTIMIZE_SIZE__)
+#define CTNN_UNROLL_BLOCK _Pragma("GCC unroll 16")
+#else
+#define CTNN_UNROLL_BLOCK
+#endif
+#endif
 
 /* xor_model_train_batch runs each layer in a function of its own: inlined into one function, GCC 12
    kept the operands of the dense blocks in memory. */
