@@ -1137,7 +1137,11 @@ CTNN_GCC_KEEP_LOOP
             c.open("for (size_t c = 0; c < ", channels, "; ++c)");
         }
         // With gradients_per_sample the sums start from zero and are added to the gradients at
-        // the end, as the header adds each sample's.
+        // the end, as the header adds each sample's. Those sums fit in registers, and each row's
+        // pixels whose windows lie inside the input take their taps unrolled and without tests,
+        // in a loop of their own between the row's edge pixels (the same order): GCC then keeps the
+        // sums in registers through it, where every pixel had loaded and stored each tap's sums
+        // (M3's first convolution in the generated C).
         template <emit::writer W>
         static void emit_transposed_kernel_gradients(W& c) {
             c.open("");
@@ -1151,24 +1155,67 @@ CTNN_GCC_KEEP_LOOP
                 emit_transpose(c, "float g_kernels_t", "g_kernels_t[k][f] = g_kernels[f * ");
             }
             c.open("for (size_t oh = 0; oh < ", out_height, "; ++oh)");
-            c.open("for (size_t ow = 0; ow < ", out_width, "; ++ow)");
-            c.line("const float *g = g_out + (oh * ", out_width, " + ow) * ", Filters, ";");
-            c.line("for (size_t f = 0; f < ", Filters, "; ++f) ", gradients_per_sample ? "g_bias_sum" : "g_bias",
-                   "[f] += g[f];");
-            open_filters_taps(c, "const float *xp = src + ");
-            c.line("float *dk = g_kernels_t[tap * ", channels, " + c];");
-            c.line("const float xc = xp[c];");
-            c.line("#pragma GCC unroll 1");  // for clang too: without it clang's code ran 2x slower here
-            c.line("for (size_t f = 0; f < ", Filters, "; ++f) dk[f] = CTNN_MULTIPLY_ADD(g[f], xc, dk[f]);");
-            c.close();
-            emit::close_taps(c);
-            c.close();
+            if constexpr (gradients_per_sample) {
+                constexpr inside_span columns = span_inside(out_width, columns_inside), rows_span = inside_rows;
+                emit_kernel_gradient_pixels(c, 0, columns.first, true);
+                if constexpr (columns.first < columns.end) {
+                    constexpr bool all_rows = rows_span.first == 0 && rows_span.end == out_height;
+                    if constexpr (rows_span.first < rows_span.end && !all_rows) {
+                        c.put("if (");
+                        if (rows_span.first > 0) c.put("oh >= ", rows_span.first, rows_span.end < out_height ? " && " : "");
+                        if (rows_span.end < out_height) c.put("oh < ", rows_span.end);
+                        c.open(")");
+                        emit_kernel_gradient_pixels(c, columns.first, columns.end, false);
+                        c.close();
+                        c.open("else");
+                        emit_kernel_gradient_pixels(c, columns.first, columns.end, true);
+                        c.close();
+                    } else {
+                        emit_kernel_gradient_pixels(c, columns.first, columns.end, !all_rows);
+                    }
+                }
+                emit_kernel_gradient_pixels(c, columns.end, out_width, true);
+            } else {
+                emit_kernel_gradient_pixels(c, 0, out_width, true);
+            }
             c.close();
             c.open("for (size_t f = 0; f < ", Filters, "; ++f)");
             c.line("for (size_t k = 0; k < ", kernel_size, "; ++k) g_kernels[f * ", kernel_size, " + k] ",
                    gradients_per_sample ? "+" : "", "= g_kernels_t[k][f];");
             if constexpr (gradients_per_sample) c.line("g_bias[f] += g_bias_sum[f];");
             c.close();
+            c.close();
+        }
+        // Pixels [first, end) of row oh: their bias and kernel gradient terms, in order.
+        template <emit::writer W>
+        static void emit_kernel_gradient_pixels(W& c, std::size_t first, std::size_t end, bool tested) {
+            if (first >= end) return;
+            c.open("for (size_t ow = ", first, "; ow < ", end, "; ++ow)");
+            c.line("const float *g = g_out + (oh * ", out_width, " + ow) * ", Filters, ";");
+            c.line("for (size_t f = 0; f < ", Filters, "; ++f) ", gradients_per_sample ? "g_bias_sum" : "g_bias",
+                   "[f] += g[f];");
+            if (tested) {
+                open_filters_taps(c, "const float *xp = src + ");
+            } else {
+                c.line("CTNN_UNROLL_BLOCK");
+                c.open("for (size_t kh = 0; kh < ", KH, "; ++kh)");
+                c.line("const size_t ih = oh * ", Stride, " + kh;");
+                c.line("CTNN_UNROLL_BLOCK");
+                c.open("for (size_t kw = 0; kw < ", KW, "; ++kw)");
+                c.line("const size_t iw = ow * ", Stride, " + kw;");
+                c.put("const float *xp = src + ");
+                emit::put_tap_offset(c, emit_rows(), emit_cols(), channels);
+                c.line(";");
+                c.line("const size_t tap = kh * ", KW, " + kw;");
+                c.line("CTNN_UNROLL_BLOCK");
+                c.open("for (size_t c = 0; c < ", channels, "; ++c)");
+            }
+            c.line("float *dk = g_kernels_t[tap * ", channels, " + c];");
+            c.line("const float xc = xp[c];");
+            c.line("#pragma GCC unroll 1");  // for clang too: without it clang's code ran 2x slower here
+            c.line("for (size_t f = 0; f < ", Filters, "; ++f) dk[f] = CTNN_MULTIPLY_ADD(g[f], xc, dk[f]);");
+            c.close();
+            emit::close_taps(c);
             c.close();
         }
         // dL/dx at stride 1, gathered as input_gradient_gather sums it: each input value's sum
