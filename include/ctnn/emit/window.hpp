@@ -25,6 +25,18 @@ struct window_axis {
     constexpr bool may_pass_end() const { return (output - 1) * stride + window - 1 >= input + leading; }
 };
 
+// `continue` when input index `in` (padding included) lies in the axis's padding; only the bounds
+// that can fail are tested.
+template <writer W>
+void skip_padding(W& c, const window_axis& axis, std::string_view in) {
+    if (axis.leading > 0 && axis.may_pass_end())
+        c.line("if (", in, " < ", axis.leading, " || ", in, " - ", axis.leading, " >= ", axis.input, ") continue;");
+    else if (axis.leading > 0)
+        c.line("if (", in, " < ", axis.leading, ") continue;");
+    else if (axis.may_pass_end())
+        c.line("if (", in, " >= ", axis.input, ") continue;");
+}
+
 // Opens one tap loop (`loop` over the axis's window) and defines `in` = `out` * stride + `loop`,
 // skipping taps in the padding.
 template <writer W>
@@ -33,12 +45,7 @@ void open_tap_axis(W& c, const window_axis& axis, std::string_view loop, std::st
     c.open("for (size_t ", loop, " = 0; ", loop, " < ", axis.window, "; ++", loop, ")");
     if (indices_used || axis.leading > 0 || axis.may_pass_end())
         c.line("const size_t ", in, " = ", out, " * ", axis.stride, " + ", loop, ";");
-    if (axis.leading > 0 && axis.may_pass_end())
-        c.line("if (", in, " < ", axis.leading, " || ", in, " - ", axis.leading, " >= ", axis.input, ") continue;");
-    else if (axis.leading > 0)
-        c.line("if (", in, " < ", axis.leading, ") continue;");
-    else if (axis.may_pass_end())
-        c.line("if (", in, " >= ", axis.input, ") continue;");
+    skip_padding(c, axis, in);
 }
 
 // Opens the two tap loops (kh, kw) and defines ih, iw for the window at (oh, ow); with

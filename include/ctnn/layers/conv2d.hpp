@@ -1026,59 +1026,70 @@ CTNN_GCC_KEEP_LOOP
         static constexpr bool emitted_block_inside(std::size_t ow0) {
             return columns_inside(ow0) && columns_inside(ow0 + emitted_row::size - 1);
         }
-        static constexpr bool emitted_middle_inside = [] {
-            for (std::size_t b = 1; b + 1 < emitted_row::count; ++b)
-                if (!emitted_block_inside(b * emitted_row::size)) return false;
-            return true;
-        }();
+
+        // The rows of a loop over oh: visit(false) writes what rows whose windows lie inside the
+        // input run, visit(true) what the others run, each in its branch of a test of oh where a
+        // layer has both kinds.
+        template <emit::writer W, class Visit>
+        static void emit_split_rows(W& c, Visit visit) {
+            constexpr inside_span rows_span = inside_rows;
+            constexpr bool some_inside = rows_span.first < rows_span.end;
+            constexpr bool some_outside = rows_span.first > 0 || rows_span.end < out_height;
+            if constexpr (some_inside && some_outside) {
+                c.put("if (");
+                if (rows_span.first > 0) c.put("oh >= ", rows_span.first, rows_span.end < out_height ? " && " : "");
+                if (rows_span.end < out_height) c.put("oh < ", rows_span.end);
+                c.open(")");
+                visit(false);
+                c.close();
+                c.open("else");
+                visit(true);
+                c.close();
+            } else {
+                visit(some_outside);
+            }
+        }
+
+        // A row of Extent values in Blocks (a row_blocks), as the generated C walks it: the first
+        // and last block at their fixed columns (`index` a constant there, so that tests of their
+        // taps have constant operands once the compiler unrolls the block), the middle ones in a
+        // loop; the last may overlap the one before it, which computes those values again.
+        // visit(tested) writes a block from `index`, with tests where inside(start) says a block
+        // reaches past the input.
+        template <class Blocks, std::size_t Extent, emit::writer W, class Visit>
+        static void emit_row_of_blocks(W& c, std::string_view index, bool (*inside)(std::size_t), Visit visit) {
+            c.open("");
+            c.line("const size_t ", index, " = 0;");
+            visit(!inside(0));
+            c.close();
+            if constexpr (Blocks::count > 2) {
+                bool middle_inside = true;
+                for (std::size_t b = 1; b + 1 < Blocks::count; ++b) middle_inside = middle_inside && inside(b * Blocks::size);
+                c.open("for (size_t ", index, " = ", Blocks::size, "; ", index, " < ", (Blocks::count - 1) * Blocks::size,
+                       "; ", index, " += ", Blocks::size, ")");
+                visit(!middle_inside);
+                c.close();
+            }
+            if constexpr (Blocks::count > 1) {
+                c.open("");
+                c.line("const size_t ", index, " = ", Extent - Blocks::size, ";");
+                visit(!inside(Extent - Blocks::size));
+                c.close();
+            }
+        }
 
         // Rows whose windows lie inside the input take no row test, the others a copy that tests
         // each kernel row: with the test in every row's block GCC 12 kept the sums on the stack
         // between kernel rows (M3's one-image inference in the generated C, 10.1 -> 8.0 us).
         template <emit::writer W>
         static void emit_forward_rows(W& c) {
-            constexpr inside_span rows_span = inside_rows;
-            constexpr bool some_inside = rows_span.first < rows_span.end;
-            constexpr bool some_outside = rows_span.first > 0 || rows_span.end < out_height;
             c.open("for (size_t oh = 0; oh < ", out_height, "; ++oh)");
-            if constexpr (some_inside && some_outside) {
-                c.put("if (");
-                if (rows_span.first > 0) c.put("oh >= ", rows_span.first, rows_span.end < out_height ? " && " : "");
-                if (rows_span.end < out_height) c.put("oh < ", rows_span.end);
-                c.open(")");
-                emit_row_blocks(c, false);
-                c.close();
-                c.open("else");
-                emit_row_blocks(c, true);
-                c.close();
-            } else {
-                emit_row_blocks(c, some_outside);
-            }
+            emit_split_rows(c, [&](bool rows_tested) {
+                emit_row_of_blocks<emitted_row, out_width>(c, "ow", emitted_block_inside, [&](bool columns_tested) {
+                    emit_pixel_block(c, rows_tested, columns_tested);
+                });
+            });
             c.close();
-        }
-        // The first and last blocks at their fixed columns, so that the column tests of their taps
-        // have constant operands once the compiler unrolls the block (only those blocks that reach
-        // past the input's columns have them); the middle blocks in a loop. The last block may
-        // overlap the one before it, which computes those pixels again.
-        template <emit::writer W>
-        static void emit_row_blocks(W& c, bool rows_tested) {
-            using blocks = emitted_row;
-            c.open("");
-            c.line("const size_t ow = 0;");
-            emit_pixel_block(c, rows_tested, !emitted_block_inside(0));
-            c.close();
-            if constexpr (blocks::count > 2) {
-                c.open("for (size_t ow = ", blocks::size, "; ow < ", (blocks::count - 1) * blocks::size, "; ow += ",
-                       blocks::size, ")");
-                emit_pixel_block(c, rows_tested, !emitted_middle_inside);
-                c.close();
-            }
-            if constexpr (blocks::count > 1) {
-                c.open("");
-                c.line("const size_t ow = ", out_width - blocks::size, ";");
-                emit_pixel_block(c, rows_tested, !emitted_block_inside(out_width - blocks::size));
-                c.close();
-            }
         }
         // emitted_row::size pixels from (oh, ow), each adding its taps in the order of for_each_tap.
         // Pixel p's taps read input column (ow + p) * Stride + kw - lead: the whole index is formed
@@ -1103,14 +1114,7 @@ CTNN_GCC_KEEP_LOOP
             c.line("CTNN_UNROLL_BLOCK");
             c.open("for (size_t p = 0; p < ", block, "; ++p)");
             c.line("const size_t iw = (ow + p) * ", Stride, " + kw;");
-            if (columns_tested) {
-                if (cols_axis.leading > 0 && cols_axis.may_pass_end())
-                    c.line("if (iw < ", cols_axis.leading, " || iw - ", cols_axis.leading, " >= ", width, ") continue;");
-                else if (cols_axis.leading > 0)
-                    c.line("if (iw < ", cols_axis.leading, ") continue;");
-                else if (cols_axis.may_pass_end())
-                    c.line("if (iw >= ", width, ") continue;");
-            }
+            if (columns_tested) emit::skip_padding(c, cols_axis, "iw");
             c.put("const float xc = src[");
             emit::put_tap_offset(c, emit_rows(), cols_axis, channels);
             c.line(" + c];");
@@ -1156,24 +1160,12 @@ CTNN_GCC_KEEP_LOOP
             }
             c.open("for (size_t oh = 0; oh < ", out_height, "; ++oh)");
             if constexpr (gradients_per_sample) {
-                constexpr inside_span columns = span_inside(out_width, columns_inside), rows_span = inside_rows;
+                constexpr inside_span columns = span_inside(out_width, columns_inside);
                 emit_kernel_gradient_pixels(c, 0, columns.first, true);
-                if constexpr (columns.first < columns.end) {
-                    constexpr bool all_rows = rows_span.first == 0 && rows_span.end == out_height;
-                    if constexpr (rows_span.first < rows_span.end && !all_rows) {
-                        c.put("if (");
-                        if (rows_span.first > 0) c.put("oh >= ", rows_span.first, rows_span.end < out_height ? " && " : "");
-                        if (rows_span.end < out_height) c.put("oh < ", rows_span.end);
-                        c.open(")");
-                        emit_kernel_gradient_pixels(c, columns.first, columns.end, false);
-                        c.close();
-                        c.open("else");
-                        emit_kernel_gradient_pixels(c, columns.first, columns.end, true);
-                        c.close();
-                    } else {
-                        emit_kernel_gradient_pixels(c, columns.first, columns.end, !all_rows);
-                    }
-                }
+                if constexpr (columns.first < columns.end)
+                    emit_split_rows(c, [&](bool rows_tested) {
+                        emit_kernel_gradient_pixels(c, columns.first, columns.end, rows_tested);
+                    });
                 emit_kernel_gradient_pixels(c, columns.end, out_width, true);
             } else {
                 emit_kernel_gradient_pixels(c, 0, out_width, true);
@@ -1245,11 +1237,6 @@ CTNN_GCC_KEEP_LOOP
         static constexpr bool gather_block_inside(std::size_t iw0) {
             return input_columns_reach(iw0, emitted_gather_row::size);
         }
-        static constexpr bool gather_middle_inside = [] {
-            for (std::size_t b = 1; b + 1 < emitted_gather_row::count; ++b)
-                if (!gather_block_inside(b * emitted_gather_row::size)) return false;
-            return true;
-        }();
         // emitted_gather_row::size pixels from (ih, iw).
         template <emit::writer W>
         static void emit_gather_pixels(W& c, bool checked) {
@@ -1283,24 +1270,9 @@ CTNN_GCC_KEEP_LOOP
         }
         template <emit::writer W>
         static void emit_gathered_input_gradient(W& c) {
-            using blocks = emitted_gather_row;
             c.open("for (size_t ih = 0; ih < ", height, "; ++ih)");
-            c.open("");
-            c.line("const size_t iw = 0;");
-            emit_gather_pixels(c, !gather_block_inside(0));
-            c.close();
-            if constexpr (blocks::count > 2) {
-                c.open("for (size_t iw = ", blocks::size, "; iw < ", (blocks::count - 1) * blocks::size, "; iw += ",
-                       blocks::size, ")");
-                emit_gather_pixels(c, !gather_middle_inside);
-                c.close();
-            }
-            if constexpr (blocks::count > 1) {
-                c.open("");
-                c.line("const size_t iw = ", width - blocks::size, ";");
-                emit_gather_pixels(c, !gather_block_inside(width - blocks::size));
-                c.close();
-            }
+            emit_row_of_blocks<emitted_gather_row, width>(c, "iw", gather_block_inside,
+                                                          [&](bool checked) { emit_gather_pixels(c, checked); });
             c.close();
         }
         template <emit::writer W>
