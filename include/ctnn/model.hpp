@@ -350,17 +350,26 @@ public:
     // ws.output_gradient<Last>(). Lets a fused loss start below the layer it absorbs.
     // Assign: `grads` receives this batch's gradients instead of adding them, as if zeroed first
     // (the same sums); layers above Last get zeros.
-    template <std::size_t Last, bool Assign = false, class M, class T, std::size_t Capacity>
+    // With a descent (Assign only), every parameter also descends by its gradient as soon as that
+    // is final (ctnn/optim/in_place_descent.hpp), and gradients a layer takes in place from its
+    // registers are not stored.
+    template <std::size_t Last, bool Assign = false, class M, class T, std::size_t Capacity,
+              class Descent = std::nullptr_t>
     static void backward_from(const parameters<M, T>& params, const T* x, std::size_t batch,
-                              training_workspace<sequential, T, Capacity>& ws, parameters<M, T>& grads, T* dx) {
+                              training_workspace<sequential, T, Capacity>& ws, parameters<M, T>& grads, T* dx,
+                              Descent descent = nullptr) {
         require_same_model<M>();
         static_assert(!detail::input_gradient_written_after<runners, Last>(),
                       "ctnn: backward_from<Last> cannot start at an activation whose backward the layer after it "
                       "performs (ctnn/fused_activation.hpp): start at that layer");
+        constexpr bool in_place = !std::is_same_v<Descent, std::nullptr_t>;
+        static_assert(Assign || !in_place, "ctnn: only final gradients descend in place");
+        constexpr std::size_t above = param_offsets[Last] + param_counts[Last];
         if constexpr (Assign)
-            for (std::size_t i = param_offsets[Last] + param_counts[Last]; i < param_count; ++i) grads.values[i] = T(0);
+            for (std::size_t i = above; i < param_count; ++i) grads.values[i] = T(0);
+        if constexpr (in_place) descent.descend(grads.data() + above, param_count - above);
         [&]<class... Runner, std::size_t... R>(boost::mp11::mp_list<Runner...>, std::index_sequence<R...>) {
-            (backward_layer<Last - R, Runner, Assign>(params.data(), x, batch, ws, grads.data(), dx), ...);
+            (backward_layer<Last - R, Runner, Assign>(params.data(), x, batch, ws, grads.data(), dx, descent), ...);
         }(boost::mp11::mp_reverse<boost::mp11::mp_take_c<runners, Last + 1>>{}, std::make_index_sequence<Last + 1>{});
     }
 
@@ -501,14 +510,22 @@ private:
 
     // An activation whose backward the layer after it performs is passed over; that layer writes
     // dL/d(the activation's input) (ctnn/fused_activation.hpp).
-    template <std::size_t I, class Runner, bool Assign, class T, class Workspace>
-    static void backward_layer(const T* params, const T* x, std::size_t batch, Workspace& ws, T* grads, T* dx) {
+    template <std::size_t I, class Runner, bool Assign, class T, class Workspace, class Descent>
+    static void backward_layer(const T* params, const T* x, std::size_t batch, Workspace& ws, T* grads, T* dx,
+                               Descent descent) {
         if constexpr (detail::input_gradient_written_after<runners, I>())
             return;
-        else if constexpr (detail::writes_previous_input_gradient<runners, I>())
+        else if constexpr (detail::writes_previous_input_gradient<runners, I>()) {
             Runner::template backward_activated<typename boost::mp11::mp_at_c<runners, I - 1>::activation>(
                 params + param_offsets[I], train_input<I>(x, ws), ws.template activation<I>(),
                 ws.template output_gradient<I>(), input_gradient<I - 1>(ws, dx), grads + param_offsets[I], batch);
+            if constexpr (!std::is_same_v<Descent, std::nullptr_t> && param_counts[I] > 0)
+                descent.descend(grads + param_offsets[I], param_counts[I]);
+        } else if constexpr (!std::is_same_v<Descent, std::nullptr_t>)
+            detail::backward_training_descend<Runner>(params + param_offsets[I], train_input<I>(x, ws),
+                                                      ws.template activation<I>(), ws.template output_gradient<I>(),
+                                                      input_gradient<I>(ws, dx), grads + param_offsets[I], batch,
+                                                      layer_context<I>(ws), ws.template saved<I>(), descent);
         else if constexpr (Assign)
             detail::backward_training_assign<Runner>(params + param_offsets[I], train_input<I>(x, ws),
                                                      ws.template activation<I>(), ws.template output_gradient<I>(),

@@ -122,6 +122,9 @@ public:
     using target_tensor = tensor<T, typename Model::output_shape>;
     static constexpr std::size_t batch_capacity = BatchCapacity;
 
+    // The last batch's gradients. compute_gradients fills them all; a training step with plain
+    // SGD (momentum 0) leaves out those a layer applied straight from its registers (ctnn::dense's
+    // weights: ctnn/optim/in_place_descent.hpp).
     gradients<Model, T> grads{};
     training_workspace<Model, T, BatchCapacity> workspace{};
 
@@ -278,19 +281,27 @@ private:
         // M2 batch-64 step: 179 against 173 us in one loaded comparison).
         for (std::size_t k = 0; k < count; ++k) stage(inputs[static_cast<std::size_t>(order[start + k])], k);
         workspace.context.noise_key = detail::mix64(noise_seed_, steps_++);
-        const T loss = batch_gradients(
-            params, count, [&](std::size_t k) -> const target_tensor& { return targets[order[start + k]]; }, matched,
-            static_cast<T*>(nullptr));
+        const auto target_of = [&](std::size_t k) -> const target_tensor& { return targets[order[start + k]]; };
+        if constexpr (requires { optimizer.descends_in_place(); }) {
+            if (optimizer.descends_in_place()) {
+                const detail::in_place_descent<T> descent{optimizer.learning_rate, params.data(), grads.data()};
+                const T loss = batch_gradients(params, count, target_of, matched, static_cast<T*>(nullptr), descent);
+                Model::update_state(params, batch_inputs_, count, workspace);
+                return loss;
+            }
+        }
+        const T loss = batch_gradients(params, count, target_of, matched, static_cast<T*>(nullptr));
         Model::update_state(params, batch_inputs_, count, workspace);
         optimizer.step(params, grads);
         return loss;
     }
 
     // Forward, loss and backward for the `count` samples staged in batch_inputs_: `grads` becomes
-    // the gradient of their mean loss; returns the summed loss.
-    template <class TargetOf>
+    // the gradient of their mean loss; returns the summed loss. With a descent the parameters also
+    // take the step (ctnn/optim/in_place_descent.hpp) and `grads` keeps only what was stored.
+    template <class TargetOf, class Descent = std::nullptr_t>
     T batch_gradients(const parameters<Model, T>& params, std::size_t count, TargetOf&& target_of,
-                      std::size_t& matched, T* input_gradients) {
+                      std::size_t& matched, T* input_gradients, Descent descent = nullptr) {
         Model::forward(params, batch_inputs_, count, workspace);
         constexpr std::size_t loss_size = Model::output_sizes[loss_layer];
         const T scale = T(1) / T(count);
@@ -303,7 +314,7 @@ private:
         }
         // Written rather than zeroed then added to: zeroing M2's 437 KB cost about 5 us a step.
         Model::template backward_from<loss_layer, true>(params, batch_inputs_, count, workspace, grads,
-                                                         input_gradients);
+                                                         input_gradients, descent);
         return loss;
     }
 };

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <ctnn/optim/in_place_descent.hpp>
+
 namespace ctnn {
 
 // Set by the trainer before each step. Layers that draw random numbers (dropout) derive them from
@@ -81,6 +83,20 @@ void backward_training_assign(const T* params, const T* x, const T* y, const T* 
     } else {
         for (std::size_t i = 0; i < Bound::param_count; ++i) dparams[i] = T(0);
         backward_training<Bound>(params, x, y, dy, dx, dparams, batch, context, saved);
+    }
+}
+
+// backward_training_assign, then the layer's parameters descend by their gradients
+// (in_place_descent.hpp): inside its kernels where the layer can, else right after them.
+template <class Bound, class T>
+void backward_training_descend(const T* params, const T* x, const T* y, const T* dy, T* dx, T* dparams,
+                               std::size_t batch, const training_context& context, const T* saved,
+                               const in_place_descent<T>& descent) {
+    if constexpr (requires { Bound::backward_descend(params, x, y, dy, dx, dparams, batch, descent); }) {
+        Bound::backward_descend(params, x, y, dy, dx, dparams, batch, descent);
+    } else {
+        backward_training_assign<Bound>(params, x, y, dy, dx, dparams, batch, context, saved);
+        if constexpr (Bound::param_count > 0) descent.descend(dparams, Bound::param_count);
     }
 }
 

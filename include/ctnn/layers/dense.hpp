@@ -76,11 +76,21 @@ struct dense {
             gradients<true>(params, x, dy, dx, dparams, batch);
         }
 
-        template <bool Assign, class T>
-        static void gradients(const T* params, const T* x, const T* dy, T* dx, T* dparams, std::size_t batch) {
-            detail::dense_parameter_gradients<Assign, inputs, Units>(x, dy, dparams, dparams + inputs * Units,
-                                                                     batch * rows);
+        // backward_assign, then the parameters descend by their gradients (in_place_descent.hpp):
+        // the weights straight from the kernel's registers, their gradients not stored. dL/dx
+        // comes first, while W is unchanged.
+        template <class T>
+        static void backward_descend(const T* params, const T* x, const T* /*y*/, const T* dy, T* dx, T* dparams,
+                                     std::size_t batch, const detail::in_place_descent<T>& descent) {
+            gradients<true>(params, x, dy, dx, dparams, batch, detail::descend_parameter<T>{descent});
+        }
+
+        template <bool Assign, class T, class Put = detail::store_gradient>
+        static void gradients(const T* params, const T* x, const T* dy, T* dx, T* dparams, std::size_t batch,
+                              Put put = {}) {
             if (dx != nullptr) detail::dense_input_gradients<inputs, Units>(params, dy, dx, batch * rows);
+            detail::dense_parameter_gradients<Assign, inputs, Units>(x, dy, dparams, dparams + inputs * Units,
+                                                                     batch * rows, put);
         }
 
         // Generated C (ctnn-gen), one sample: the loops of forward and backward above, in the same

@@ -17,6 +17,7 @@
 
 #include <ctnn/loop_hints.hpp>
 #include <ctnn/multiply_add.hpp>
+#include <ctnn/optim/in_place_descent.hpp>
 #include <ctnn/sample_lanes.hpp>
 #include <ctnn/target_vector.hpp>
 
@@ -309,9 +310,10 @@ inline void dense_forward_rows(const T* w, const T* bias, const T* x, T* y, std:
 // loop over rows outside would). A block of dW stays in registers while the rows stream by.
 // Assign: dW starts from zeros in registers instead of its values in memory, the same sums as
 // zeroing dW first (the trainer then skips that pass).
+// The block's sums go to `put` (in_place_descent.hpp): into dW, or into the weights they descend.
 // Out of line, as dense_split_samples: inlined into a training step GCC 12 may run it scalar.
-template <bool Assign, std::size_t Block, std::size_t Width, std::size_t Inputs, std::size_t Units, class T>
-[[gnu::noinline]] void dense_gradient_block(const T* x, const T* dy, T* dw, std::size_t i0, std::size_t rows) {
+template <bool Assign, std::size_t Block, std::size_t Width, std::size_t Inputs, std::size_t Units, class T, class Put>
+[[gnu::noinline]] void dense_gradient_block(const T* x, const T* dy, T* dw, std::size_t i0, std::size_t rows, Put put) {
     // As vectors for both compilers (GCC 12 the same speed either way). M2's step, batch 64, clang
     // 14 -O3: 489 -> 235 us with this, 227 with dense_split_block's vectors too.
 #if defined(CTNN_SAMPLE_LANES)
@@ -336,7 +338,7 @@ template <bool Assign, std::size_t Block, std::size_t Width, std::size_t Inputs,
             }
         }
         for (std::size_t r = 0; r < Block; ++r)
-            for (std::size_t v = 0; v < vectors; ++v) lanes::store(dw + r * Inputs + i0 + v * lanes::count, acc[r][v]);
+            for (std::size_t v = 0; v < vectors; ++v) put(dw + r * Inputs + i0 + v * lanes::count, acc[r][v]);
         return;
     }
 #endif
@@ -368,23 +370,27 @@ CTNN_GCC_KEEP_LOOP
         }
     }
     for (std::size_t r = 0; r < Block; ++r)
-        for (std::size_t l = 0; l < width; ++l) dw[r * Inputs + i0 + l] = acc[r][l];
+        for (std::size_t l = 0; l < width; ++l) put(dw + r * Inputs + i0 + l, acc[r][l]);
 }
 
 // Assign: dW and db are written as if they were zeroed first (0 + the first row + ...), so
-// their blocks may overlap (dense_for_each_block); accumulated (+=), they must not.
-template <bool Assign, std::size_t Inputs, std::size_t Units, class T>
-inline void dense_parameter_gradients(const T* x, const T* dy, T* dw, T* db, std::size_t rows) {
+// their blocks may overlap (dense_for_each_block); accumulated (+=), or descending the weights
+// in place (Put), they must not. In place, db is still written and then descends the biases.
+template <bool Assign, std::size_t Inputs, std::size_t Units, class T, class Put = store_gradient>
+inline void dense_parameter_gradients(const T* x, const T* dy, T* dw, T* db, std::size_t rows, Put put = {}) {
+    static_assert(Assign || !Put::in_place, "ctnn: only final gradients descend in place");
+    constexpr bool overlap = Assign && !Put::in_place;
     if constexpr (Assign)
         for (std::size_t j = 0; j < Units; ++j) db[j] = T(0);
     // Samples outside: each db[j] still adds them in order, and the units are one vector.
     for (std::size_t s = 0; s < rows; ++s)
         for (std::size_t j = 0; j < Units; ++j) db[j] += dy[s * Units + j];
-    dense_for_each_block<Inputs, dense_gradient_width, Assign>([&]<std::size_t Width>(std::size_t i0) {
-        dense_for_each_block<Units, dense_gradient_units, Assign>([&]<std::size_t Block>(std::size_t j) {
-            dense_gradient_block<Assign, Block, Width, Inputs, Units>(x, dy + j, dw + j * Inputs, i0, rows);
+    dense_for_each_block<Inputs, dense_gradient_width, overlap>([&]<std::size_t Width>(std::size_t i0) {
+        dense_for_each_block<Units, dense_gradient_units, overlap>([&]<std::size_t Block>(std::size_t j) {
+            dense_gradient_block<Assign, Block, Width, Inputs, Units>(x, dy + j, dw + j * Inputs, i0, rows, put);
         });
     });
+    if constexpr (Put::in_place) put.descent.descend(db, Units);
 }
 
 // dx[i0, i0 + Width) of Samples rows: each dx[i] is 0 + w[0][i] dy[0] + w[1][i] dy[1] + ... in

@@ -23,6 +23,10 @@ struct sgd {
     T momentum = T(0);
     std::array<T, Model::param_count> velocity{};
 
+    // Without momentum the trainer has each layer's parameters descend during the backward pass
+    // (ctnn/optim/in_place_descent.hpp), the same bits without a pass over all of them.
+    bool descends_in_place() const { return momentum == T(0); }
+
     void step(parameters<Model, T>& params, const gradients<Model, T>& grads) {
         constexpr std::size_t whole = detail::vector_loop_extent(Model::param_count);
         if (momentum == T(0)) {
