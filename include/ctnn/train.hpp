@@ -122,9 +122,9 @@ public:
     using target_tensor = tensor<T, typename Model::output_shape>;
     static constexpr std::size_t batch_capacity = BatchCapacity;
 
-    // The last batch's gradients. compute_gradients fills them all; a training step with plain
-    // SGD (momentum 0) leaves out those a layer applied straight from its registers (ctnn::dense's
-    // weights: ctnn/optim/in_place_descent.hpp).
+    // The last batch's gradients. compute_gradients fills them all; a training step with SGD
+    // without momentum leaves out those a layer applied straight from its registers
+    // (ctnn::dense's weights: ctnn/optim/in_place_descent.hpp).
     gradients<Model, T> grads{};
     training_workspace<Model, T, BatchCapacity> workspace{};
 
@@ -282,17 +282,17 @@ private:
         for (std::size_t k = 0; k < count; ++k) stage(inputs[static_cast<std::size_t>(order[start + k])], k);
         workspace.context.noise_key = detail::mix64(noise_seed_, steps_++);
         const auto target_of = [&](std::size_t k) -> const target_tensor& { return targets[order[start + k]]; };
-        if constexpr (requires { optimizer.descends_in_place(); }) {
-            if (optimizer.descends_in_place()) {
-                const detail::in_place_descent<T> descent{optimizer.learning_rate, params.data(), grads.data()};
-                const T loss = batch_gradients(params, count, target_of, matched, static_cast<T*>(nullptr), descent);
-                Model::update_state(params, batch_inputs_, count, workspace);
-                return loss;
-            }
+        // An optimizer that can step during the backward pass does (ctnn/optim/in_place_descent.hpp).
+        T loss;
+        if constexpr (requires { optimizer.in_place(params, grads); }) {
+            loss = batch_gradients(params, count, target_of, matched, static_cast<T*>(nullptr),
+                                   optimizer.in_place(params, grads));
+            Model::update_state(params, batch_inputs_, count, workspace);
+        } else {
+            loss = batch_gradients(params, count, target_of, matched, static_cast<T*>(nullptr));
+            Model::update_state(params, batch_inputs_, count, workspace);
+            optimizer.step(params, grads);
         }
-        const T loss = batch_gradients(params, count, target_of, matched, static_cast<T*>(nullptr));
-        Model::update_state(params, batch_inputs_, count, workspace);
-        optimizer.step(params, grads);
         return loss;
     }
 

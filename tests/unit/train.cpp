@@ -146,7 +146,7 @@ TEST_CASE("binary_cross_entropy trains XOR too") {
 }
 
 namespace {
-// ctnn::sgd without descends_in_place(): the trainer then takes its separate step after the
+// ctnn::sgd without in_place(): the trainer then takes its separate step after the
 // backward pass, the reference for the in-place descent.
 template <class Model>
 struct separate_sgd {
@@ -156,7 +156,7 @@ struct separate_sgd {
 
 // dense_weights: the [begin, end) ranges of the dense layers' weights among the parameters.
 template <class Model, std::size_t Batch>
-void check_in_place_descent(std::initializer_list<std::pair<std::size_t, std::size_t>> dense_weights) {
+void check_in_place_descent(float momentum, std::initializer_list<std::pair<std::size_t, std::size_t>> dense_weights) {
     using trainer_type = ctnn::trainer<Model, ctnn::softmax_cross_entropy, float, Batch>;
     std::vector<typename trainer_type::input_tensor> inputs(Batch);
     std::vector<typename trainer_type::target_tensor> targets(Batch);
@@ -172,9 +172,8 @@ void check_in_place_descent(std::initializer_list<std::pair<std::size_t, std::si
     ctnn::parameters<Model> in_place, separate;
     ctnn::initialize(in_place, 7);
     separate = in_place;
-    ctnn::sgd<Model> sgd{.learning_rate = 0.05f};
-    separate_sgd<Model> reference{{.learning_rate = 0.05f}};
-    REQUIRE(sgd.descends_in_place());
+    ctnn::sgd<Model> sgd{.learning_rate = 0.05f, .momentum = momentum};
+    separate_sgd<Model> reference{{.learning_rate = 0.05f, .momentum = momentum}};
     trainer_type fused, plain;
     for (int step = 0; step < 3; ++step) {
         const auto a = fused.train_batch(in_place, sgd, inputs, targets);
@@ -187,29 +186,40 @@ void check_in_place_descent(std::initializer_list<std::pair<std::size_t, std::si
         differing += std::memcmp(&in_place.values[i], &separate.values[i], sizeof(float)) != 0;
     CHECK(differing == 0);
     CHECK(in_place.values != decltype(in_place.values){});
-    // The dense weights' gradients went into the weights, not into grads; the rest was stored.
-    std::size_t stored = 0, left_out = 0;
+    CHECK(std::memcmp(sgd.velocity.data(), reference.inner.velocity.data(), sizeof(sgd.velocity)) == 0);
+    CHECK((momentum == 0.0f) == (sgd.velocity == decltype(sgd.velocity){}));
+    // Without momentum the dense weights' gradients went into the weights, not into grads; all
+    // else was stored. With momentum everything was.
+    std::size_t stored = 0, left_out = 0, weights = 0;
+    for (const auto& [begin, end] : dense_weights) weights += end - begin;
     for (std::size_t i = 0; i < Model::param_count; ++i) {
         bool dense_weight = false;
         for (const auto& [begin, end] : dense_weights) dense_weight = dense_weight || (i >= begin && i < end);
-        if (dense_weight)
+        if (dense_weight && momentum == 0.0f)
             left_out += fused.grads.values[i] == 0.0f && plain.grads.values[i] != 0.0f;
         else
             stored += std::memcmp(&fused.grads.values[i], &plain.grads.values[i], sizeof(float)) == 0;
     }
-    std::size_t weights = 0;
-    for (const auto& [begin, end] : dense_weights) weights += end - begin;
-    CHECK(left_out > weights / 2);
-    CHECK(stored == Model::param_count - weights);
+    if (momentum == 0.0f) {
+        CHECK(left_out > weights / 2);
+        CHECK(stored == Model::param_count - weights);
+    } else {
+        CHECK(stored == Model::param_count);
+    }
 }
 }  // namespace
 
-TEST_CASE("plain sgd descends in place during the backward pass, with the bits of a separate step") {
-    // 37 inputs and 19 units: blocks of the gradient kernel with remainders in both directions.
-    using mlp = ctnn::sequential<ctnn::input<37>, ctnn::dense<19>, ctnn::relu, ctnn::dense<10>, ctnn::softmax>;
-    check_in_place_descent<mlp, 7>({{0, 37 * 19}, {mlp::param_offsets[2], mlp::param_offsets[2] + 19 * 10}});
-    // Layers without an in-place kernel descend right after their backward (conv2d, batch_norm).
-    using cnn = ctnn::sequential<ctnn::input<6, 6, 2>, ctnn::conv2d<3, 3, 3, 1, ctnn::padding::same>, ctnn::batch_norm<>,
-                                 ctnn::relu, ctnn::max_pool2d<2>, ctnn::flatten, ctnn::dense<4>, ctnn::softmax>;
-    check_in_place_descent<cnn, 5>({{cnn::param_offsets[5], cnn::param_offsets[5] + 27 * 4}});
+TEST_CASE("sgd descends in place during the backward pass, with the bits of a separate step") {
+    for (const float momentum : {0.0f, 0.9f}) {
+        CAPTURE(momentum);
+        // 37 inputs and 19 units: blocks of the gradient kernel with remainders in both directions.
+        using mlp = ctnn::sequential<ctnn::input<37>, ctnn::dense<19>, ctnn::relu, ctnn::dense<10>, ctnn::softmax>;
+        check_in_place_descent<mlp, 7>(momentum,
+                                       {{0, 37 * 19}, {mlp::param_offsets[2], mlp::param_offsets[2] + 19 * 10}});
+        // Layers without an in-place kernel descend right after their backward (conv2d, batch_norm).
+        using cnn = ctnn::sequential<ctnn::input<6, 6, 2>, ctnn::conv2d<3, 3, 3, 1, ctnn::padding::same>,
+                                     ctnn::batch_norm<>, ctnn::relu, ctnn::max_pool2d<2>, ctnn::flatten, ctnn::dense<4>,
+                                     ctnn::softmax>;
+        check_in_place_descent<cnn, 5>(momentum, {{cnn::param_offsets[5], cnn::param_offsets[5] + 27 * 4}});
+    }
 }
