@@ -283,16 +283,15 @@ private:
         workspace.context.noise_key = detail::mix64(noise_seed_, steps_++);
         const auto target_of = [&](std::size_t k) -> const target_tensor& { return targets[order[start + k]]; };
         // An optimizer that can step during the backward pass does (ctnn/optim/in_place_descent.hpp).
+        constexpr bool in_place = requires { optimizer.in_place(params, grads); };
         T loss;
-        if constexpr (requires { optimizer.in_place(params, grads); }) {
+        if constexpr (in_place)
             loss = batch_gradients(params, count, target_of, matched, static_cast<T*>(nullptr),
                                    optimizer.in_place(params, grads));
-            Model::update_state(params, batch_inputs_, count, workspace);
-        } else {
+        else
             loss = batch_gradients(params, count, target_of, matched, static_cast<T*>(nullptr));
-            Model::update_state(params, batch_inputs_, count, workspace);
-            optimizer.step(params, grads);
-        }
+        Model::update_state(params, batch_inputs_, count, workspace);
+        if constexpr (!in_place) optimizer.step(params, grads);
         return loss;
     }
 

@@ -77,8 +77,8 @@ struct dense {
         }
 
         // backward_assign, then the parameters descend by their gradients (in_place_descent.hpp):
-        // the weights straight from the kernel's registers, their gradients not stored. dL/dx
-        // comes first, while W is unchanged.
+        // without momentum the weights straight from the kernel's registers, their gradients not
+        // stored. dL/dx comes first, while W is unchanged.
         template <class T>
         static void backward_descend(const T* params, const T* x, const T* /*y*/, const T* dy, T* dx, T* dparams,
                                      std::size_t batch, const detail::in_place_descent<T>& descent) {

@@ -77,9 +77,9 @@ struct store_gradient {
 // ... or, without momentum, into the parameter it belongs to, descended by it (the gradient is not
 // stored). Blocks that overlap the ones before them (dense_for_each_block) skip the rows and
 // columns those covered: a stored gradient is written twice with the same bits, a descent must not
-// be. With momentum the gradient is stored and the kernel's caller descends the layer after it:
-// in place, each vector's velocity update cost M2's step 1-3% (17% out of line), where the pass
-// over the layer's gradients costs nothing extra.
+// be. With momentum the gradient is stored and the kernel's caller descends the layer after it,
+// which keeps the velocity update out of every kernel: M2's step with momentum 0.9 is B/A
+// 1.01-1.02 against the separate step either way (per vector in place: 1.01-1.03; out of line 1.17).
 template <class T>
 struct descend_parameter {
     static constexpr bool in_place = true;
