@@ -11,6 +11,7 @@
 
 #include <ctnn/error.hpp>
 #include <ctnn/fused_activation.hpp>
+#include <ctnn/optim/in_place_descent.hpp>
 #include <ctnn/parameters.hpp>
 #include <ctnn/shape.hpp>
 #include <ctnn/tensor.hpp>
@@ -362,12 +363,11 @@ public:
         static_assert(!detail::input_gradient_written_after<runners, Last>(),
                       "ctnn: backward_from<Last> cannot start at an activation whose backward the layer after it "
                       "performs (ctnn/fused_activation.hpp): start at that layer");
-        constexpr bool in_place = !std::is_same_v<Descent, std::nullptr_t>;
-        static_assert(Assign || !in_place, "ctnn: only final gradients descend in place");
+        static_assert(Assign || !detail::descends<Descent>, "ctnn: only final gradients descend in place");
         constexpr std::size_t above = param_offsets[Last] + param_counts[Last];
         if constexpr (Assign)
             for (std::size_t i = above; i < param_count; ++i) grads.values[i] = T(0);
-        if constexpr (in_place) descent.descend(grads.data() + above, param_count - above);
+        if constexpr (detail::descends<Descent>) descent.descend(grads.data() + above, param_count - above);
         [&]<class... Runner, std::size_t... R>(boost::mp11::mp_list<Runner...>, std::index_sequence<R...>) {
             (backward_layer<Last - R, Runner, Assign>(params.data(), x, batch, ws, grads.data(), dx, descent), ...);
         }(boost::mp11::mp_reverse<boost::mp11::mp_take_c<runners, Last + 1>>{}, std::make_index_sequence<Last + 1>{});
@@ -519,9 +519,9 @@ private:
             Runner::template backward_activated<typename boost::mp11::mp_at_c<runners, I - 1>::activation>(
                 params + param_offsets[I], train_input<I>(x, ws), ws.template activation<I>(),
                 ws.template output_gradient<I>(), input_gradient<I - 1>(ws, dx), grads + param_offsets[I], batch);
-            if constexpr (!std::is_same_v<Descent, std::nullptr_t> && param_counts[I] > 0)
+            if constexpr (detail::descends<Descent> && param_counts[I] > 0)
                 descent.descend(grads + param_offsets[I], param_counts[I]);
-        } else if constexpr (!std::is_same_v<Descent, std::nullptr_t>)
+        } else if constexpr (detail::descends<Descent>)
             detail::backward_training_descend<Runner>(params + param_offsets[I], train_input<I>(x, ws),
                                                       ws.template activation<I>(), ws.template output_gradient<I>(),
                                                       input_gradient<I>(ws, dx), grads + param_offsets[I], batch,

@@ -60,6 +60,10 @@ struct in_place_descent {
     void descend(const T* g, std::size_t count) const { descend(g, g, count); }
 };
 
+// Whether a backward pass was given a descent: without one it passes nullptr.
+template <class Descent>
+inline constexpr bool descends = !std::is_same_v<Descent, std::nullptr_t>;
+
 // Where a kernel puts the final gradient `value` (a value, or a vector of values) of slot g, at
 // `row` and `column` of its block: into the gradients themselves ...
 struct store_gradient {
