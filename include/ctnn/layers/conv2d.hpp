@@ -358,6 +358,7 @@ struct conv2d {
             vec acc[Pixels][pass::dst_channels];
 #pragma GCC unroll 16
             for (std::size_t p = 0; p < Pixels; ++p)
+#pragma GCC unroll 16
                 for (std::size_t o = 0; o < pass::dst_channels; ++o) acc[p][o] = InputGradient ? vec{} : first[o];
             // The taps stay a loop: unrolled, this was the largest function of M3's step with
             // AVX-512 (16% of g++ -O2's compile instructions for the whole program: 9.39 -> 7.86 G)
@@ -386,6 +387,7 @@ struct conv2d {
             }
 #pragma GCC unroll 16
             for (std::size_t p = 0; p < Pixels; ++p)
+#pragma GCC unroll 16
                 for (std::size_t o = 0; o < pass::dst_channels; ++o)
                     detail::lanes::store(row + ((q + p) * pass::dst_channels + o) * lanes, acc[p][o]);
         }
