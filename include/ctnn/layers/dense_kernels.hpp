@@ -138,6 +138,25 @@ constexpr std::size_t halving_source(std::size_t group, bool upper, std::size_t 
     return sum < per_vector ? sum * group + offset : dense_lanes + (sum - per_vector) * group + offset;
 }
 #if defined(CTNN_SAMPLE_LANES)
+// acc[a] += coefficient[a * stride] * row (Vectors vectors of 16 floats): one rank-1 update of a
+// tile of sums held in registers, each sum one chain in the order of the calls. Every loop is
+// unrolled by pragma: g++ -O2 does not unroll them itself and then kept acc in memory, a store
+// after every multiply-add (M2's step at -O2: 304 us with its weight-gradient tiles so, 198
+// without; its 128x64 dL/dx took twice its -O3 time).
+template <std::size_t Count, std::size_t Vectors>
+[[gnu::always_inline]] inline void lanes_add_outer(lanes::vec (&acc)[Count][Vectors], const float* row,
+                                                   const float* coefficient, std::size_t stride) {
+    lanes::vec rv[Vectors];
+#pragma GCC unroll 8
+    for (std::size_t v = 0; v < Vectors; ++v) rv[v] = lanes::load(row + v * lanes::count);
+#pragma GCC unroll 16
+    for (std::size_t a = 0; a < Count; ++a) {
+        const lanes::vec c = lanes::broadcast(coefficient[a * stride]);
+#pragma GCC unroll 8
+        for (std::size_t v = 0; v < Vectors; ++v) acc[a][v] = multiply_add(c, rv[v], acc[a][v]);
+    }
+}
+
 template <std::size_t Group, bool Upper, std::size_t... L>
 inline lanes::vec halving_pick(lanes::vec p, lanes::vec q, std::index_sequence<L...>) {
     return __builtin_shufflevector(p, q, halving_source(Group, Upper, L)...);
@@ -323,20 +342,7 @@ template <bool Assign, std::size_t Block, std::size_t Width, std::size_t Inputs,
         for (std::size_t r = 0; r < Block; ++r)
             for (std::size_t v = 0; v < vectors; ++v)
                 acc[r][v] = Assign ? lanes::vec{} : lanes::load(dw + r * Inputs + i0 + v * lanes::count);
-        // Unrolled by pragma: g++ -O2 does not unroll them itself and then kept acc in memory (M2's
-        // step at -O2: 198 -> 304 us until these were added).
-        for (std::size_t s = 0; s < rows; ++s) {
-            const T* xs = x + s * Inputs + i0;
-            lanes::vec xv[vectors];
-#pragma GCC unroll 8
-            for (std::size_t v = 0; v < vectors; ++v) xv[v] = lanes::load(xs + v * lanes::count);
-#pragma GCC unroll 16
-            for (std::size_t r = 0; r < Block; ++r) {
-                const lanes::vec g = lanes::broadcast(dy[s * Units + r]);
-#pragma GCC unroll 8
-                for (std::size_t v = 0; v < vectors; ++v) acc[r][v] = multiply_add(g, xv[v], acc[r][v]);
-            }
-        }
+        for (std::size_t s = 0; s < rows; ++s) lanes_add_outer(acc, x + s * Inputs + i0, dy + s * Units, 1);
         for (std::size_t r = 0; r < Block; ++r)
             for (std::size_t v = 0; v < vectors; ++v) put(dw + r * Inputs + i0 + v * lanes::count, acc[r][v], r, v * lanes::count);
         return;
@@ -411,8 +417,8 @@ inline void dense_parameter_gradients(const T* x, const T* dy, T* dw, T* db, std
 template <std::size_t Samples, std::size_t Width, std::size_t Inputs, std::size_t Units, class T>
 inline void dense_input_gradient_chunk(const T* w, const T* dy, T* dx, std::size_t i0) {
 #if defined(CTNN_SAMPLE_LANES)
-    // As vectors, every loop over them unrolled by pragma: as float loops g++ -O2 kept the sums in
-    // memory, a store after each multiply-add (M2's 128x64 layer: 2x its -O3 time).
+    // As vectors (lanes_add_outer): as float loops g++ -O2 kept the sums in memory, a store after
+    // each multiply-add (M2's 128x64 layer: 2x its -O3 time).
     if constexpr (std::is_same_v<T, float> && Width % lanes::count == 0) {
         constexpr std::size_t vectors = Width / lanes::count;
         lanes::vec acc[Samples][vectors];
@@ -420,18 +426,7 @@ inline void dense_input_gradient_chunk(const T* w, const T* dy, T* dx, std::size
         for (std::size_t s = 0; s < Samples; ++s)
 #pragma GCC unroll 8
             for (std::size_t v = 0; v < vectors; ++v) acc[s][v] = lanes::vec{};
-        for (std::size_t j = 0; j < Units; ++j) {
-            const T* wj = w + j * Inputs + i0;
-            lanes::vec wv[vectors];
-#pragma GCC unroll 8
-            for (std::size_t v = 0; v < vectors; ++v) wv[v] = lanes::load(wj + v * lanes::count);
-#pragma GCC unroll 16
-            for (std::size_t s = 0; s < Samples; ++s) {
-                const lanes::vec g = lanes::broadcast(dy[s * Units + j]);
-#pragma GCC unroll 8
-                for (std::size_t v = 0; v < vectors; ++v) acc[s][v] = multiply_add(wv[v], g, acc[s][v]);
-            }
-        }
+        for (std::size_t j = 0; j < Units; ++j) lanes_add_outer(acc, w + j * Inputs + i0, dy + j, Units);
 #pragma GCC unroll 16
         for (std::size_t s = 0; s < Samples; ++s)
 #pragma GCC unroll 8
