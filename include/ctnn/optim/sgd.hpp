@@ -5,7 +5,6 @@
 
 #include <ctnn/optim/in_place_descent.hpp>
 #include <ctnn/optim/parameter_loop.hpp>
-#include <ctnn/optim/subnormal.hpp>
 #include <ctnn/parameters.hpp>
 
 namespace ctnn {
