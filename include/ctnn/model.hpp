@@ -11,6 +11,7 @@
 
 #include <ctnn/error.hpp>
 #include <ctnn/fused_activation.hpp>
+#include <ctnn/fused_pool.hpp>
 #include <ctnn/optim/in_place_descent.hpp>
 #include <ctnn/parameters.hpp>
 #include <ctnn/shape.hpp>
@@ -363,6 +364,9 @@ public:
         static_assert(!detail::input_gradient_written_after<runners, Last>(),
                       "ctnn: backward_from<Last> cannot start at an activation whose backward the layer after it "
                       "performs (ctnn/fused_activation.hpp): start at that layer");
+        static_assert(!detail::pools_after<runners, Last>(),
+                      "ctnn: backward_from<Last> cannot start at a layer that pools its output "
+                      "(ctnn/fused_pool.hpp): start at the pool");
         static_assert(Assign || !detail::descends<Descent>, "ctnn: only final gradients descend in place");
         constexpr std::size_t above = param_offsets[Last] + param_counts[Last];
         if constexpr (Assign)
@@ -462,7 +466,9 @@ private:
             return infer_output<I - 1>(static_cast<T*>(nullptr), scratch);
     }
 
-    // As in the training forward, a layer that can applies the activation after it.
+    // As in the training forward, a layer that can applies the activation after it. The pool after
+    // that stays a pass of its own: folding it would take the activation's output out of the
+    // plan on AVX-512 targets only, and inference_scratch_size would depend on the target.
     template <std::size_t I, class Runner, class T>
     static void infer_layer(const T* params, const T* x, T* y, T* scratch) {
         if constexpr (detail::writes_next_output<runners, I>())
@@ -488,9 +494,18 @@ private:
 
     // A layer followed by an activation it can apply writes the activation's output itself, and
     // the activation's forward is skipped (ctnn/fused_activation.hpp); its own output is not kept.
+    // A layer followed by an activation and a pool it can fold in writes the pool's output, and the
+    // activation's buffer receives the pool's choices (ctnn/fused_pool.hpp).
     template <std::size_t I, class Runner, class T, class Workspace>
     static void forward_layer(const T* params, const T* x, std::size_t batch, Workspace& ws) {
-        if constexpr (detail::writes_next_output<runners, I>())
+        if constexpr (detail::pools_after<runners, I>())
+            Runner::template forward_pooled<typename boost::mp11::mp_at_c<runners, I + 1>::activation,
+                                            boost::mp11::mp_at_c<runners, I + 2>>(
+                params + param_offsets[I], train_input<I>(x, ws), ws.template activation<I + 2>(),
+                ws.template activation<I + 1>(), batch);
+        else if constexpr (detail::pooled_before<runners, I>() || detail::activation_pooled_after<runners, I>())
+            return;
+        else if constexpr (detail::writes_next_output<runners, I>())
             Runner::template forward_activated<typename boost::mp11::mp_at_c<runners, I + 1>::activation>(
                 params + param_offsets[I], train_input<I>(x, ws), ws.template activation<I + 1>(), batch);
         else if constexpr (!detail::output_written_before<runners, I>())
@@ -513,9 +528,23 @@ private:
     template <std::size_t I, class Runner, bool Assign, class T, class Workspace, class Descent>
     static void backward_layer(const T* params, const T* x, std::size_t batch, Workspace& ws, T* grads, T* dx,
                                Descent descent) {
-        if constexpr (detail::input_gradient_written_after<runners, I>())
+        if constexpr (detail::input_gradient_written_after<runners, I>() || detail::activation_pooled_after<runners, I>())
             return;
-        else if constexpr (detail::writes_previous_input_gradient<runners, I>()) {
+        else if constexpr (detail::pooled_before<runners, I>())
+            return;
+        else if constexpr (detail::pools_after<runners, I>()) {
+            // The pool's backward comes with this layer's; its dL/d(input), this layer's
+            // dL/d(output), is the buffer it would have written.
+            if constexpr (Assign)
+                for (std::size_t i = 0; i < param_counts[I]; ++i) grads[param_offsets[I] + i] = T(0);
+            Runner::template backward_pooled<typename boost::mp11::mp_at_c<runners, I + 1>::activation,
+                                             boost::mp11::mp_at_c<runners, I + 2>>(
+                params + param_offsets[I], train_input<I>(x, ws), ws.template activation<I + 1>(),
+                ws.template activation<I + 2>(), ws.template output_gradient<I + 2>(), ws.template output_gradient<I>(),
+                input_gradient<I>(ws, dx), grads + param_offsets[I], batch);
+            if constexpr (detail::descends<Descent> && param_counts[I] > 0)
+                descent.descend(grads + param_offsets[I], param_counts[I]);
+        } else if constexpr (detail::writes_previous_input_gradient<runners, I>()) {
             Runner::template backward_activated<typename boost::mp11::mp_at_c<runners, I - 1>::activation>(
                 params + param_offsets[I], train_input<I>(x, ws), ws.template activation<I>(),
                 ws.template output_gradient<I>(), input_gradient<I - 1>(ws, dx), grads + param_offsets[I], batch);

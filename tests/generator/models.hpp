@@ -83,6 +83,11 @@ using fixed_models = mp_list<
     // One input channel and eight filters: with AVX-512 the header's own kernels (two pixels or
     // two taps per vector), here with an odd width and a kernel row of odd length.
     sequential<input<9, 7, 1>, conv2d<8, 3, 5, 1, same>, relu, conv2d<2, 2, 2>, flatten, dense<3>>,
+    // The same with a 2x2 max-pool after the relu, which the header's training folds into the
+    // convolution (ctnn/fused_pool.hpp): as the first layer (no dL/dx), and after another (dL/dx
+    // from the pool's choices).
+    sequential<input<6, 10, 1>, conv2d<8, 3, 3, 1, same>, relu, max_pool2d<2>, flatten, dense<3>, softmax>,
+    sequential<input<8, 6, 2>, conv2d<1, 1, 1>, conv2d<8, 3, 3>, relu, max_pool2d<2>, conv2d<2, 2, 2>, flatten, dense<2>>,
     // At least 128 kernel gradients, which the generated train_batch keeps in registers a tap at
     // a time (conv2d's emit_batch_backward): same padding at stride 1 before a pool, blocks of
     // channels (20 of them x 16 filters) at stride 2, valid padding, and kernel rows that never

@@ -1,5 +1,7 @@
 #include <ctnn/layers/conv2d.hpp>
 #include <ctnn/layers/depthwise_conv2d.hpp>
+#include <ctnn/layers/max_pool2d.hpp>
+#include <ctnn/layers/relu.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -186,6 +188,72 @@ TEST_CASE("conv2d: one-channel layers with eight filters give the bits of the pl
 TEST_CASE("conv2d: one-channel gradients match central finite differences") {
     ctnn_test::check_layer_gradients<ctnn::conv2d<8, 3, 3, 1, padding::same>::bind<shape<5, 6, 1>, 1>>(2, 59);
     ctnn_test::check_layer_gradients<ctnn::conv2d<8, 2, 3>::bind<shape<4, 5, 1>, 1>>(1, 60);
+}
+
+// A layer with its relu and a max-pool folded in (ctnn/fused_pool.hpp) against the three layers'
+// own passes, bit for bit: the pool's output; the parameter gradients, with and without dL/dx (a
+// one-channel layer without makes dL/dy from the pool's choices as its sums go); dL/dx. With zero
+// kernels every window holds equal values (ties: the first tap is chosen).
+template <class Conv, std::size_t PoolSize = 2>
+void check_folded_pool(std::size_t batch, unsigned seed, bool zero_kernels) {
+    using pool = typename ctnn::max_pool2d<PoolSize>::template bind<typename Conv::output_shape, 3>;
+    constexpr std::size_t in = Conv::input_shape::size, out = Conv::output_shape::size, pooled = pool::output_shape::size;
+    constexpr std::size_t filters = Conv::output_shape::dims[2];
+    std::vector<float> params(Conv::param_count), x(batch * in), dpooled(batch * pooled);
+    ctnn::random_generator rng(seed);
+    for (float& v : params) v = zero_kernels ? 0.0f : rng.uniform<float>(-1.0f, 1.0f);
+    if (zero_kernels)
+        for (std::size_t f = 0; f < filters; ++f) params[Conv::param_count - filters + f] = f % 2 ? 0.5f : -0.5f;
+    for (float& v : x) v = rng.uniform<float>(-1.0f, 1.0f);
+    for (float& v : dpooled) v = rng.uniform<float>(-1.0f, 1.0f);
+    dpooled[1] = -0.0f;
+
+    std::vector<float> activated(batch * out), y(batch * pooled), dy(batch * out), dx(batch * in);
+    std::vector<float> grads(Conv::param_count, 0.25f), grads_with_dx(Conv::param_count, 0.25f);
+    Conv::template forward_activated<ctnn::relu>(params.data(), x.data(), activated.data(), batch);
+    pool::forward(static_cast<const float*>(nullptr), activated.data(), y.data(), batch);
+    pool::template backward_activated<ctnn::relu>(static_cast<const float*>(nullptr), activated.data(), y.data(),
+                                                  dpooled.data(), dy.data(), static_cast<float*>(nullptr), batch);
+    Conv::backward(params.data(), x.data(), activated.data(), dy.data(), static_cast<float*>(nullptr), grads.data(), batch);
+    Conv::backward(params.data(), x.data(), activated.data(), dy.data(), dx.data(), grads_with_dx.data(), batch);
+
+    if constexpr (requires(float* p) { Conv::template forward_pooled<ctnn::relu, pool>(p, p, p, p, 1); }) {
+        std::vector<float> y_folded(batch * pooled), choices(batch * pooled), dy_folded(batch * out),
+            dx_folded(batch * in);
+        std::vector<float> grads_folded(Conv::param_count, 0.25f), grads_with_dx_folded(Conv::param_count, 0.25f);
+        Conv::template forward_pooled<ctnn::relu, pool>(params.data(), x.data(), y_folded.data(), choices.data(), batch);
+        CHECK(std::memcmp(y.data(), y_folded.data(), y.size() * sizeof(float)) == 0);
+        Conv::template backward_pooled<ctnn::relu, pool>(params.data(), x.data(), choices.data(), y_folded.data(),
+                                                          dpooled.data(), dy_folded.data(), static_cast<float*>(nullptr),
+                                                          grads_folded.data(), batch);
+        CHECK(std::memcmp(grads.data(), grads_folded.data(), grads.size() * sizeof(float)) == 0);
+        Conv::template backward_pooled<ctnn::relu, pool>(params.data(), x.data(), choices.data(), y_folded.data(),
+                                                          dpooled.data(), dy_folded.data(), dx_folded.data(),
+                                                          grads_with_dx_folded.data(), batch);
+        CHECK(std::memcmp(dx.data(), dx_folded.data(), dx.size() * sizeof(float)) == 0);
+        CHECK(std::memcmp(grads_with_dx.data(), grads_with_dx_folded.data(), grads.size() * sizeof(float)) == 0);
+    } else {
+#if defined(CTNN_SAMPLE_LANES)
+        FAIL("these layers fold the pool with AVX-512");
+#endif
+        MESSAGE("this target has no folded pool: only the separate passes ran");
+    }
+}
+
+TEST_CASE("conv2d: a relu and a max-pool folded into the layer give the separate passes' bits") {
+    for (const bool zero_kernels : {false, true}) {
+        CAPTURE(zero_kernels);
+        // M3's first layer; a batch with a sample left over from the pairs.
+        check_folded_pool<ctnn::conv2d<8, 3, 3, 1, padding::same>::bind<shape<28, 28, 1>, 1>>(3, 61, zero_kernels);
+        // Valid padding, an odd number of windows per row.
+        check_folded_pool<ctnn::conv2d<8, 3, 3>::bind<shape<6, 8, 1>, 1>>(2, 62, zero_kernels);
+        // 200 kernel gradients: one running sum each over the batch.
+        static_assert(!ctnn::conv2d<8, 5, 5, 1, padding::same>::bind<shape<6, 10, 1>, 1>::gradients_per_sample);
+        check_folded_pool<ctnn::conv2d<8, 5, 5, 1, padding::same>::bind<shape<6, 10, 1>, 1>>(2, 63, zero_kernels);
+        // Sixteen filters in blocks of pixels: M3's second layer, and 3x3 windows over 32 filters.
+        check_folded_pool<ctnn::conv2d<16, 3, 3, 1, padding::same>::bind<shape<14, 14, 8>, 1>>(3, 64, zero_kernels);
+        check_folded_pool<ctnn::conv2d<32, 3, 3, 1, padding::same>::bind<shape<6, 9, 4>, 1>, 3>(2, 65, zero_kernels);
+    }
 }
 
 TEST_CASE("depthwise_conv2d: shapes and gradients") {

@@ -160,9 +160,9 @@ struct conv2d {
             false;
 #endif
 
-        // Output pixels [ow0, ow0 + Pixels) of row oh of one sample (x, y).
+        // Output pixels [ow0, ow0 + Pixels) of row oh of one sample (x), into that row's y_row.
         template <std::size_t Pixels, row_part Part, class T>
-        static void forward_block(const T (&kernels)[kernel_size][Filters], const T* bias, const T* x, T* y,
+        static void forward_block(const T (&kernels)[kernel_size][Filters], const T* bias, const T* x, T* y_row,
                                   std::size_t oh, std::size_t start) {
             using sums = detail::filter_sums<T, Filters, block_sums_as_vectors<T>>;
             const std::size_t ow0 = Part == row_part::first ? 0 : Part == row_part::last ? out_width - Pixels : start;
@@ -187,7 +187,7 @@ struct conv2d {
                         }
                     }
             }
-            for (std::size_t p = 0; p < Pixels; ++p) acc[p].store(y + (oh * out_width + ow0 + p) * Filters);
+            for (std::size_t p = 0; p < Pixels; ++p) acc[p].store(y_row + (ow0 + p) * Filters);
         }
 
         // One interior output pixel (x0 at its window origin), for layers whose pixels go alone.
@@ -268,7 +268,8 @@ struct conv2d {
                 for (std::size_t s = 0; s < batch; ++s, x += In::size, y += output_shape::size)
                     for (std::size_t oh = 0; oh < out_height; ++oh) {
                         for_each_row_block<output_row>(output_columns_inside, [&](auto part, std::size_t start) {
-                            forward_block<output_row::size, decltype(part)::value>(kernels, bias, x, y, oh, start);
+                            forward_block<output_row::size, decltype(part)::value>(kernels, bias, x,
+                                                                                   y + oh * out_width * Filters, oh, start);
                         });
                         activate_row<Activation>(y + oh * out_width * Filters);
                     }
@@ -298,6 +299,73 @@ struct conv2d {
         using one_channel_convolution =
             detail::one_channel::convolution<height, width, KH, KW, rows::leading_padding, cols::leading_padding,
                                              out_height, out_width>;
+
+        // Folded pools (ctnn/fused_pool.hpp) -------------------------------------------------
+        // With AVX-512, a max-pool whose windows tile this layer's output: a 2 x 2 one after a
+        // one-channel layer (its own kernels pool pairs of windows), any after a layer whose pixels
+        // go in blocks and whose filters fill vectors of 16 (Pool::pool_band).
+        template <class Pool>
+        static constexpr bool folds = [] {
+            if constexpr (Pool::foldable && out_height % Pool::window_rows == 0 && out_width % Pool::window_rows == 0) {
+                if constexpr (one_channel_pairs)
+                    return Pool::window_rows == 2;
+                else
+                    return filters_innermost && pixel_block > 1 && Pool::pools_bands;
+            } else {
+                return false;
+            }
+        }();
+
+        // The forward pass with Activation, then Pool, folded in: Pool's output and choices are
+        // written, this layer's output is not. Rows are computed a band of Pool's window at a
+        // time into the stack and pooled from there.
+        template <class Activation, class Pool, class T>
+            requires(std::is_same_v<T, float> && folds<Pool>)
+        [[gnu::noinline]] static void forward_pooled(const T* params, const T* x, T* pooled, T* choices, std::size_t batch) {
+            const T* bias = params + Filters * kernel_size;
+            T kernels[kernel_size][Filters];
+            for (std::size_t f = 0; f < Filters; ++f)
+                for (std::size_t k = 0; k < kernel_size; ++k) kernels[k][f] = params[f * kernel_size + k];
+            if constexpr (one_channel_pairs) {
+                one_channel_convolution::template forward_max_pooled<Activation>(&kernels[0][0], bias, x, pooled,
+                                                                                 choices, batch);
+            } else {
+                constexpr std::size_t band_rows = Pool::window_rows, pooled_row = Pool::output_shape::dims[1] * Filters;
+                alignas(64) T band[band_rows][out_width * Filters];
+                for (std::size_t s = 0; s < batch; ++s, x += In::size)
+                    for (std::size_t oh = 0; oh < out_height; oh += band_rows) {
+                        for (std::size_t r = 0; r < band_rows; ++r) {
+                            for_each_row_block<output_row>(output_columns_inside, [&](auto part, std::size_t start) {
+                                forward_block<output_row::size, decltype(part)::value>(kernels, bias, x, band[r],
+                                                                                       oh + r, start);
+                            });
+                            activate_row<Activation>(band[r]);
+                        }
+                        Pool::pool_band(&band[0][0], pooled, choices);
+                        pooled += pooled_row;
+                        if (choices != nullptr) choices += pooled_row;
+                    }
+            }
+        }
+        // backward after forward_pooled, from Pool's choices, output and dL/d(its output). A
+        // one-channel layer with no dL/dx to write makes dL/d(its output) from the choices as its
+        // kernel-gradient sums go; otherwise the pool writes it to `dy` first, and backward follows.
+        template <class Activation, class Pool, class T>
+            requires(std::is_same_v<T, float> && folds<Pool>)
+        [[gnu::noinline]] static void backward_pooled(const T* params, const T* x, const T* choices, const T* pooled,
+                                                      const T* dpooled, T* dy, T* dx, T* dparams, std::size_t batch) {
+            if constexpr (one_channel_pairs) {
+                if (dx == nullptr) {
+                    with_transposed_kernels(dparams, [&](T(&dkernels)[kernel_size][Filters], T* dbias) {
+                        one_channel_convolution::template pooled_kernel_gradients<gradients_per_sample, Pool, Activation>(
+                            x, choices, pooled, dpooled, &dkernels[0][0], dbias, batch);
+                    });
+                    return;
+                }
+            }
+            Pool::template backward_from_choices<Activation>(choices, pooled, dpooled, dy, batch);
+            backward(params, x, pooled, dy, dx, dparams, batch);
+        }
 #endif
 
 #if defined(CTNN_SAMPLE_LANES)
@@ -735,10 +803,23 @@ CTNN_GCC_KEEP_LOOP
         // and input_gradient_gather's are never on the stack together.
         template <class T>
         [[gnu::noinline]] static void kernel_gradients(const T* x, const T* dy, T* dparams, std::size_t batch) {
-            T* dbias = dparams + Filters * kernel_size;
+            with_transposed_kernels(dparams, [&](T(&dkernels)[kernel_size][Filters], T* dbias) {
+                add_kernel_gradients_transposed(x, dy, dkernels, dbias, batch);
+            });
+        }
+        // sum(dkernels, dbias) on this layer's gradients in dparams, the kernels as [tap][filter].
+        template <class T, class Sum>
+        static void with_transposed_kernels(T* dparams, Sum sum) {
             T dkernels[kernel_size][Filters];
             for (std::size_t f = 0; f < Filters; ++f)
                 for (std::size_t k = 0; k < kernel_size; ++k) dkernels[k][f] = dparams[f * kernel_size + k];
+            sum(dkernels, dparams + Filters * kernel_size);
+            for (std::size_t f = 0; f < Filters; ++f)
+                for (std::size_t k = 0; k < kernel_size; ++k) dparams[f * kernel_size + k] = dkernels[k][f];
+        }
+        template <class T>
+        static void add_kernel_gradients_transposed(const T* x, const T* dy, T (&dkernels)[kernel_size][Filters],
+                                                    T* dbias, std::size_t batch) {
 #if defined(CTNN_ONE_CHANNEL_PAIRS)
             if constexpr (std::is_same_v<T, float> && one_channel_pairs)
                 one_channel_convolution::template kernel_gradients<gradients_per_sample>(x, dy, &dkernels[0][0], dbias,
@@ -756,8 +837,6 @@ CTNN_GCC_KEEP_LOOP
             } else {
                 add_kernel_gradients(x, dy, dkernels, dbias, batch);
             }
-            for (std::size_t f = 0; f < Filters; ++f)
-                for (std::size_t k = 0; k < kernel_size; ++k) dparams[f * kernel_size + k] = dkernels[k][f];
         }
 
         // Each gradient adds its terms in the order of the loop over samples, output pixels,

@@ -159,6 +159,66 @@ struct convolution {
         }
     }
 
+    // forward, with a 2 x 2 max-pool after the activation folded in (ctnn/fused_pool.hpp): two
+    // output rows at a time go to a band on the stack, then their windows' maxima to `pooled` and
+    // the choices (unless null) to `choices`, the pool's output shape each. The activation's
+    // output, four times as large, is never stored.
+    template <class Activation>
+    static void forward_max_pooled(const float* kernels, const float* bias, const float* x, float* pooled,
+                                   float* choices, std::size_t batch) {
+        static_assert(OutHeight % 2 == 0 && OutWidth % 2 == 0, "2 x 2 windows tile the output");
+        vec kernel_lanes[KH * KW], bias_lanes;
+        for (std::size_t t = 0; t < KH * KW; ++t)
+            for (std::size_t l = 0; l < 16; ++l) kernel_lanes[t][l] = kernels[t * filters + l / 2];
+        for (std::size_t l = 0; l < 16; ++l) bias_lanes[l] = bias[l / 2];
+        alignas(64) padded_rows rows;
+        alignas(64) float band[2][OutWidth * filters];
+        clear(rows);
+        for (std::size_t s = 0; s < batch; ++s, x += Height * Width) {
+            fill(rows, x);
+            for (std::size_t oh = 0; oh < OutHeight; oh += 2) {
+                for (std::size_t r = 0; r < 2; ++r) {
+                    forward_row(kernel_lanes, bias_lanes, rows, oh + r, band[r]);
+                    for (float& v : band[r]) v = Activation::apply(v);
+                }
+                std::size_t w = 0;
+                for (; w + 2 <= windows; w += 2) pool_windows<2>(band, w, pooled, choices);
+                if constexpr (windows % 2 == 1) pool_windows<1>(band, w, pooled, choices);
+                pooled += windows * filters;
+                if (choices != nullptr) choices += windows * filters;
+            }
+        }
+    }
+    static constexpr std::size_t windows = OutWidth / 2;  // per row
+
+    // Lanes 0-7: pixel Offset / 8 of `a`; lanes 8-15: that of `c`.
+    template <std::size_t Offset, std::size_t... L>
+    static vec pixel_of_each(vec a, vec c, std::index_sequence<L...>) {
+        return __builtin_shufflevector(a, c, (L < 8 ? Offset + L : 8 + Offset + L)...);
+    }
+    // Windows w and w + 1 (Count 2) or w alone (1): lanes 8f to 8f + 7 of the vectors are window
+    // w + f. Each maximum takes max_pool2d's comparisons in its scan order, so it is the same.
+    template <std::size_t Count>
+    static void pool_windows(const float (&band)[2][OutWidth * filters], std::size_t w, float* pooled, float* choices) {
+        vec value{}, choice{};
+        for (std::size_t r = 0; r < 2; ++r) {
+            const vec a = load(band[r] + 2 * w * filters), c = Count == 2 ? load(band[r] + (2 * w + 2) * filters) : a;
+            const vec taps[2] = {pixel_of_each<0>(a, c, std::make_index_sequence<16>{}),
+                                 pixel_of_each<8>(a, c, std::make_index_sequence<16>{})};
+            for (std::size_t j = 0; j < 2; ++j) {
+                if (r == 0 && j == 0) {
+                    value = taps[0];
+                    continue;
+                }
+                const mask greater = taps[j] > value;
+                value = greater ? taps[j] : value;
+                choice = greater ? vec{} + float(2 * r + j) : choice;
+            }
+        }
+        std::memcpy(pooled + w * filters, &value, Count * filters * sizeof(float));
+        if (choices != nullptr) std::memcpy(choices + w * filters, &choice, Count * filters * sizeof(float));
+    }
+
     // Kernel gradients -----------------------------------------------------------------------
 
     // acc[kh][k] holds taps (kh, 2k) and (kh, 2k + 1); `g` is one pixel's dL/dy, each filter twice.
@@ -237,19 +297,49 @@ struct convolution {
                                                           std::index_sequence<N...> samples) {
         constexpr std::size_t sample_dy = OutHeight * OutWidth * filters;
         (fill(rows[N], x + N * Height * Width), ...);
-        for (std::size_t oh = 0; oh < OutHeight; ++oh) {
-            const float* dy_row = dy + oh * OutWidth * filters;
-            if (row_inside(oh))
-                add_row<false>(acc, bias_acc, dy_row, sample_dy, rows, oh, samples);
-            else
-                add_row<true>(acc, bias_acc, dy_row, sample_dy, rows, oh, samples);
+        for (std::size_t oh = 0; oh < OutHeight; ++oh) add_output_row(acc, bias_acc, dy + oh * OutWidth * filters, sample_dy, rows, oh, samples);
+    }
+    template <std::size_t... N>
+    [[gnu::always_inline]] static inline void add_output_row(accumulators (&acc)[sizeof...(N)], vec (&bias_acc)[sizeof...(N)],
+                                                             const float* dy_row, std::size_t dy_stride,
+                                                             const padded_rows (&rows)[2], std::size_t oh,
+                                                             std::index_sequence<N...> samples) {
+        if (row_inside(oh))
+            add_row<false>(acc, bias_acc, dy_row, dy_stride, rows, oh, samples);
+        else
+            add_row<true>(acc, bias_acc, dy_row, dy_stride, rows, oh, samples);
+    }
+
+    // add_samples with dy, the gradient of a 2 x 2 max-pool folded into forward_max_pooled, made
+    // two rows at a time from the pool's choices, output and gradient (Pool::window_row_backward)
+    // into a band on the stack: its full-size buffer is neither written nor read back.
+    template <class Pool, class Activation, std::size_t... N>
+    [[gnu::always_inline]] static inline void add_pooled_samples(const float* x, const float* choices, const float* y,
+                                                                 const float* dy, accumulators (&acc)[sizeof...(N)],
+                                                                 vec (&bias_acc)[sizeof...(N)], padded_rows (&rows)[2],
+                                                                 std::index_sequence<N...> samples) {
+        constexpr std::size_t row = OutWidth * filters, pooled_row = row / 2, pooled_sample = OutHeight / 2 * pooled_row;
+        alignas(64) float band[2][sizeof...(N)][row];
+        (fill(rows[N], x + N * Height * Width), ...);
+        for (std::size_t oh = 0; oh < OutHeight; oh += 2) {
+            const std::size_t o = oh / 2 * pooled_row;
+            (Pool::template window_row_backward<Activation>(choices + N * pooled_sample + o, y + N * pooled_sample + o,
+                                                             dy + N * pooled_sample + o, band[0][N],
+                                                             sizeof...(N) * row),
+             ...);
+            add_output_row(acc, bias_acc, band[0][0], row, rows, oh, samples);
+            add_output_row(acc, bias_acc, band[1][0], row, rows, oh + 1, samples);
         }
     }
 
-    // Samples [0, Samples) each summed from zero, then added to total in order.
-    template <std::size_t Samples>
-    static void add_sample_sums(const float* x, const float* dy, accumulators& total, vec& bias_total,
-                                padded_rows (&rows)[2]) {
+    // The lambdas that add samples' terms go inline, with the accumulators: clang 14 kept one out of
+    // line around the fused pool's rows and the sums in memory (M3's step 1.1x slower).
+#define CTNN_INLINED_LAMBDA __attribute__((always_inline))
+
+    // Samples [0, Samples) each summed from zero by add(acc, bias_acc, rows, samples), then added
+    // to total in order.
+    template <std::size_t Samples, class Add>
+    static void add_sample_sums(Add add, accumulators& total, vec& bias_total, padded_rows (&rows)[2]) {
         accumulators acc[Samples];
         vec bias_acc[Samples];
         for (std::size_t n = 0; n < Samples; ++n) {
@@ -257,7 +347,7 @@ struct convolution {
                 for (vec& v : pair_row) v = vec{};
             bias_acc[n] = vec{};
         }
-        add_samples(x, dy, acc, bias_acc, rows, std::make_index_sequence<Samples>{});
+        add(acc, bias_acc, rows, std::make_index_sequence<Samples>{});
         for (std::size_t n = 0; n < Samples; ++n) {
             for (std::size_t kh = 0; kh < KH; ++kh)
                 for (std::size_t k = 0; k < tap_pairs; ++k) total[kh][k] += acc[n][kh][k];
@@ -268,9 +358,9 @@ struct convolution {
     // Adds every sample's terms to dkernels ([tap][filter]) and dbias. PerSample (conv2d's
     // gradients_per_sample): each sample's terms are summed from zero, in order, and the sum is
     // added, two samples at a time. Otherwise every term goes into one running sum per gradient,
-    // samples in order.
-    template <bool PerSample>
-    static void kernel_gradients(const float* x, const float* dy, float* dkernels, float* dbias, std::size_t batch) {
+    // samples in order. add(s, acc, bias_acc, rows, samples) adds the terms of samples s onwards.
+    template <bool PerSample, class Add>
+    static void add_kernel_gradients(Add add, float* dkernels, float* dbias, std::size_t batch) {
         accumulators total[1];
         vec bias_total[1];
         for (std::size_t kh = 0; kh < KH; ++kh)
@@ -283,15 +373,17 @@ struct convolution {
         alignas(64) padded_rows rows[2];
         clear(rows[0]);
         clear(rows[1]);
-        constexpr std::size_t sample_x = Height * Width, sample_dy = OutHeight * OutWidth * filters;
+        const auto from = [&](std::size_t s) {
+            return [&add, s](auto& acc, auto& bias_acc, auto& rows, auto samples) CTNN_INLINED_LAMBDA {
+                add(s, acc, bias_acc, rows, samples);
+            };
+        };
         if constexpr (PerSample) {
             std::size_t s = 0;
-            for (; s + 2 <= batch; s += 2)
-                add_sample_sums<2>(x + s * sample_x, dy + s * sample_dy, total[0], bias_total[0], rows);
-            if (s < batch) add_sample_sums<1>(x + s * sample_x, dy + s * sample_dy, total[0], bias_total[0], rows);
+            for (; s + 2 <= batch; s += 2) add_sample_sums<2>(from(s), total[0], bias_total[0], rows);
+            if (s < batch) add_sample_sums<1>(from(s), total[0], bias_total[0], rows);
         } else {
-            for (std::size_t s = 0; s < batch; ++s, x += sample_x, dy += sample_dy)
-                add_samples(x, dy, total, bias_total, rows, std::make_index_sequence<1>{});
+            for (std::size_t s = 0; s < batch; ++s) add(s, total, bias_total, rows, std::make_index_sequence<1>{});
         }
         for (std::size_t kh = 0; kh < KH; ++kh)
             for (std::size_t k = 0; k < tap_pairs; ++k)
@@ -301,7 +393,32 @@ struct convolution {
                 }
         for (std::size_t f = 0; f < filters; ++f) dbias[f] = bias_total[0][2 * f];
     }
+
+    template <bool PerSample>
+    static void kernel_gradients(const float* x, const float* dy, float* dkernels, float* dbias, std::size_t batch) {
+        add_kernel_gradients<PerSample>(
+            [x, dy](std::size_t s, auto& acc, auto& bias_acc, auto& rows, auto samples) CTNN_INLINED_LAMBDA {
+                add_samples(x + s * Height * Width, dy + s * OutHeight * OutWidth * filters, acc, bias_acc, rows, samples);
+            },
+            dkernels, dbias, batch);
+    }
+
+    // kernel_gradients with dy the gradient of the 2 x 2 max-pool folded into forward_max_pooled:
+    // its choices, output and dL/d(output).
+    template <bool PerSample, class Pool, class Activation>
+    static void pooled_kernel_gradients(const float* x, const float* choices, const float* y, const float* dy,
+                                        float* dkernels, float* dbias, std::size_t batch) {
+        constexpr std::size_t pooled_sample = OutHeight * OutWidth * filters / 4;
+        add_kernel_gradients<PerSample>(
+            [=](std::size_t s, auto& acc, auto& bias_acc, auto& rows, auto samples) CTNN_INLINED_LAMBDA {
+                add_pooled_samples<Pool, Activation>(x + s * Height * Width, choices + s * pooled_sample,
+                                                     y + s * pooled_sample, dy + s * pooled_sample, acc, bias_acc,
+                                                     rows, samples);
+            },
+            dkernels, dbias, batch);
+    }
 };
 
 }  // namespace ctnn::detail::one_channel
+#undef CTNN_INLINED_LAMBDA
 #endif

@@ -8,6 +8,7 @@
 #include <ctnn/emit/window.hpp>
 #include <ctnn/fused_activation.hpp>
 #include <ctnn/layers/pool2d.hpp>
+#include <ctnn/sample_lanes.hpp>
 #include <ctnn/target_vector.hpp>
 
 namespace ctnn {
@@ -158,6 +159,87 @@ struct max_pool2d {
                     }
                 if constexpr (activated) apply_derivative<Activation>(dx, x);
             }
+        }
+
+        // Folded into the layer before (ctnn/fused_pool.hpp) -----------------------------------
+        // Windows that tile the input whole can be pooled as the layer before computes its rows,
+        // while they are in L1, so that the full-size input never goes to memory. That layer keeps
+        // each window's choice instead: for each channel, the tap (0 to taps - 1, scan order, as a
+        // T) whose value forward's strict > comparisons kept. It is the first tap equal to the
+        // maximum, the one backward_activated finds again (tap 0 when the maximum is NaN).
+        static constexpr bool foldable = whole_windows && windows_tile;
+        static constexpr std::size_t window_rows = Size;
+
+#if defined(CTNN_SAMPLE_LANES)
+        // One row of windows from `band`, the Size input rows they cover, to y_row, and the choices
+        // to choice_row unless it is null: sixteen channels per vector, forward's comparisons in
+        // its order (so its maxima).
+        static constexpr bool pools_bands = foldable && channels % detail::lanes::count == 0;
+        static void pool_band(const float* band, float* y_row, float* choice_row)
+            requires pools_bands
+        {
+            using detail::lanes::vec;
+            for (std::size_t ow = 0; ow < output_shape::dims[1]; ++ow)
+                for (std::size_t c = 0; c < channels; c += detail::lanes::count) {
+                    const float* window = band + ow * Size * channels + c;
+                    vec value = detail::lanes::load(window), choice{};
+#pragma GCC unroll 16
+                    for (std::size_t t = 1; t < taps; ++t) {
+                        const vec candidate = detail::lanes::load(window + tap_offset(t));
+                        const auto greater = candidate > value;
+                        value = greater ? candidate : value;
+                        choice = greater ? vec{} + float(t) : choice;
+                    }
+                    detail::lanes::store(y_row + ow * channels + c, value);
+                    if (choice_row != nullptr) detail::lanes::store(choice_row + ow * channels + c, choice);
+                }
+        }
+#endif
+
+        // backward_activated from the choices instead of the input: the same values to the same
+        // taps (+0 elsewhere), reading a quarter as much with 2 x 2 windows. Out of line, as
+        // backward_activated.
+        template <class Activation, class T>
+            requires(foldable && derivative_per_window<Activation>)
+        [[gnu::noinline]] static void backward_from_choices(const T* choices, const T* y, const T* dy, T* dx,
+                                                            std::size_t batch) {
+            constexpr std::size_t row = output_shape::dims[1] * channels;
+            for (std::size_t r = 0; r < batch * output_shape::dims[0]; ++r)
+                window_row_backward<Activation>(choices + r * row, y + r * row, dy + r * row,
+                                                dx + r * Size * geometry::width * channels, geometry::width * channels);
+        }
+
+        // One row of windows: the values they hand on, then each of the Size rows of dx they cover
+        // (`dx_row_stride` apart), tap by tap.
+        template <class Activation, class T>
+            requires(foldable && derivative_per_window<Activation>)
+        static void window_row_backward(const T* choices, const T* y, const T* dy, T* dx, std::size_t dx_row_stride) {
+            constexpr std::size_t row = output_shape::dims[1] * channels;
+            T pending[row];
+            for (std::size_t o = 0; o < row; ++o) pending[o] = (T(0) + dy[o]) * Activation::derivative(T(0), y[o]);
+            for (std::size_t ty = 0; ty < Size; ++ty, dx += dx_row_stride)
+                for (std::size_t ow = 0; ow < output_shape::dims[1]; ++ow)
+                    for (std::size_t tx = 0; tx < Size; ++tx)
+                        select_choice(choices + ow * channels, pending + ow * channels, T(ty * Size + tx),
+                                      dx + (ow * Size + tx) * channels);
+        }
+        // out[c] = pending[c] where choice[c] is `tap`, else +0. Eight channels as one GNU vector:
+        // as a loop GCC 12 -O3 vectorised the windows, not the channels, and shuffled them apart.
+        template <class T>
+        static void select_choice(const T* choice, const T* pending, T tap, T* out) {
+            constexpr std::size_t in_vectors = std::is_same_v<T, float> ? channels / 8 * 8 : 0;
+            if constexpr (in_vectors > 0) {
+                typedef float eight __attribute__((vector_size(32)));
+                for (std::size_t c = 0; c < in_vectors; c += 8) {
+                    eight chosen, value;
+                    __builtin_memcpy(&chosen, choice + c, sizeof chosen);
+                    __builtin_memcpy(&value, pending + c, sizeof value);
+                    const eight selected = chosen == eight{} + tap ? value : eight{};
+                    __builtin_memcpy(out + c, &selected, sizeof selected);
+                }
+            }
+            if constexpr (in_vectors < channels)
+                for (std::size_t c = in_vectors; c < channels; ++c) out[c] = choice[c] == tap ? pending[c] : T(0);
         }
 
         // With 16 vector registers of 8 or 4 floats (target_vector.hpp) GCC 12 left the window
