@@ -605,7 +605,9 @@ struct training_workspace {
     T* data() { return values; }
     const T* data() const { return values; }
 
-    // Outputs of layer I for the whole batch.
+    // Outputs of layer I for the whole batch, where the training forward writes them: not for a
+    // layer whose output the next one writes (fused_activation.hpp), and the choices of the pool
+    // after an activation whose pool the layer before folds in (fused_pool.hpp).
     template <std::size_t I>
     T* activation() {
         return values + Capacity * Model::activation_offsets[I];
