@@ -248,13 +248,42 @@ struct convolution {
         }
     }
     template <bool Masked, bool RowsChecked>
-    [[gnu::always_inline]] static inline void add_pixel_pair(accumulators& acc, vec& bias_acc, const float* dy_row, const padded_rows& rows,
-                               std::size_t oh, std::size_t ow) {
-        const vec two = load(dy_row + ow * filters);
+    [[gnu::always_inline]] static inline void add_pixel_pair(accumulators& acc, vec& bias_acc, vec two,
+                                                             const padded_rows& rows, std::size_t oh, std::size_t ow) {
         add_pixel<Masked, RowsChecked>(acc, bias_acc, spread_pixel<0>(two, std::make_index_sequence<16>{}), rows, oh, ow);
         add_pixel<Masked, RowsChecked>(acc, bias_acc, spread_pixel<1>(two, std::make_index_sequence<16>{}), rows, oh,
                                        ow + 1);
     }
+
+    // Where dL/dy of output row oh comes from, a pixel pair (ow, ow + 1) at a time as stored
+    // (lanes 8j + f: pixel j, filter f) for sample n of those summed together: the rows as stored,
+    // or made from the choices of a 2 x 2 max-pool folded into forward_max_pooled.
+    struct stored_rows {
+        const float* row;    // sample 0's
+        std::size_t stride;  // from one sample's to the next
+        vec pair(std::size_t n, std::size_t ow) const { return load(row + n * stride + ow * filters); }
+    };
+    // The pool's row of windows over output rows oh and oh + 1 (oh even): each window's value goes
+    // to the pixel whose tap (2 (oh % 2) + j) is the window's choice, +0 to the others.
+    struct chosen_rows {
+        const float* choices;  // the row of windows, sample 0's
+        const float* values;   // what each window hands on (Pool::window_gradients)
+        std::size_t choices_stride, values_stride;
+        vec taps;              // lanes 8j + f: the tap of pixel j of a pair in this output row
+        vec pair(std::size_t n, std::size_t ow) const {
+            const vec chosen = each_half(choices + n * choices_stride + ow / 2 * filters);
+            const vec value = each_half(values + n * values_stride + ow / 2 * filters);
+            return chosen == taps ? value : vec{};
+        }
+    };
+    // The eight floats at p in both halves of a vector.
+    static vec each_half(const float* p) {
+        typedef float half __attribute__((vector_size(32)));
+        half h;
+        std::memcpy(&h, p, sizeof h);
+        return __builtin_shufflevector(h, h, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7);
+    }
+
     static constexpr bool pixels_inside(std::size_t ow) { return pixel_inside(ow) && pixel_inside(ow + 1); }
     static constexpr std::size_t first_inside = [] {
         std::size_t ow = 0;
@@ -269,24 +298,31 @@ struct convolution {
     // The pixels of output row oh in order: pairs, the last pixel of an odd row alone. With two
     // samples, each pixel pair of one is followed by the same pair of the other: their sums are
     // independent, and together they give the adders enough chains.
-    template <bool RowsChecked, std::size_t... N>
+    template <bool RowsChecked, class Rows, std::size_t... N>
     [[gnu::always_inline]] static inline void add_row(accumulators (&acc)[sizeof...(N)], vec (&bias_acc)[sizeof...(N)],
-                                                      const float* dy_row, std::size_t dy_stride,
-                                                      const padded_rows (&rows)[2], std::size_t oh,
+                                                      const Rows& dy, const padded_rows (&rows)[2], std::size_t oh,
                                                       std::index_sequence<N...>) {
         std::size_t ow = 0;
         for (; ow < first_inside; ow += 2)
-            (add_pixel_pair<true, RowsChecked>(acc[N], bias_acc[N], dy_row + N * dy_stride, rows[N], oh, ow), ...);
+            (add_pixel_pair<true, RowsChecked>(acc[N], bias_acc[N], dy.pair(N, ow), rows[N], oh, ow), ...);
         for (; ow < end_inside; ow += 2)
-            (add_pixel_pair<false, RowsChecked>(acc[N], bias_acc[N], dy_row + N * dy_stride, rows[N], oh, ow), ...);
+            (add_pixel_pair<false, RowsChecked>(acc[N], bias_acc[N], dy.pair(N, ow), rows[N], oh, ow), ...);
         for (; ow + 1 < OutWidth; ow += 2)
-            (add_pixel_pair<true, RowsChecked>(acc[N], bias_acc[N], dy_row + N * dy_stride, rows[N], oh, ow), ...);
+            (add_pixel_pair<true, RowsChecked>(acc[N], bias_acc[N], dy.pair(N, ow), rows[N], oh, ow), ...);
         if constexpr (OutWidth % 2 == 1)
-            (add_pixel<true, RowsChecked>(
-                 acc[N], bias_acc[N],
-                 spread_pixel<1>(load(dy_row + N * dy_stride + (OutWidth - 2) * filters), std::make_index_sequence<16>{}),
-                 rows[N], oh, OutWidth - 1),
+            (add_pixel<true, RowsChecked>(acc[N], bias_acc[N],
+                                          spread_pixel<1>(dy.pair(N, OutWidth - 2), std::make_index_sequence<16>{}),
+                                          rows[N], oh, OutWidth - 1),
              ...);
+    }
+    template <class Rows, std::size_t... N>
+    [[gnu::always_inline]] static inline void add_output_row(accumulators (&acc)[sizeof...(N)], vec (&bias_acc)[sizeof...(N)],
+                                                             const Rows& dy, const padded_rows (&rows)[2], std::size_t oh,
+                                                             std::index_sequence<N...> samples) {
+        if (row_inside(oh))
+            add_row<false>(acc, bias_acc, dy, rows, oh, samples);
+        else
+            add_row<true>(acc, bias_acc, dy, rows, oh, samples);
     }
 
     // The terms of sizeof...(N) samples of x and dy, in order, added to acc[N] and bias_acc[N].
@@ -297,38 +333,31 @@ struct convolution {
                                                           std::index_sequence<N...> samples) {
         constexpr std::size_t sample_dy = OutHeight * OutWidth * filters;
         (fill(rows[N], x + N * Height * Width), ...);
-        for (std::size_t oh = 0; oh < OutHeight; ++oh) add_output_row(acc, bias_acc, dy + oh * OutWidth * filters, sample_dy, rows, oh, samples);
-    }
-    template <std::size_t... N>
-    [[gnu::always_inline]] static inline void add_output_row(accumulators (&acc)[sizeof...(N)], vec (&bias_acc)[sizeof...(N)],
-                                                             const float* dy_row, std::size_t dy_stride,
-                                                             const padded_rows (&rows)[2], std::size_t oh,
-                                                             std::index_sequence<N...> samples) {
-        if (row_inside(oh))
-            add_row<false>(acc, bias_acc, dy_row, dy_stride, rows, oh, samples);
-        else
-            add_row<true>(acc, bias_acc, dy_row, dy_stride, rows, oh, samples);
+        for (std::size_t oh = 0; oh < OutHeight; ++oh)
+            add_output_row(acc, bias_acc, stored_rows{dy + oh * OutWidth * filters, sample_dy}, rows, oh, samples);
     }
 
-    // add_samples with dy, the gradient of a 2 x 2 max-pool folded into forward_max_pooled, made
-    // two rows at a time from the pool's choices, output and gradient (Pool::window_row_backward)
-    // into a band on the stack: its full-size buffer is neither written nor read back.
+    // add_samples with dy the gradient of a 2 x 2 max-pool folded into forward_max_pooled, made from
+    // the pool's choices, output and gradient (`dy`, the pool's) as the sums take it: the full-size
+    // dL/dy is never written.
     template <class Pool, class Activation, std::size_t... N>
     [[gnu::always_inline]] static inline void add_pooled_samples(const float* x, const float* choices, const float* y,
                                                                  const float* dy, accumulators (&acc)[sizeof...(N)],
                                                                  vec (&bias_acc)[sizeof...(N)], padded_rows (&rows)[2],
                                                                  std::index_sequence<N...> samples) {
-        constexpr std::size_t row = OutWidth * filters, pooled_row = row / 2, pooled_sample = OutHeight / 2 * pooled_row;
-        alignas(64) float band[2][sizeof...(N)][row];
+        constexpr std::size_t pooled_row = OutWidth / 2 * filters, pooled_sample = OutHeight / 2 * pooled_row;
+        alignas(64) float values[sizeof...(N)][pooled_row];
         (fill(rows[N], x + N * Height * Width), ...);
         for (std::size_t oh = 0; oh < OutHeight; oh += 2) {
             const std::size_t o = oh / 2 * pooled_row;
-            (Pool::template window_row_backward<Activation>(choices + N * pooled_sample + o, y + N * pooled_sample + o,
-                                                             dy + N * pooled_sample + o, band[0][N],
-                                                             sizeof...(N) * row),
+            (Pool::template window_gradients<Activation>(y + N * pooled_sample + o, dy + N * pooled_sample + o, values[N]),
              ...);
-            add_output_row(acc, bias_acc, band[0][0], row, rows, oh, samples);
-            add_output_row(acc, bias_acc, band[1][0], row, rows, oh + 1, samples);
+            for (std::size_t r = 0; r < 2; ++r) {
+                vec taps;
+                for (std::size_t l = 0; l < 16; ++l) taps[l] = float(2 * r + l / 8);
+                add_output_row(acc, bias_acc, chosen_rows{choices + o, values[0], pooled_sample, pooled_row, taps}, rows,
+                               oh + r, samples);
+            }
         }
     }
 

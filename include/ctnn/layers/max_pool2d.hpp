@@ -209,14 +209,22 @@ struct max_pool2d {
                                                 dx + r * Size * geometry::width * channels, geometry::width * channels);
         }
 
+        // What each window of one output row hands on to its chosen tap (+0 to the others): dL/dy
+        // times the activation's derivative at the maximum, as backward_activated computes it.
+        template <class Activation, class T>
+            requires(foldable && derivative_per_window<Activation>)
+        static void window_gradients(const T* y, const T* dy, T* pending) {
+            for (std::size_t o = 0; o < output_shape::dims[1] * channels; ++o)
+                pending[o] = (T(0) + dy[o]) * Activation::derivative(T(0), y[o]);
+        }
+
         // One row of windows: the values they hand on, then each of the Size rows of dx they cover
         // (`dx_row_stride` apart), tap by tap.
         template <class Activation, class T>
             requires(foldable && derivative_per_window<Activation>)
         static void window_row_backward(const T* choices, const T* y, const T* dy, T* dx, std::size_t dx_row_stride) {
-            constexpr std::size_t row = output_shape::dims[1] * channels;
-            T pending[row];
-            for (std::size_t o = 0; o < row; ++o) pending[o] = (T(0) + dy[o]) * Activation::derivative(T(0), y[o]);
+            T pending[output_shape::dims[1] * channels];
+            window_gradients<Activation>(y, dy, pending);
             for (std::size_t ty = 0; ty < Size; ++ty, dx += dx_row_stride)
                 for (std::size_t ow = 0; ow < output_shape::dims[1]; ++ow)
                     for (std::size_t tx = 0; tx < Size; ++tx)
