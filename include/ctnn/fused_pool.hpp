@@ -48,20 +48,13 @@ constexpr bool pools_after() {
     else
         return false;
 }
-// Layer I is that pool.
+// Layer I is the activation or the pool that such a layer I - 1 or I - 2 folds in.
 template <class Runners, std::size_t I>
-constexpr bool pooled_before() {
+constexpr bool folded_into_earlier() {
     if constexpr (I >= 2)
-        return pools_after<Runners, I - 2>();
-    else
-        return false;
-}
-
-// Layer I is the activation between them.
-template <class Runners, std::size_t I>
-constexpr bool activation_pooled_after() {
-    if constexpr (I >= 1)
-        return pools_after<Runners, I - 1>();
+        return pools_after<Runners, I - 1>() || pools_after<Runners, I - 2>();
+    else if constexpr (I == 1)
+        return pools_after<Runners, 0>();
     else
         return false;
 }

@@ -503,7 +503,7 @@ private:
                                             boost::mp11::mp_at_c<runners, I + 2>>(
                 params + param_offsets[I], train_input<I>(x, ws), ws.template activation<I + 2>(),
                 ws.template activation<I + 1>(), batch);
-        else if constexpr (detail::pooled_before<runners, I>() || detail::activation_pooled_after<runners, I>())
+        else if constexpr (detail::folded_into_earlier<runners, I>())
             return;
         else if constexpr (detail::writes_next_output<runners, I>())
             Runner::template forward_activated<typename boost::mp11::mp_at_c<runners, I + 1>::activation>(
@@ -528,9 +528,7 @@ private:
     template <std::size_t I, class Runner, bool Assign, class T, class Workspace, class Descent>
     static void backward_layer(const T* params, const T* x, std::size_t batch, Workspace& ws, T* grads, T* dx,
                                Descent descent) {
-        if constexpr (detail::input_gradient_written_after<runners, I>() || detail::activation_pooled_after<runners, I>())
-            return;
-        else if constexpr (detail::pooled_before<runners, I>())
+        if constexpr (detail::input_gradient_written_after<runners, I>() || detail::folded_into_earlier<runners, I>())
             return;
         else if constexpr (detail::pools_after<runners, I>()) {
             // The pool's backward comes with this layer's; its dL/d(input), this layer's

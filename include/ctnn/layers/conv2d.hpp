@@ -204,6 +204,13 @@ struct conv2d {
             acc.store(out);
         }
 
+        // The kernels in params ([filter][tap]) as [tap][filter], the filters innermost.
+        template <class T>
+        static void transpose_kernels(const T* params, T (&kernels)[kernel_size][Filters]) {
+            for (std::size_t f = 0; f < Filters; ++f)
+                for (std::size_t k = 0; k < kernel_size; ++k) kernels[k][f] = params[f * kernel_size + k];
+        }
+
         // Activation::apply on one output row just written, while it is in L1: in the loops that
         // store a pixel's sums GCC 12 no longer vectorised the stores (M3 inference 5.4 -> 7.2 us).
         template <class Activation, class T>
@@ -226,8 +233,7 @@ struct conv2d {
             const T* bias = params + Filters * kernel_size;
             if constexpr (filters_innermost) {
                 T kernels[kernel_size][Filters];
-                for (std::size_t f = 0; f < Filters; ++f)
-                    for (std::size_t k = 0; k < kernel_size; ++k) kernels[k][f] = params[f * kernel_size + k];
+                transpose_kernels(params, kernels);
 #if defined(CTNN_ONE_CHANNEL_PAIRS)
                 if constexpr (std::is_same_v<T, float> && one_channel_pairs) {
                     one_channel_convolution::template forward<Activation>(&kernels[0][0], bias, x, y, batch);
@@ -324,8 +330,7 @@ struct conv2d {
         [[gnu::noinline]] static void forward_pooled(const T* params, const T* x, T* pooled, T* choices, std::size_t batch) {
             const T* bias = params + Filters * kernel_size;
             T kernels[kernel_size][Filters];
-            for (std::size_t f = 0; f < Filters; ++f)
-                for (std::size_t k = 0; k < kernel_size; ++k) kernels[k][f] = params[f * kernel_size + k];
+            transpose_kernels(params, kernels);
             if constexpr (one_channel_pairs) {
                 one_channel_convolution::template forward_max_pooled<Activation>(&kernels[0][0], bias, x, pooled,
                                                                                  choices, batch);
@@ -811,8 +816,7 @@ CTNN_GCC_KEEP_LOOP
         template <class T, class Sum>
         static void with_transposed_kernels(T* dparams, Sum sum) {
             T dkernels[kernel_size][Filters];
-            for (std::size_t f = 0; f < Filters; ++f)
-                for (std::size_t k = 0; k < kernel_size; ++k) dkernels[k][f] = dparams[f * kernel_size + k];
+            transpose_kernels(dparams, dkernels);
             sum(dkernels, dparams + Filters * kernel_size);
             for (std::size_t f = 0; f < Filters; ++f)
                 for (std::size_t k = 0; k < kernel_size; ++k) dparams[f * kernel_size + k] = dkernels[k][f];

@@ -140,13 +140,18 @@ struct convolution {
         }
     }
 
+    // Each tap's filters, and the biases, into lanes 2f and 2f + 1 (kernels: [tap][filter]).
+    static void spread_filters(const float* kernels, const float* bias, vec (&kernel_lanes)[KH * KW], vec& bias_lanes) {
+        for (std::size_t t = 0; t < KH * KW; ++t)
+            for (std::size_t l = 0; l < 16; ++l) kernel_lanes[t][l] = kernels[t * filters + l / 2];
+        for (std::size_t l = 0; l < 16; ++l) bias_lanes[l] = bias[l / 2];
+    }
+
     // kernels: [tap][filter]; Activation::apply on every output.
     template <class Activation>
     static void forward(const float* kernels, const float* bias, const float* x, float* y, std::size_t batch) {
         vec kernel_lanes[KH * KW], bias_lanes;
-        for (std::size_t t = 0; t < KH * KW; ++t)
-            for (std::size_t l = 0; l < 16; ++l) kernel_lanes[t][l] = kernels[t * filters + l / 2];
-        for (std::size_t l = 0; l < 16; ++l) bias_lanes[l] = bias[l / 2];
+        spread_filters(kernels, bias, kernel_lanes, bias_lanes);
         alignas(64) padded_rows rows;
         clear(rows);
         for (std::size_t s = 0; s < batch; ++s, x += Height * Width, y += OutHeight * OutWidth * filters) {
@@ -168,9 +173,7 @@ struct convolution {
                                    float* choices, std::size_t batch) {
         static_assert(OutHeight % 2 == 0 && OutWidth % 2 == 0, "2 x 2 windows tile the output");
         vec kernel_lanes[KH * KW], bias_lanes;
-        for (std::size_t t = 0; t < KH * KW; ++t)
-            for (std::size_t l = 0; l < 16; ++l) kernel_lanes[t][l] = kernels[t * filters + l / 2];
-        for (std::size_t l = 0; l < 16; ++l) bias_lanes[l] = bias[l / 2];
+        spread_filters(kernels, bias, kernel_lanes, bias_lanes);
         alignas(64) padded_rows rows;
         alignas(64) float band[2][OutWidth * filters];
         clear(rows);
@@ -347,17 +350,16 @@ struct convolution {
                                                                  std::index_sequence<N...> samples) {
         constexpr std::size_t pooled_row = OutWidth / 2 * filters, pooled_sample = OutHeight / 2 * pooled_row;
         alignas(64) float values[sizeof...(N)][pooled_row];
+        vec row_taps[2];  // lanes 8j + f: tap 2r + j, for the windows' rows r = 0 and 1
+        for (std::size_t l = 0; l < 16; ++l) row_taps[0][l] = float(l / 8), row_taps[1][l] = float(2 + l / 8);
         (fill(rows[N], x + N * Height * Width), ...);
         for (std::size_t oh = 0; oh < OutHeight; oh += 2) {
             const std::size_t o = oh / 2 * pooled_row;
             (Pool::template window_gradients<Activation>(y + N * pooled_sample + o, dy + N * pooled_sample + o, values[N]),
              ...);
-            for (std::size_t r = 0; r < 2; ++r) {
-                vec taps;
-                for (std::size_t l = 0; l < 16; ++l) taps[l] = float(2 * r + l / 8);
-                add_output_row(acc, bias_acc, chosen_rows{choices + o, values[0], pooled_sample, pooled_row, taps}, rows,
-                               oh + r, samples);
-            }
+            for (std::size_t r = 0; r < 2; ++r)
+                add_output_row(acc, bias_acc, chosen_rows{choices + o, values[0], pooled_sample, pooled_row, row_taps[r]},
+                               rows, oh + r, samples);
         }
     }
 
@@ -365,10 +367,11 @@ struct convolution {
     // line around the fused pool's rows and the sums in memory (M3's step 1.1x slower).
 #define CTNN_INLINED_LAMBDA __attribute__((always_inline))
 
-    // Samples [0, Samples) each summed from zero by add(acc, bias_acc, rows, samples), then added
-    // to total in order.
+    // Samples [s, s + Samples) each summed from zero by add(s, acc, bias_acc, rows, samples), then
+    // added to total in order.
     template <std::size_t Samples, class Add>
-    static void add_sample_sums(Add add, accumulators& total, vec& bias_total, padded_rows (&rows)[2]) {
+    static void add_sample_sums(const Add& add, std::size_t s, accumulators& total, vec& bias_total,
+                                padded_rows (&rows)[2]) {
         accumulators acc[Samples];
         vec bias_acc[Samples];
         for (std::size_t n = 0; n < Samples; ++n) {
@@ -376,7 +379,7 @@ struct convolution {
                 for (vec& v : pair_row) v = vec{};
             bias_acc[n] = vec{};
         }
-        add(acc, bias_acc, rows, std::make_index_sequence<Samples>{});
+        add(s, acc, bias_acc, rows, std::make_index_sequence<Samples>{});
         for (std::size_t n = 0; n < Samples; ++n) {
             for (std::size_t kh = 0; kh < KH; ++kh)
                 for (std::size_t k = 0; k < tap_pairs; ++k) total[kh][k] += acc[n][kh][k];
@@ -389,7 +392,7 @@ struct convolution {
     // added, two samples at a time. Otherwise every term goes into one running sum per gradient,
     // samples in order. add(s, acc, bias_acc, rows, samples) adds the terms of samples s onwards.
     template <bool PerSample, class Add>
-    static void add_kernel_gradients(Add add, float* dkernels, float* dbias, std::size_t batch) {
+    static void add_kernel_gradients(const Add& add, float* dkernels, float* dbias, std::size_t batch) {
         accumulators total[1];
         vec bias_total[1];
         for (std::size_t kh = 0; kh < KH; ++kh)
@@ -402,15 +405,10 @@ struct convolution {
         alignas(64) padded_rows rows[2];
         clear(rows[0]);
         clear(rows[1]);
-        const auto from = [&](std::size_t s) {
-            return [&add, s](auto& acc, auto& bias_acc, auto& rows, auto samples) CTNN_INLINED_LAMBDA {
-                add(s, acc, bias_acc, rows, samples);
-            };
-        };
         if constexpr (PerSample) {
             std::size_t s = 0;
-            for (; s + 2 <= batch; s += 2) add_sample_sums<2>(from(s), total[0], bias_total[0], rows);
-            if (s < batch) add_sample_sums<1>(from(s), total[0], bias_total[0], rows);
+            for (; s + 2 <= batch; s += 2) add_sample_sums<2>(add, s, total[0], bias_total[0], rows);
+            if (s < batch) add_sample_sums<1>(add, s, total[0], bias_total[0], rows);
         } else {
             for (std::size_t s = 0; s < batch; ++s) add(s, total, bias_total, rows, std::make_index_sequence<1>{});
         }

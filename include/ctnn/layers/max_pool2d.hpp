@@ -197,16 +197,23 @@ struct max_pool2d {
 #endif
 
         // backward_activated from the choices instead of the input: the same values to the same
-        // taps (+0 elsewhere), reading a quarter as much with 2 x 2 windows. Out of line, as
-        // backward_activated.
+        // taps (+0 elsewhere), reading a quarter as much with 2 x 2 windows. A row of windows at a
+        // time: the values they hand on, then each of the Size rows of dx they cover, tap by tap.
+        // Out of line, as backward_activated.
         template <class Activation, class T>
             requires(foldable && derivative_per_window<Activation>)
         [[gnu::noinline]] static void backward_from_choices(const T* choices, const T* y, const T* dy, T* dx,
                                                             std::size_t batch) {
             constexpr std::size_t row = output_shape::dims[1] * channels;
-            for (std::size_t r = 0; r < batch * output_shape::dims[0]; ++r)
-                window_row_backward<Activation>(choices + r * row, y + r * row, dy + r * row,
-                                                dx + r * Size * geometry::width * channels, geometry::width * channels);
+            for (std::size_t r = 0; r < batch * output_shape::dims[0]; ++r, choices += row, y += row, dy += row) {
+                T pending[row];
+                window_gradients<Activation>(y, dy, pending);
+                for (std::size_t ty = 0; ty < Size; ++ty, dx += geometry::width * channels)
+                    for (std::size_t ow = 0; ow < output_shape::dims[1]; ++ow)
+                        for (std::size_t tx = 0; tx < Size; ++tx)
+                            select_choice(choices + ow * channels, pending + ow * channels, T(ty * Size + tx),
+                                          dx + (ow * Size + tx) * channels);
+            }
         }
 
         // What each window of one output row hands on to its chosen tap (+0 to the others): dL/dy
@@ -218,19 +225,6 @@ struct max_pool2d {
                 pending[o] = (T(0) + dy[o]) * Activation::derivative(T(0), y[o]);
         }
 
-        // One row of windows: the values they hand on, then each of the Size rows of dx they cover
-        // (`dx_row_stride` apart), tap by tap.
-        template <class Activation, class T>
-            requires(foldable && derivative_per_window<Activation>)
-        static void window_row_backward(const T* choices, const T* y, const T* dy, T* dx, std::size_t dx_row_stride) {
-            T pending[output_shape::dims[1] * channels];
-            window_gradients<Activation>(y, dy, pending);
-            for (std::size_t ty = 0; ty < Size; ++ty, dx += dx_row_stride)
-                for (std::size_t ow = 0; ow < output_shape::dims[1]; ++ow)
-                    for (std::size_t tx = 0; tx < Size; ++tx)
-                        select_choice(choices + ow * channels, pending + ow * channels, T(ty * Size + tx),
-                                      dx + (ow * Size + tx) * channels);
-        }
         // out[c] = pending[c] where choice[c] is `tap`, else +0. Eight channels as one GNU vector:
         // as a loop GCC 12 -O3 vectorised the windows, not the channels, and shuffled them apart.
         template <class T>
