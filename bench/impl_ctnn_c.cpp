@@ -57,13 +57,14 @@ class ctnn_c final : public timed<ctnn_c<Api>> {
 public:
     explicit ctnn_c(const workload& w)
         : work(w), params(w.params.begin(), w.params.end()), grads(Api::params), workspace(Api::workspace * w.batch),
-          scratch(Api::scratch + 1), optimizer(Api::make_optimizer(w.learning_rate)) {}
+          scratch(Api::scratch + 1), inputs(w.inputs.begin(), w.inputs.end()), targets(w.targets.begin(), w.targets.end()),
+          optimizer(Api::make_optimizer(w.learning_rate)) {}
 
     void run(const float* x, float* y) { Api::infer(params.data(), x, y, scratch.data()); }
 
     float step() {
-        const float loss = Api::train_batch(params.data(), work.inputs.data(), work.targets.data(), work.batch,
-                                            workspace.data(), grads.data());
+        const float loss =
+            Api::train_batch(params.data(), inputs.data(), targets.data(), work.batch, workspace.data(), grads.data());
         Api::update(&optimizer, params.data(), grads.data());
         return loss;
     }
@@ -73,9 +74,10 @@ public:
 private:
     // 64-byte aligned, as ctnn::parameters and the other libraries' buffers are: a std::vector of
     // this size starts 16 bytes into a page, and every 64-byte load of a row then spans two cache
-    // lines (M2 inference through the generated C 5-7% slower).
+    // lines (M2 inference through the generated C 5-7% slower). The batch too, as the header
+    // path's copy of it.
     using buffer = std::vector<float, boost::alignment::aligned_allocator<float, 64>>;
-    buffer params, grads, workspace, scratch;
+    buffer params, grads, workspace, scratch, inputs, targets;
     typename Api::optimizer optimizer;
 };
 

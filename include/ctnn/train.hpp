@@ -130,68 +130,59 @@ public:
 
     // One optimizer step on the mean loss of one batch (1 to BatchCapacity samples); reports the
     // batch's mean loss and accuracy, measured before the update. `inputs` and `targets` are
-    // contiguous ranges of tensors (C arrays, std::array, std::vector, std::span).
+    // contiguous ranges (C arrays, std::array, std::vector, std::span) of tensors, or of T: the
+    // samples' values one after another, as a batched tensor holds them. Input values are read in
+    // place; input tensors are copied into the trainer first.
     template <class Optimizer, class Inputs, class Targets>
     fit_result train_batch(parameters<Model, T>& params, Optimizer& optimizer, const Inputs& input_range,
                            const Targets& target_range) {
-        const std::span<const input_tensor> inputs(input_range);
-        const auto targets = as_targets(target_range);
+        const auto inputs = samples_of<input_shape>(input_range);
+        const auto targets = samples_of<output_shape>(checked_targets(target_range));
         fit_result outcome;
-        if (inputs.size() != targets.size())
-            return fail(outcome, "train_batch: inputs and targets hold different numbers of samples");
-        if (inputs.empty() || inputs.size() > BatchCapacity)
-            return fail(outcome, "train_batch: the batch must hold 1 to BatchCapacity samples");
+        if (!check_batch(inputs, targets, train_batch_errors, outcome)) return outcome;
         std::size_t matched = 0;
-        const T loss = step(params, optimizer, inputs, targets, detail::sample_order::identity(inputs.size()), 0,
-                            inputs.size(), matched);
-        outcome.loss = double(loss) / double(inputs.size());
-        outcome.accuracy = double(matched) / double(inputs.size());
-        return outcome;
+        const T loss = step(params, optimizer, batch_values(inputs), inputs.count,
+                            [&](std::size_t k) { return targets[k]; }, matched);
+        return summarise(outcome, loss, matched, inputs.count);
     }
 
     // The gradient of the mean loss over one batch, without updating anything: `grads` receives
     // dL/dparams; when `input_gradients` is given (batch * input size values) it receives dL/dx.
-    // Uses the current workspace.context (dropout masks) as it is.
+    // Uses the current workspace.context (dropout masks) as it is. Ranges as for train_batch.
     template <class Inputs, class Targets>
     fit_result compute_gradients(const parameters<Model, T>& params, const Inputs& input_range,
                                  const Targets& target_range, T* input_gradients = nullptr) {
-        const std::span<const input_tensor> inputs(input_range);
-        const auto targets = as_targets(target_range);
+        const auto inputs = samples_of<input_shape>(input_range);
+        const auto targets = samples_of<output_shape>(checked_targets(target_range));
         fit_result outcome;
-        if (inputs.size() != targets.size())
-            return fail(outcome, "compute_gradients: inputs and targets hold different numbers of samples");
-        if (inputs.empty() || inputs.size() > BatchCapacity)
-            return fail(outcome, "compute_gradients: the batch must hold 1 to BatchCapacity samples");
-        for (std::size_t k = 0; k < inputs.size(); ++k) stage(inputs[k], k);
+        if (!check_batch(inputs, targets, compute_gradients_errors, outcome)) return outcome;
         std::size_t matched = 0;
-        const T loss = batch_gradients(
-            params, inputs.size(), [&](std::size_t k) -> const target_tensor& { return targets[k]; }, matched,
-            input_gradients);
-        outcome.loss = double(loss) / double(inputs.size());
-        outcome.accuracy = double(matched) / double(inputs.size());
-        return outcome;
+        const T loss = batch_gradients(params, batch_values(inputs), inputs.count,
+                                       [&](std::size_t k) { return targets[k]; }, matched, input_gradients);
+        return summarise(outcome, loss, matched, inputs.count);
     }
 
-    // Mini-batch training over caller-owned data. `on_epoch(const epoch_report&)` is called after
-    // each epoch; if it returns bool, false stops training early. `on_batch(const batch_report&)`
-    // is called after every batch. batch_size 0 means BatchCapacity.
+    // Mini-batch training over caller-owned data (ranges as for train_batch). `on_epoch(const
+    // epoch_report&)` is called after each epoch; if it returns bool, false stops training early.
+    // `on_batch(const batch_report&)` is called after every batch. batch_size 0 means BatchCapacity.
     template <class Optimizer, class Inputs, class Targets, class EpochCallback,
               class BatchCallback = void (*)(const batch_report&)>
     fit_result fit(parameters<Model, T>& params, Optimizer& optimizer, const Inputs& input_range,
                    const Targets& target_range, const fit_options& options, EpochCallback&& on_epoch,
                    BatchCallback&& on_batch = [](const batch_report&) {}) {
-        const std::span<const input_tensor> inputs(input_range);
-        const auto targets = as_targets(target_range);
+        const auto inputs = samples_of<input_shape>(input_range);
+        const auto targets = samples_of<output_shape>(checked_targets(target_range));
         fit_result outcome;
         const std::size_t batch_size = options.batch_size == 0 ? BatchCapacity : options.batch_size;
-        if (inputs.size() != targets.size())
+        if (!inputs.whole || !targets.whole) return fail(outcome, "fit: the values are not a whole number of samples");
+        if (inputs.count != targets.count)
             return fail(outcome, "fit: inputs and targets hold different numbers of samples");
-        if (inputs.empty()) return fail(outcome, "fit: no samples");
+        if (inputs.count == 0) return fail(outcome, "fit: no samples");
         if (batch_size > BatchCapacity)
             return fail(outcome, "fit: batch_size exceeds the trainer's BatchCapacity");
-        if (std::uint64_t{inputs.size()} > std::uint64_t{0xFFFFFFFF}) return fail(outcome, "fit: more than 2^32 - 1 samples");
+        if (std::uint64_t{inputs.count} > std::uint64_t{0xFFFFFFFF}) return fail(outcome, "fit: more than 2^32 - 1 samples");
 
-        const std::size_t n = inputs.size();
+        const std::size_t n = inputs.count;
         random_generator rng(options.seed);
         noise_seed_ = rng.next();
         steps_ = 0;
@@ -204,7 +195,7 @@ public:
             for (std::size_t b = 0; b < batches; ++b) {
                 const std::size_t start = b * batch_size;
                 const std::size_t count = n - start < batch_size ? n - start : batch_size;
-                const double batch_loss = double(step(params, optimizer, inputs, targets, order, start, count, matched));
+                const double batch_loss = double(step_in_order(params, optimizer, inputs, targets, order, start, count, matched));
                 loss_total += batch_loss;
                 on_batch(batch_report{epoch, b + 1, batches, batch_loss / double(count)});
             }
@@ -228,31 +219,97 @@ public:
     }
 
 private:
+    using input_shape = typename Model::input_shape;
+    using output_shape = typename Model::output_shape;
     alignas(tensor_alignment) T batch_inputs_[BatchCapacity * input_size];
     // Dropout masks: a fresh key per step, reproducible from the fit seed.
     std::uint64_t noise_seed_ = 0;
     std::uint64_t steps_ = 0;
 
+    // A caller's contiguous range of samples of Shape: tensors, or their values one after another.
+    template <class Shape>
+    struct samples {
+        const tensor<T, Shape>* tensors = nullptr;
+        const T* values = nullptr;  // used when in_values
+        bool in_values = false;
+        bool whole = true;  // false: values that end inside a sample
+        std::size_t count = 0;
+        const T* operator[](std::size_t k) const { return in_values ? values + k * Shape::size : tensors[k].data(); }
+    };
+    template <class Shape, class Range>
+    static samples<Shape> samples_of(const Range& range) {
+        using element = std::remove_cvref_t<decltype(*std::data(range))>;
+        if constexpr (std::is_same_v<element, T>)
+            return {nullptr, std::data(range), true, std::size(range) % Shape::size == 0, std::size(range) / Shape::size};
+        else
+            return {std::data(range), nullptr, false, true, std::size(range)};
+    }
+
     // Targets are taken as any contiguous range so that a target of the wrong shape reaches the
     // shape check below (with a readable message) instead of failing overload resolution.
     template <class Targets>
-    static auto as_targets(const Targets& targets) {
+    static auto checked_targets(const Targets& targets) {
         using element = std::remove_cvref_t<decltype(*std::data(targets))>;
-        static_assert(error::check<std::is_same_v<element, target_tensor>, error::expected_shape<typename Model::output_shape>,
-                                   error::got_shape<typename element::shape_type>>,
-                      "ctnn: the loss target's shape differs from the model's output shape");
-        // An empty span after a failed check: the call that follows still matches, so the
-        // message above stays the only error.
-        if constexpr (std::is_same_v<element, target_tensor>)
-            return std::span<const element>(std::data(targets), std::size(targets));
-        else
-            return std::span<const target_tensor>();
+        if constexpr (std::is_same_v<element, T>) {
+            return std::span<const T>(std::data(targets), std::size(targets));
+        } else {
+            static_assert(error::check<std::is_same_v<element, target_tensor>,
+                                       error::expected_shape<typename Model::output_shape>,
+                                       error::got_shape<typename element::shape_type>>,
+                          "ctnn: the loss target's shape differs from the model's output shape");
+            // An empty span after a failed check: the call that follows still matches, so the
+            // message above stays the only error.
+            if constexpr (std::is_same_v<element, target_tensor>)
+                return std::span<const element>(std::data(targets), std::size(targets));
+            else
+                return std::span<const target_tensor>();
+        }
+    }
+
+    // What a bad batch's result says, naming the call.
+    struct batch_errors {
+        const char* partial_sample;
+        const char* counts_differ;
+        const char* bad_size;
+    };
+    static constexpr batch_errors train_batch_errors{
+        "train_batch: the values are not a whole number of samples",
+        "train_batch: inputs and targets hold different numbers of samples",
+        "train_batch: the batch must hold 1 to BatchCapacity samples"};
+    static constexpr batch_errors compute_gradients_errors{
+        "compute_gradients: the values are not a whole number of samples",
+        "compute_gradients: inputs and targets hold different numbers of samples",
+        "compute_gradients: the batch must hold 1 to BatchCapacity samples"};
+    static bool check_batch(const samples<input_shape>& inputs, const samples<output_shape>& targets,
+                            const batch_errors& errors, fit_result& outcome) {
+        const char* why = !inputs.whole || !targets.whole          ? errors.partial_sample
+                          : inputs.count != targets.count           ? errors.counts_differ
+                          : inputs.count == 0 || inputs.count > BatchCapacity ? errors.bad_size
+                                                                    : nullptr;
+        if (why != nullptr) fail(outcome, why);
+        return why == nullptr;
+    }
+
+    // A batch's inputs one after another: the caller's values in place, or its tensors copied.
+    // Tensors are copied even in the caller's order: reading them in place would walk one
+    // tensor's pointer into the next, which C++ leaves undefined (the copy cost about 3% of an M2
+    // batch-64 step: 179 against 173 us in one loaded comparison).
+    const T* batch_values(const samples<input_shape>& inputs) {
+        if (inputs.in_values) return inputs.values;
+        for (std::size_t k = 0; k < inputs.count; ++k) stage(inputs[k], k);
+        return batch_inputs_;
     }
 
     // Copies one sample to slot k of batch_inputs_.
-    void stage(const input_tensor& x, std::size_t k) {
+    void stage(const T* x, std::size_t k) {
         T* slot = batch_inputs_ + k * input_size;
         for (std::size_t i = 0; i < input_size; ++i) slot[i] = x[i];
+    }
+
+    static fit_result& summarise(fit_result& outcome, T loss, std::size_t matched, std::size_t count) {
+        outcome.loss = double(loss) / double(count);
+        outcome.accuracy = double(matched) / double(count);
+        return outcome;
     }
 
     static fit_result& fail(fit_result& outcome, const char* why) {
@@ -270,49 +327,54 @@ private:
             return Loss::template evaluate<N>(y, target, dy, scale);
     }
 
-    // Samples order[start .. start+count) as one batch: gather, gradients, running statistics, update.
-    // Returns the summed loss of the batch's samples.
+    // Samples order[start .. start+count) as one batch: gathered into batch_inputs_, then a step.
     template <class Optimizer>
-    T step(parameters<Model, T>& params, Optimizer& optimizer, std::span<const input_tensor> inputs,
-           std::span<const target_tensor> targets, const detail::sample_order& order, std::size_t start,
-           std::size_t count, std::size_t& matched) {
-        // Always staged, even in the caller's order: reading the samples in place would walk one
-        // tensor's pointer into the next, which C++ leaves undefined (the copy costs about 3% of an
-        // M2 batch-64 step: 179 against 173 us in one loaded comparison).
+    T step_in_order(parameters<Model, T>& params, Optimizer& optimizer, const samples<input_shape>& inputs,
+                    const samples<output_shape>& targets, const detail::sample_order& order, std::size_t start,
+                    std::size_t count, std::size_t& matched) {
         for (std::size_t k = 0; k < count; ++k) stage(inputs[static_cast<std::size_t>(order[start + k])], k);
+        return step(params, optimizer, batch_inputs_, count,
+                    [&](std::size_t k) { return targets[static_cast<std::size_t>(order[start + k])]; }, matched);
+    }
+
+    // Gradients, running statistics and update for `count` inputs one after another at x.
+    // Returns the summed loss of the batch's samples.
+    template <class Optimizer, class TargetOf>
+    T step(parameters<Model, T>& params, Optimizer& optimizer, const T* x, std::size_t count, TargetOf&& target_of,
+           std::size_t& matched) {
         workspace.context.noise_key = detail::mix64(noise_seed_, steps_++);
-        const auto target_of = [&](std::size_t k) -> const target_tensor& { return targets[order[start + k]]; };
         // An optimizer that can step during the backward pass does (ctnn/optim/in_place_descent.hpp).
         constexpr bool in_place = requires { optimizer.in_place(params, grads); };
         T loss;
         if constexpr (in_place)
-            loss = batch_gradients(params, count, target_of, matched, static_cast<T*>(nullptr),
+            loss = batch_gradients(params, x, count, target_of, matched, static_cast<T*>(nullptr),
                                    optimizer.in_place(params, grads));
         else
-            loss = batch_gradients(params, count, target_of, matched, static_cast<T*>(nullptr));
-        Model::update_state(params, batch_inputs_, count, workspace);
+            loss = batch_gradients(params, x, count, target_of, matched, static_cast<T*>(nullptr));
+        Model::update_state(params, x, count, workspace);
         if constexpr (!in_place) optimizer.step(params, grads);
         return loss;
     }
 
-    // Forward, loss and backward for the `count` samples staged in batch_inputs_: `grads` becomes
-    // the gradient of their mean loss; returns the summed loss. With a descent the parameters also
-    // take the step (ctnn/optim/in_place_descent.hpp) and `grads` keeps only what was stored.
+    // Forward, loss and backward for `count` inputs one after another at x (target_of(k): sample
+    // k's target values): `grads` becomes the gradient of their mean loss; returns the summed
+    // loss. With a descent the parameters also take the step (ctnn/optim/in_place_descent.hpp) and
+    // `grads` keeps only what was stored.
     template <class TargetOf, class Descent = std::nullptr_t>
-    T batch_gradients(const parameters<Model, T>& params, std::size_t count, TargetOf&& target_of,
+    T batch_gradients(const parameters<Model, T>& params, const T* x, std::size_t count, TargetOf&& target_of,
                       std::size_t& matched, T* input_gradients, Descent descent = nullptr) {
-        Model::forward(params, batch_inputs_, count, workspace);
+        Model::forward(params, x, count, workspace);
         constexpr std::size_t loss_size = Model::output_sizes[loss_layer];
         const T scale = T(1) / T(count);
         T loss = T(0);
         for (std::size_t k = 0; k < count; ++k) {
-            const target_tensor& target = target_of(k);
-            loss += evaluate_loss<loss_size>(workspace.template activation<loss_layer>() + k * loss_size, target.data(),
+            const T* target = target_of(k);
+            loss += evaluate_loss<loss_size>(workspace.template activation<loss_layer>() + k * loss_size, target,
                                              workspace.template output_gradient<loss_layer>() + k * loss_size, scale);
-            if (detail::prediction_matches<output_size>(workspace.output(k).data(), target.data())) ++matched;
+            if (detail::prediction_matches<output_size>(workspace.output(k).data(), target)) ++matched;
         }
         // Written rather than zeroed then added to: zeroing M2's 437 KB cost about 5 us a step.
-        Model::template backward_from<loss_layer, true>(params, batch_inputs_, count, workspace, grads,
+        Model::template backward_from<loss_layer, true>(params, x, count, workspace, grads,
                                                          input_gradients, descent);
         return loss;
     }

@@ -118,6 +118,9 @@ TEST_CASE("no heap allocation in inference, forward, backward, optimizer steps a
     adam_optimizer.step(params, grads);
     sgd_optimizer.step(params, grads);
     const auto batch = net_trainer.train_batch(params, adam_optimizer, std::span(xs, 8), std::span(ys, 8));
+    // The same batch as values, read in place.
+    const auto batch_values = net_trainer.train_batch(params, adam_optimizer, std::span(xs[0].data(), xs[0].size),
+                                                      std::span(ys[0].data(), ys[0].size));
     const auto fitted = net_trainer.fit(params, adam_optimizer, xs, ys, {.epochs = 3, .batch_size = 8, .seed = 1},
                                         [](const epoch_report&) {});
     const auto xor_fit = xor_trainer.fit(xor_params, xor_optimizer, xor_inputs, xor_targets, {.epochs = 1000, .shuffle = false});
@@ -126,6 +129,7 @@ TEST_CASE("no heap allocation in inference, forward, backward, optimizer steps a
     CHECK(during == 0);
     CHECK(std::isfinite(y[0]));
     CHECK(batch.outcome);
+    CHECK(batch_values.outcome);
     CHECK(fitted.outcome);
     CHECK(xor_fit.loss < 0.01);
 }

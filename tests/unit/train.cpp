@@ -86,6 +86,57 @@ TEST_CASE("fit rejects bad sizes and leaves the parameters untouched") {
     CHECK(p == before);
 }
 
+// A batch given as its values one sample after another (read in place, not staged) trains to
+// the bits of the same batch given as tensors, through all three entry points.
+TEST_CASE("batches given as values train exactly as batches of tensors") {
+    const float input_values[8] = {0, 0, 0, 1, 1, 0, 1, 1};
+    const std::vector<float> target_values = {0, 1, 1, 0};
+    ctnn::parameters<xor_net> start;
+    ctnn::initialize(start, 4);
+    const auto train = [&](const auto& inputs, const auto& targets) {
+        ctnn::parameters<xor_net> p = start;
+        ctnn::adam<xor_net> opt{.learning_rate = 0.1f};
+        ctnn::trainer<xor_net, ctnn::mse, float, 4> trainer;
+        const auto batch = trainer.train_batch(p, opt, inputs, targets);
+        REQUIRE(batch.outcome);
+        const auto fitted =
+            trainer.fit(p, opt, inputs, targets, {.epochs = 3, .batch_size = 3, .shuffle = true, .seed = 8});
+        REQUIRE(fitted.outcome);
+        float dx[8];
+        const auto gradients = trainer.compute_gradients(p, inputs, targets, dx);
+        REQUIRE(gradients.outcome);
+        std::vector<float> result(p.values.begin(), p.values.end());
+        result.insert(result.end(), trainer.grads.values.begin(), trainer.grads.values.end());
+        result.insert(result.end(), dx, dx + 8);
+        result.push_back(float(batch.loss));
+        result.push_back(float(fitted.loss));
+        return result;
+    };
+    const auto from_tensors = train(xor_inputs, xor_targets);
+    CHECK(from_tensors == train(input_values, target_values));
+    CHECK(from_tensors == train(std::span<const float>(input_values), xor_targets));
+    CHECK(from_tensors == train(xor_inputs, target_values));
+}
+
+TEST_CASE("values that end inside a sample are rejected and train nothing") {
+    ctnn::parameters<xor_net> p;
+    ctnn::initialize(p, 1);
+    const auto before = p;
+    ctnn::sgd<xor_net> opt{.learning_rate = 0.5f};
+    ctnn::trainer<xor_net, ctnn::mse, float, 4> trainer;
+    const float values[8] = {0, 0, 0, 1, 1, 0, 1, 1};
+    const auto partial_input = trainer.train_batch(p, opt, std::span<const float>(values, 7), xor_targets);
+    CHECK(partial_input.outcome.code == ctnn::status::invalid_argument);
+    CHECK(std::string(partial_input.outcome.detail) == "train_batch: the values are not a whole number of samples");
+    const auto wrong_count = trainer.compute_gradients(p, std::span<const float>(values, 6), xor_targets);
+    CHECK(std::string(wrong_count.outcome.detail).find("different numbers") != std::string::npos);
+    const auto too_many = trainer.train_batch(p, opt, std::vector<float>(10, 0.0f), std::vector<float>(5, 0.0f));
+    CHECK(std::string(too_many.outcome.detail).find("1 to BatchCapacity") != std::string::npos);
+    const auto fitted = trainer.fit(p, opt, std::span<const float>(values, 5), std::span<const float>(values, 2), {.epochs = 1});
+    CHECK(std::string(fitted.outcome.detail) == "fit: the values are not a whole number of samples");
+    CHECK(p == before);
+}
+
 TEST_CASE("training is deterministic for a seed, shuffling included") {
     const auto run = [](std::uint64_t seed) {
         ctnn::parameters<xor_net> p;
