@@ -44,6 +44,18 @@ inline lanes::vec multiply_add(lanes::vec a, lanes::vec b, lanes::vec c) {
     else
         return a * b + c;
 }
+// multiply_add in the lanes of `where`; c as it is in the others.
+inline lanes::vec multiply_add_where(lanes::mask where, lanes::vec a, lanes::vec b, lanes::vec c) {
+    if constexpr (fused_multiply_add) {
+        return __builtin_ia32_vfmaddps512_mask3(a, b, c, where, 4);
+    } else {
+        lanes::vec result = c;
+        const lanes::vec sum = a * b + c;
+        for (std::size_t l = 0; l < lanes::count; ++l)
+            if ((where >> l) & 1) result[l] = sum[l];
+        return result;
+    }
+}
 #endif
 // (With AVX-512 vector_float is lanes::vec, whose overload is above.)
 #if defined(CTNN_NARROW_VECTORS)

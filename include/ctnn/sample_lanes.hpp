@@ -78,5 +78,28 @@ inline void from_lanes(const float* lanes, float* samples, std::size_t stride) {
         for (std::size_t s = 0; s < count; ++s) samples[s * stride + i] = lanes[i * count + s];
 }
 
+// One bit per lane, as AVX-512's mask registers hold it.
+using mask = unsigned short;
+// The lanes where a == b (an ordered comparison: false where either is NaN).
+inline mask equal(vec a, vec b) { return __builtin_ia32_cmpps512_mask(a, b, 0, mask(-1), 4); }  // 0: _CMP_EQ_OQ
+
+// Whether the n floats at p are all finite: the largest magnitude's bits (as integers, NaN the
+// largest) below infinity's.
+inline bool all_finite(const float* p, std::size_t n) {
+    typedef int ints __attribute__((vector_size(64)));
+    ints largest{};
+    std::size_t i = 0;
+    for (; i + count <= n; i += count) {
+        ints bits;
+        __builtin_memcpy(&bits, p + i, sizeof bits);
+        bits &= 0x7fffffff;
+        largest = bits > largest ? bits : largest;
+    }
+    bool finite = true;
+    for (std::size_t l = 0; l < count; ++l) finite = finite && largest[l] < 0x7f800000;
+    for (; i < n; ++i) finite = finite && __builtin_isfinite(p[i]);
+    return finite;
+}
+
 }  // namespace ctnn::detail::lanes
 #endif

@@ -195,7 +195,7 @@ TEST_CASE("conv2d: one-channel gradients match central finite differences") {
 // one-channel layer without makes dL/dy from the pool's choices as its sums go); dL/dx. With zero
 // kernels every window holds equal values (ties: the first tap is chosen).
 template <class Conv, std::size_t PoolSize = 2>
-void check_folded_pool(std::size_t batch, unsigned seed, bool zero_kernels) {
+void check_folded_pool(std::size_t batch, unsigned seed, bool zero_kernels, bool infinite_input = false) {
     using pool = typename ctnn::max_pool2d<PoolSize>::template bind<typename Conv::output_shape, 3>;
     constexpr std::size_t in = Conv::input_shape::size, out = Conv::output_shape::size, pooled = pool::output_shape::size;
     constexpr std::size_t filters = Conv::output_shape::dims[2];
@@ -207,6 +207,7 @@ void check_folded_pool(std::size_t batch, unsigned seed, bool zero_kernels) {
     for (float& v : x) v = rng.uniform<float>(-1.0f, 1.0f);
     for (float& v : dpooled) v = rng.uniform<float>(-1.0f, 1.0f);
     dpooled[1] = -0.0f;
+    if (infinite_input) x[in + 5] = std::numeric_limits<float>::infinity();
 
     std::vector<float> activated(batch * out), y(batch * pooled), dy(batch * out), dx(batch * in);
     std::vector<float> grads(Conv::param_count, 0.25f), grads_with_dx(Conv::param_count, 0.25f);
@@ -243,8 +244,16 @@ void check_folded_pool(std::size_t batch, unsigned seed, bool zero_kernels) {
 TEST_CASE("conv2d: a relu and a max-pool folded into the layer give the separate passes' bits") {
     for (const bool zero_kernels : {false, true}) {
         CAPTURE(zero_kernels);
-        // M3's first layer; a batch with a sample left over from the pairs.
+        // M3's first layer; a batch with a sample left over from the pairs; batches with groups of
+        // sixteen samples in lanes and samples left over (conv2d_one_channel.hpp).
         check_folded_pool<ctnn::conv2d<8, 3, 3, 1, padding::same>::bind<shape<28, 28, 1>, 1>>(3, 61, zero_kernels);
+        check_folded_pool<ctnn::conv2d<8, 3, 3, 1, padding::same>::bind<shape<28, 28, 1>, 1>>(35, 66, zero_kernels);
+        check_folded_pool<ctnn::conv2d<8, 3, 3, 1, padding::same>::bind<shape<6, 10, 1>, 1>>(16, 67, zero_kernels);
+        check_folded_pool<ctnn::conv2d<8, 2, 4, 1, padding::same>::bind<shape<6, 8, 1>, 1>>(17, 68, zero_kernels);
+        check_folded_pool<ctnn::conv2d<8, 3, 3>::bind<shape<8, 10, 1>, 1>>(18, 69, zero_kernels);
+        // An infinite input: its group of sixteen takes the tap pairs (0 * inf is NaN, which the
+        // lanes' masked sums would not add).
+        check_folded_pool<ctnn::conv2d<8, 3, 3, 1, padding::same>::bind<shape<6, 10, 1>, 1>>(32, 70, zero_kernels, true);
         // Valid padding, an odd number of windows per row.
         check_folded_pool<ctnn::conv2d<8, 3, 3>::bind<shape<6, 8, 1>, 1>>(2, 62, zero_kernels);
         // 200 kernel gradients: one running sum each over the batch.

@@ -14,7 +14,10 @@
 // - kernel gradients: 47 us with the filters as an 8-lane vector; 33 us here with one running sum
 //   per gradient (7 chains of additions through the batch: the adders' latency bounds it), and
 //   about 27 us with conv2d's gradients_per_sample, two samples' sums side by side (M3's step
-//   -2%, g++ and clang alike).
+//   -2%, g++ and clang alike). After a folded pool, groups of sixteen samples go in sample lanes
+//   with masked multiply-adds (below): 39 -> 35.5 us (with the pool's dL/dy made from its choices,
+//   a loaded machine), M3's step 3% faster with the batch read in place (ctnn/train.hpp). Half of
+//   those 35.5 us is still the transposes into lanes and the pool's window gradients.
 #pragma once
 #include <cstddef>
 #include <cstring>
@@ -421,6 +424,151 @@ struct convolution {
         for (std::size_t f = 0; f < filters; ++f) dbias[f] = bias_total[0][2 * f];
     }
 
+    // Kernel gradients in sample lanes, after a folded pool ------------------------------------
+    //
+    // With per-sample sums, sixteen samples go side by side, one per lane (sample_lanes.hpp): each
+    // lane adds its sample's terms in pixel order, as the sums above do, and the sixteen sums are
+    // then added to the gradients in sample order: the same bits. No lane is spare (tap pairs leave
+    // a quarter of theirs so for a 3 x 3 kernel), and dL/dy is never made: a pixel's term is added
+    // only in the lanes whose window chose that pixel (a masked multiply-add), where chosen_rows
+    // hands +0 to the others. Adding +0 * x leaves a per-sample sum as it is (from +0 it never
+    // becomes -0) unless x is infinite or NaN: a group with such an input takes the tap pairs.
+    // The filters go in passes of two per output row, the pass's sums in registers along the row.
+    static constexpr std::size_t lanes_per_vector = lanes::count;
+    static constexpr std::size_t filters_per_pass = 2;
+    static constexpr std::size_t passes = filters / filters_per_pass;
+    static constexpr std::size_t lane_columns = OutWidth + KW - 1;  // padded columns the taps read
+    struct pass_sums {
+        vec taps[KH * KW][filters_per_pass];
+        vec bias[filters_per_pass];
+    };
+
+    // The group's row of windows over output rows oh and oh + 1, in lanes: each window's choice and
+    // what it hands on (Pool::window_gradients).
+    template <class Pool, class Activation>
+    struct window_lanes {
+        static constexpr std::size_t pooled_row = windows * filters, pooled_sample = OutHeight / 2 * pooled_row;
+        alignas(64) float chosen[pooled_row * lanes_per_vector], handed_on[pooled_row * lanes_per_vector];
+        void load(const float* choices, const float* y, const float* dy, std::size_t oh) {
+            const std::size_t o = oh / 2 * pooled_row;
+            alignas(64) float values[lanes_per_vector][pooled_row];
+            for (std::size_t s = 0; s < lanes_per_vector; ++s)
+                Pool::template window_gradients<Activation>(y + s * pooled_sample + o, dy + s * pooled_sample + o,
+                                                            values[s]);
+            lanes::to_lanes<pooled_row>(&values[0][0], pooled_row, handed_on);
+            lanes::to_lanes<pooled_row>(choices + o, pooled_sample, chosen);
+        }
+    };
+
+    // Windows [first, end) of output row oh (tap row r = oh % 2) for filters [f0, f0 + 2): pixel
+    // 2w + j's terms where window w chose tap 2r + j. Checked: some tap of a pixel may read a
+    // padding column (skipped). RowsChecked: null input rows are padding rows (skipped).
+    template <bool Checked, bool RowsChecked, class Windows>
+    [[gnu::always_inline]] static inline void add_lane_windows(vec (&taps)[KH * KW][filters_per_pass],
+                                                               vec (&bias)[filters_per_pass], const Windows& windows_in,
+                                                               const float* const (&input)[KH], std::size_t r,
+                                                               std::size_t f0, std::size_t first, std::size_t end) {
+        const vec one = vec{} + 1.0f;
+        for (std::size_t w = first; w < end; ++w) {
+            vec chosen[filters_per_pass], value[filters_per_pass];
+#pragma GCC unroll 4
+            for (std::size_t j = 0; j < filters_per_pass; ++j) {
+                const std::size_t i = (w * filters + f0 + j) * lanes_per_vector;
+                chosen[j] = load(windows_in.chosen + i);
+                value[j] = load(windows_in.handed_on + i);
+            }
+#pragma GCC unroll 2
+            for (std::size_t c = 0; c < 2; ++c) {
+                const std::size_t ow = 2 * w + c;
+                const vec tap = vec{} + float(2 * r + c);
+                lanes::mask where[filters_per_pass];
+#pragma GCC unroll 4
+                for (std::size_t j = 0; j < filters_per_pass; ++j) {
+                    where[j] = lanes::equal(chosen[j], tap);
+                    bias[j] = multiply_add_where(where[j], value[j], one, bias[j]);
+                }
+#pragma GCC unroll 8
+                for (std::size_t kh = 0; kh < KH; ++kh) {
+                    if (RowsChecked && input[kh] == nullptr) continue;
+#pragma GCC unroll 8
+                    for (std::size_t kw = 0; kw < KW; ++kw) {
+                        if (Checked && !column_inside(ow + kw)) continue;
+                        const vec xv = load(input[kh] + (ow + kw) * lanes_per_vector);
+#pragma GCC unroll 4
+                        for (std::size_t j = 0; j < filters_per_pass; ++j)
+                            taps[kh * KW + kw][j] = multiply_add_where(where[j], value[j], xv, taps[kh * KW + kw][j]);
+                    }
+                }
+            }
+        }
+    }
+    // Windows whose pixels read no padding column: [first_whole, end_whole).
+    static constexpr std::size_t first_whole = [] {
+        std::size_t w = 0;
+        while (w < windows && !(pixel_inside(2 * w) && pixel_inside(2 * w + 1))) ++w;
+        return w;
+    }();
+    static constexpr std::size_t end_whole = [] {
+        std::size_t w = first_whole;
+        while (w < windows && pixel_inside(2 * w) && pixel_inside(2 * w + 1)) ++w;
+        return w;
+    }();
+    template <bool RowsChecked, class Windows>
+    static void add_lane_row(pass_sums& sums, const Windows& windows_in, const float* const (&input)[KH],
+                             std::size_t r, std::size_t f0) {
+        vec taps[KH * KW][filters_per_pass], bias[filters_per_pass];
+        for (std::size_t t = 0; t < KH * KW; ++t)
+            for (std::size_t j = 0; j < filters_per_pass; ++j) taps[t][j] = sums.taps[t][j];
+        for (std::size_t j = 0; j < filters_per_pass; ++j) bias[j] = sums.bias[j];
+        add_lane_windows<true, RowsChecked>(taps, bias, windows_in, input, r, f0, 0, first_whole);
+        add_lane_windows<false, RowsChecked>(taps, bias, windows_in, input, r, f0, first_whole, end_whole);
+        add_lane_windows<true, RowsChecked>(taps, bias, windows_in, input, r, f0, end_whole, windows);
+        for (std::size_t t = 0; t < KH * KW; ++t)
+            for (std::size_t j = 0; j < filters_per_pass; ++j) sums.taps[t][j] = taps[t][j];
+        for (std::size_t j = 0; j < filters_per_pass; ++j) sums.bias[j] = bias[j];
+    }
+
+    // Sixteen samples' terms (x, choices, y, dy: the first sample's), each sample summed from zero,
+    // then added to dkernels ([tap][filter]) and dbias in sample order. False, with nothing added,
+    // when some input value is infinite or NaN.
+    template <class Pool, class Activation>
+    static bool add_pooled_lane_group(const float* x, const float* choices, const float* y, const float* dy,
+                                      float* dkernels, float* dbias) {
+        if (!lanes::all_finite(x, lanes_per_vector * Height * Width)) return false;
+        alignas(64) float ring[KH][lane_columns * lanes_per_vector] = {};  // input rows in lanes, padded
+        window_lanes<Pool, Activation> windows_in;
+        pass_sums sums[passes];
+        for (auto& pass : sums) {
+            for (auto& tap : pass.taps)
+                for (vec& v : tap) v = vec{};
+            for (vec& v : pass.bias) v = vec{};
+        }
+        std::size_t loaded = 0;  // input rows [0, loaded) have been turned into lanes
+        for (std::size_t oh = 0; oh < OutHeight; ++oh) {
+            for (; loaded < Height && loaded + LeadRows < oh + KH; ++loaded)
+                lanes::to_lanes<Width>(x + loaded * Width, Height * Width,
+                                       ring[loaded % KH] + LeadCols * lanes_per_vector);
+            const float* input[KH];
+            for (std::size_t kh = 0; kh < KH; ++kh)
+                input[kh] = oh + kh >= LeadRows && oh + kh - LeadRows < Height ? ring[(oh + kh - LeadRows) % KH] : nullptr;
+            if (oh % 2 == 0) windows_in.load(choices, y, dy, oh);
+            for (std::size_t p = 0; p < passes; ++p)
+                if (row_inside(oh))
+                    add_lane_row<false>(sums[p], windows_in, input, oh % 2, p * filters_per_pass);
+                else
+                    add_lane_row<true>(sums[p], windows_in, input, oh % 2, p * filters_per_pass);
+        }
+        for (std::size_t p = 0; p < passes; ++p)
+            for (std::size_t j = 0; j < filters_per_pass; ++j) {
+                const std::size_t f = p * filters_per_pass + j;
+                for (std::size_t s = 0; s < lanes_per_vector; ++s) {
+                    for (std::size_t t = 0; t < KH * KW; ++t) dkernels[t * filters + f] += sums[p].taps[t][j][s];
+                    dbias[f] += sums[p].bias[j][s];
+                }
+            }
+        return true;
+    }
+
     template <bool PerSample>
     static void kernel_gradients(const float* x, const float* dy, float* dkernels, float* dbias, std::size_t batch) {
         add_kernel_gradients<PerSample>(
@@ -436,6 +584,15 @@ struct convolution {
     static void pooled_kernel_gradients(const float* x, const float* choices, const float* y, const float* dy,
                                         float* dkernels, float* dbias, std::size_t batch) {
         constexpr std::size_t pooled_sample = OutHeight * OutWidth * filters / 4;
+        if constexpr (PerSample)
+            for (; batch >= lanes_per_vector; batch -= lanes_per_vector) {
+                if (!add_pooled_lane_group<Pool, Activation>(x, choices, y, dy, dkernels, dbias)) break;
+                x += lanes_per_vector * Height * Width;
+                choices += lanes_per_vector * pooled_sample;
+                y += lanes_per_vector * pooled_sample;
+                dy += lanes_per_vector * pooled_sample;
+            }
+        if (batch == 0) return;
         add_kernel_gradients<PerSample>(
             [=](std::size_t s, auto& acc, auto& bias_acc, auto& rows, auto samples) CTNN_INLINED_LAMBDA {
                 add_pooled_samples<Pool, Activation>(x + s * Height * Width, choices + s * pooled_sample,
