@@ -141,7 +141,8 @@ TEST_CASE("dense: wide layers' batched kernels give the bits of the plain loops"
     // 13 samples are blocks of 4, 6 or 8 and lone ones; 40 and 128 units blocks of 6 or 8 with a remainder.
     check_dense_matches_plain_loops<100, 40>(13, 71);   // a 4-input tail
     check_dense_matches_plain_loops<784, 128>(6, 72);   // M2's first layer
-    check_dense_matches_plain_loops<64, 10>(9, 73);     // units not a multiple of the blocks
+    check_dense_matches_plain_loops<64, 10>(9, 73);     // units not a multiple of the blocks: two of 5
+    check_dense_matches_plain_loops<40, 13>(5, 76);     // two blocks of 7 that overlap by a unit
     check_dense_matches_plain_loops<16, 3>(1, 74);      // one sample, one lane block
     check_dense_matches_plain_loops<20, 3>(5, 75);      // 12 and 3 sums in a block
 }

@@ -72,6 +72,14 @@ inline constexpr std::size_t dense_emitted_rows_alone = 4;
 // registers for x and one for the broadcast); same layer, g++ -O3: AVX2 8 x 32 44 GFLOP/s, 6 x 16
 // 113, 4 x 16 107; SSE2 8 x 32 24, 6 x 8 40 (-O2: 24 and 38).
 inline constexpr std::size_t dense_gradient_units = vector_registers >= 32 ? 8 : 6;
+// A layer's units in equal blocks of at most dense_gradient_units: 10 units as two blocks of 5,
+// where blocks of 8 (the second overlapping the first) computed 16 (M3's and M2's last layers).
+// One kernel per layer either way.
+template <std::size_t Units>
+inline constexpr std::size_t dense_gradient_block_units = [] {
+    const std::size_t blocks = (Units + dense_gradient_units - 1) / dense_gradient_units;
+    return (Units + blocks - 1) / blocks;
+}();
 inline constexpr std::size_t dense_gradient_width = 2 * vector_floats;
 // The generated C's batch forward and backward (<name>_train_batch) use one tile each whatever
 // they are built for: the header path's with AVX-512.
@@ -399,10 +407,11 @@ inline void dense_parameter_gradients(const T* x, const T* dy, T* dw, T* db, std
     for (std::size_t s = 0; s < rows; ++s)
         for (std::size_t j = 0; j < Units; ++j) db[j] += dy[s * Units + j];
     dense_for_each_block<Inputs, dense_gradient_width, overlap>([&]<std::size_t Width>(std::size_t i0) {
-        dense_for_each_block<Units, dense_gradient_units, overlap>([&]<std::size_t Block>(std::size_t j) {
+        constexpr std::size_t units = dense_gradient_block_units<Units>;
+        dense_for_each_block<Units, units, overlap>([&]<std::size_t Block>(std::size_t j) {
             dense_gradient_block<Assign, Block, Width, Inputs, Units>(
                 x, dy + j, dw + j * Inputs, i0, rows,
-                put.skipping(covered(j, dense_gradient_units, Units), covered(i0, dense_gradient_width, Inputs)));
+                put.skipping(covered(j, units, Units), covered(i0, dense_gradient_width, Inputs)));
         });
     });
     if constexpr (Put::in_place) {
