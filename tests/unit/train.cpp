@@ -66,7 +66,7 @@ TEST_CASE("fit reports every epoch and stops when the callback says so") {
     CHECK(result.loss == losses.back());
 }
 
-TEST_CASE("fit rejects bad sizes and leaves the parameters untouched") {
+TEST_CASE("fit and train_batch reject bad sizes, as tensors or values, and leave the parameters untouched") {
     ctnn::parameters<xor_net> p;
     ctnn::initialize(p, 1);
     const auto before = p;
@@ -83,6 +83,18 @@ TEST_CASE("fit rejects bad sizes and leaves the parameters untouched") {
     result = trainer.fit(p, opt, xor_inputs, xor_targets, {.epochs = 1, .batch_size = 5});
     CHECK(result.outcome.code == ctnn::status::invalid_argument);
     CHECK(trainer.train_batch(p, opt, three, xor_targets).outcome.code == ctnn::status::invalid_argument);
+
+    // Batches as values: ones that end inside a sample, or hold a different number of samples.
+    const float values[8] = {0, 0, 0, 1, 1, 0, 1, 1};
+    const auto partial_input = trainer.train_batch(p, opt, std::span<const float>(values, 7), xor_targets);
+    CHECK(partial_input.outcome.code == ctnn::status::invalid_argument);
+    CHECK(std::string(partial_input.outcome.detail) == "train_batch: the values are not a whole number of samples");
+    const auto wrong_count = trainer.compute_gradients(p, std::span<const float>(values, 6), xor_targets);
+    CHECK(std::string(wrong_count.outcome.detail).find("different numbers") != std::string::npos);
+    const auto too_many = trainer.train_batch(p, opt, std::vector<float>(10, 0.0f), std::vector<float>(5, 0.0f));
+    CHECK(std::string(too_many.outcome.detail).find("1 to BatchCapacity") != std::string::npos);
+    result = trainer.fit(p, opt, std::span<const float>(values, 5), std::span<const float>(values, 2), {.epochs = 1});
+    CHECK(std::string(result.outcome.detail) == "fit: the values are not a whole number of samples");
     CHECK(p == before);
 }
 
@@ -116,25 +128,6 @@ TEST_CASE("batches given as values train exactly as batches of tensors") {
     CHECK(from_tensors == train(input_values, target_values));
     CHECK(from_tensors == train(std::span<const float>(input_values), xor_targets));
     CHECK(from_tensors == train(xor_inputs, target_values));
-}
-
-TEST_CASE("values that end inside a sample are rejected and train nothing") {
-    ctnn::parameters<xor_net> p;
-    ctnn::initialize(p, 1);
-    const auto before = p;
-    ctnn::sgd<xor_net> opt{.learning_rate = 0.5f};
-    ctnn::trainer<xor_net, ctnn::mse, float, 4> trainer;
-    const float values[8] = {0, 0, 0, 1, 1, 0, 1, 1};
-    const auto partial_input = trainer.train_batch(p, opt, std::span<const float>(values, 7), xor_targets);
-    CHECK(partial_input.outcome.code == ctnn::status::invalid_argument);
-    CHECK(std::string(partial_input.outcome.detail) == "train_batch: the values are not a whole number of samples");
-    const auto wrong_count = trainer.compute_gradients(p, std::span<const float>(values, 6), xor_targets);
-    CHECK(std::string(wrong_count.outcome.detail).find("different numbers") != std::string::npos);
-    const auto too_many = trainer.train_batch(p, opt, std::vector<float>(10, 0.0f), std::vector<float>(5, 0.0f));
-    CHECK(std::string(too_many.outcome.detail).find("1 to BatchCapacity") != std::string::npos);
-    const auto fitted = trainer.fit(p, opt, std::span<const float>(values, 5), std::span<const float>(values, 2), {.epochs = 1});
-    CHECK(std::string(fitted.outcome.detail) == "fit: the values are not a whole number of samples");
-    CHECK(p == before);
 }
 
 TEST_CASE("training is deterministic for a seed, shuffling included") {
