@@ -528,6 +528,13 @@ struct convolution {
         for (std::size_t j = 0; j < filters_per_pass; ++j) sums.bias[j] = bias[j];
     }
 
+    // What a group keeps on the stack: the path is taken up to 64 KB, as conv2d's sample lanes
+    // (M3's first layer: 32 KB).
+    static constexpr std::size_t lane_group_stack_bytes =
+        sizeof(window_lanes<void, void>) + (windows * filters + KH * lane_columns) * lanes_per_vector * sizeof(float) +
+        passes * sizeof(pass_sums);
+    static constexpr bool lane_groups = lane_group_stack_bytes <= 64 * 1024;
+
     // Sixteen samples' terms (x, choices, y, dy: the first sample's), each sample summed from zero,
     // then added to dkernels ([tap][filter]) and dbias in sample order. False, with nothing added,
     // when some input value is infinite or NaN.
@@ -584,7 +591,7 @@ struct convolution {
     static void pooled_kernel_gradients(const float* x, const float* choices, const float* y, const float* dy,
                                         float* dkernels, float* dbias, std::size_t batch) {
         constexpr std::size_t pooled_sample = OutHeight * OutWidth * filters / 4;
-        if constexpr (PerSample)
+        if constexpr (PerSample && lane_groups)
             for (; batch >= lanes_per_vector; batch -= lanes_per_vector) {
                 if (!add_pooled_lane_group<Pool, Activation>(x, choices, y, dy, dkernels, dbias)) break;
                 x += lanes_per_vector * Height * Width;
