@@ -32,9 +32,7 @@ public:
     }
 
     void run(const float* x, float* y) { Model::infer_raw(params.data(), x, y, scratch.data()); }
-    float step() {
-        return float(trainer.train_batch(params, optimizer, inputs, targets).loss);
-    }
+    float step() { return float(trainer.train_batch(params, optimizer, inputs, targets).loss); }
 
     const workload& work;
 

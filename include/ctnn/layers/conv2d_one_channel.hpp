@@ -502,17 +502,9 @@ struct convolution {
             }
         }
     }
-    // Windows whose pixels read no padding column: [first_whole, end_whole).
-    static constexpr std::size_t first_whole = [] {
-        std::size_t w = 0;
-        while (w < windows && !(pixel_inside(2 * w) && pixel_inside(2 * w + 1))) ++w;
-        return w;
-    }();
-    static constexpr std::size_t end_whole = [] {
-        std::size_t w = first_whole;
-        while (w < windows && pixel_inside(2 * w) && pixel_inside(2 * w + 1)) ++w;
-        return w;
-    }();
+    // Windows whose pixels read no padding column: [first_whole, end_whole). A window's pixels are
+    // the pixel pair add_row takes at 2w, so these are its pairs' bounds.
+    static constexpr std::size_t first_whole = first_inside / 2, end_whole = end_inside / 2;
     template <bool RowsChecked, class Windows>
     static void add_lane_row(pass_sums& sums, const Windows& windows_in, const float* const (&input)[KH],
                              std::size_t r, std::size_t f0) {
