@@ -52,27 +52,62 @@ inline void transpose(vec (&rows)[count]) {
     transpose_stage<1>(rows);
 }
 
+// Half a vector: the 8-float loads and stores that make the transpose's first stage.
+typedef float half __attribute__((vector_size(32)));
+inline half load_half(const float* p) {
+    half h;
+    __builtin_memcpy(&h, p, sizeof h);
+    return h;
+}
+inline void store_half(float* p, half h) { __builtin_memcpy(p, &h, sizeof h); }
+template <std::size_t... J>
+inline vec joined(half low, half high, std::index_sequence<J...>) {
+    return __builtin_shufflevector(low, high, J...);
+}
+template <std::size_t Offset, std::size_t... J>
+inline half half_of(vec v, std::index_sequence<J...>) {
+    return __builtin_shufflevector(v, v, (Offset + J)...);
+}
+
 // lanes[i * 16 + s] = samples[s * stride + i] for i < N: N values of 16 samples into lanes.
+// Stage 8 is made by the loads: row s (s < 8) is the first eight values of samples s and s + 8, row
+// s + 8 their last eight, two 8-float loads each (the stages commute).
 template <std::size_t N>
 inline void to_lanes(const float* samples, std::size_t stride, float* lanes) {
     for (std::size_t i = 0; i + count <= N; i += count) {
         vec rows[count];
-        for (std::size_t s = 0; s < count; ++s) rows[s] = load(samples + s * stride + i);
-        transpose(rows);
+        for (std::size_t s = 0; s < count / 2; ++s) {
+            const float* a = samples + s * stride + i;
+            const float* c = a + count / 2 * stride;
+            rows[s] = joined(load_half(a), load_half(c), std::make_index_sequence<count>{});
+            rows[s + count / 2] = joined(load_half(a + count / 2), load_half(c + count / 2), std::make_index_sequence<count>{});
+        }
+        transpose_stage<4>(rows);
+        transpose_stage<2>(rows);
+        transpose_stage<1>(rows);
         for (std::size_t j = 0; j < count; ++j) store(lanes + (i + j) * count, rows[j]);
     }
     for (std::size_t i = N / count * count; i < N; ++i)
         for (std::size_t s = 0; s < count; ++s) lanes[i * count + s] = samples[s * stride + i];
 }
 
-// The way back: samples[s * stride + i] = lanes[i * 16 + s] for i < N.
+// The way back: samples[s * stride + i] = lanes[i * 16 + s] for i < N; stage 8 by the stores.
 template <std::size_t N>
 inline void from_lanes(const float* lanes, float* samples, std::size_t stride) {
     for (std::size_t i = 0; i + count <= N; i += count) {
         vec rows[count];
         for (std::size_t j = 0; j < count; ++j) rows[j] = load(lanes + (i + j) * count);
-        transpose(rows);
-        for (std::size_t s = 0; s < count; ++s) store(samples + s * stride + i, rows[s]);
+        transpose_stage<4>(rows);
+        transpose_stage<2>(rows);
+        transpose_stage<1>(rows);
+        for (std::size_t s = 0; s < count / 2; ++s) {
+            float* a = samples + s * stride + i;
+            float* c = a + count / 2 * stride;
+            store_half(a, half_of<0>(rows[s], std::make_index_sequence<count / 2>{}));
+            store_half(a + count / 2, half_of<0>(rows[s + count / 2], std::make_index_sequence<count / 2>{}));
+            store_half(c, half_of<count / 2>(rows[s], std::make_index_sequence<count / 2>{}));
+            store_half(c + count / 2, half_of<count / 2>(rows[s + count / 2], std::make_index_sequence<count / 2>{}));
+        }
     }
     for (std::size_t i = N / count * count; i < N; ++i)
         for (std::size_t s = 0; s < count; ++s) samples[s * stride + i] = lanes[i * count + s];
