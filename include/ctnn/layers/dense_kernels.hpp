@@ -345,13 +345,20 @@ template <bool Assign, std::size_t Block, std::size_t Width, std::size_t Inputs,
     // 14 -O3: 489 -> 235 us with this, 227 with dense_split_block's vectors too.
 #if defined(CTNN_SAMPLE_LANES)
     if constexpr (std::is_same_v<T, float> && Width % lanes::count == 0) {
+        // Every loop over the block unrolled: with the put loop rolled, GCC 12 kept acc on the
+        // stack, zeroed it there, stored the sums to it and put them one by one from memory (about
+        // 300 instructions a block). 784x128, batch 64: -O3 61.4 -> 59.1 us, -O2 65.1 -> 60.1.
         constexpr std::size_t vectors = Width / lanes::count;
         lanes::vec acc[Block][vectors];
+#pragma GCC unroll 16
         for (std::size_t r = 0; r < Block; ++r)
+#pragma GCC unroll 8
             for (std::size_t v = 0; v < vectors; ++v)
                 acc[r][v] = Assign ? lanes::vec{} : lanes::load(dw + r * Inputs + i0 + v * lanes::count);
         for (std::size_t s = 0; s < rows; ++s) lanes_add_outer(acc, x + s * Inputs + i0, dy + s * Units, 1);
+#pragma GCC unroll 16
         for (std::size_t r = 0; r < Block; ++r)
+#pragma GCC unroll 8
             for (std::size_t v = 0; v < vectors; ++v) put(dw + r * Inputs + i0 + v * lanes::count, acc[r][v], r, v * lanes::count);
         return;
     }
