@@ -22,6 +22,8 @@
 
 #include <boost/mp11/algorithm.hpp>
 
+#include <ctnn/view_storage.hpp>
+
 namespace ctnn::detail {
 
 // The activation of a layer that applies none.
@@ -92,17 +94,19 @@ constexpr bool input_gradient_written_after() {
 
 // Which of the two gradient buffers that alternate down the layers holds dL/d(output of layer I):
 // the last layer's is buffer 0, and each layer that runs a backward writes the other one. A
-// layer whose backward another writes is passed over.
+// layer whose backward another writes is passed over; one that shares its input's storage
+// (view_storage.hpp) runs none, and dL/d(its input) is dL/d(its output), in the same buffer.
 template <class Runners>
 constexpr auto gradient_buffers() {
     constexpr std::size_t count = boost::mp11::mp_size<Runners>::value;
     constexpr auto skipped = []<std::size_t... I>(std::index_sequence<I...>) {
         return std::array<bool, count>{input_gradient_written_after<Runners, I>()...};
     }(std::make_index_sequence<count>{});
+    constexpr auto aliased = aliases_input<Runners>();
     std::array<std::size_t, count> buffers{};
     for (std::size_t i = count - 1; i > 0; --i) {
         const std::size_t writer = skipped[i] ? i + 1 : i;  // whose backward writes dL/d(output of i - 1)
-        buffers[i - 1] = 1 - buffers[writer];
+        buffers[i - 1] = aliased[writer] ? buffers[writer] : 1 - buffers[writer];
     }
     return buffers;
 }

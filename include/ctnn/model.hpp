@@ -236,8 +236,14 @@ public:
     static constexpr std::array<std::size_t, layer_count> param_offsets =
         detail::exclusive_prefix_sum(figures::param_counts);
     static constexpr std::array<std::size_t, layer_count> output_sizes = figures::output_sizes;
-    static constexpr std::array<std::size_t, layer_count> activation_offsets =
-        detail::exclusive_prefix_sum(figures::output_sizes);
+    // Layers whose training output is their input's storage (ctnn/view_storage.hpp).
+    static constexpr std::array<bool, layer_count> aliases_input = detail::aliases_input<runners>();
+
+private:
+    static constexpr auto activation_layout = detail::lay_out_activations(figures::output_sizes, aliases_input);
+
+public:
+    static constexpr std::array<std::size_t, layer_count> activation_offsets = activation_layout.offsets;
 
     static constexpr std::size_t param_count = detail::sum(figures::param_counts);
     static constexpr std::size_t flops = detail::sum(figures::flops);
@@ -251,10 +257,10 @@ private:
 public:
     // Sizes in values; the *_bytes templates give bytes for a value type.
     static constexpr std::size_t inference_scratch_size = inference_plan.size;
-    // Training keeps every layer's output for backward, plus two gradient buffers that alternate,
-    // plus what layers save for their own backward (recurrent gates); all of it once per sample of
-    // the largest batch.
-    static constexpr std::size_t activations_size = detail::sum(figures::output_sizes);
+    // Training keeps every layer's output for backward (a view's is its input's: view_storage.hpp),
+    // plus two gradient buffers that alternate, plus what layers save for their own backward
+    // (recurrent gates); all of it once per sample of the largest batch.
+    static constexpr std::size_t activations_size = activation_layout.size;
     static constexpr std::size_t gradient_buffer_size =
         detail::larger(detail::largest(figures::output_sizes), input_shape::size);
     static constexpr std::array<std::size_t, layer_count> saved_sizes = figures::saved_sizes;
@@ -498,7 +504,9 @@ private:
     // activation's buffer receives the pool's choices (ctnn/fused_pool.hpp).
     template <std::size_t I, class Runner, class T, class Workspace>
     static void forward_layer(const T* params, const T* x, std::size_t batch, Workspace& ws) {
-        if constexpr (detail::pools_after<runners, I>())
+        if constexpr (aliases_input[I])
+            return;
+        else if constexpr (detail::pools_after<runners, I>())
             Runner::template forward_pooled<typename boost::mp11::mp_at_c<runners, I + 1>::activation,
                                             boost::mp11::mp_at_c<runners, I + 2>>(
                 params + param_offsets[I], train_input<I>(x, ws), ws.template activation<I + 2>(),
@@ -528,7 +536,8 @@ private:
     template <std::size_t I, class Runner, bool Assign, class T, class Workspace, class Descent>
     static void backward_layer(const T* params, const T* x, std::size_t batch, Workspace& ws, T* grads, T* dx,
                                Descent descent) {
-        if constexpr (detail::input_gradient_written_after<runners, I>() || detail::folded_into_earlier<runners, I>())
+        if constexpr (aliases_input[I] || detail::input_gradient_written_after<runners, I>() ||
+                      detail::folded_into_earlier<runners, I>())
             return;
         else if constexpr (detail::pools_after<runners, I>()) {
             // The pool's backward comes with this layer's; its dL/d(input), this layer's

@@ -241,3 +241,52 @@ TEST_CASE("architecture signatures tell models apart") {
     static_assert(architecture_signature<other_slope> != architecture_signature<default_slope>);
     static_assert(architecture_signature<xor_net> == architecture_signature<sequential<input<2>, dense<5>, sigmoid, dense<1>, sigmoid>>);
 }
+
+// Views (flatten, reshape) at the start, one after another in the middle, and at the end.
+using view_net = sequential<input<2, 3>, flatten, dense<8>, ctnn::tanh, reshape<2, 4>, flatten, dense<3>, reshape<3, 1>>;
+
+TEST_CASE("views share their input's storage in training, and gradients still flow through them") {
+    // The first layer copies (its input is the caller's); the others take their input's place.
+    static_assert(view_net::aliases_input == std::array{false, false, false, true, true, false, true});
+    static_assert(view_net::activation_offsets[4] == view_net::activation_offsets[2] &&
+                  view_net::activation_offsets[3] == view_net::activation_offsets[2] &&
+                  view_net::activation_offsets[6] == view_net::activation_offsets[5]);
+    static_assert(view_net::activations_size == 6 + 8 + 8 + 3);
+    static_assert(view_net::gradient_buffers[2] == view_net::gradient_buffers[3] &&
+                  view_net::gradient_buffers[3] == view_net::gradient_buffers[4] &&
+                  view_net::gradient_buffers[5] == view_net::gradient_buffers[6]);
+
+    parameters<view_net, double> p;
+    initialize(p, 5, initializer::he_uniform);
+    random_generator rng(9);
+    for (double& v : p.values) v += rng.uniform<double>(-0.1, 0.1);
+    tensor<double, shape<2, 3>> x;
+    for (double& v : x) v = rng.uniform<double>(-1, 1);
+    tensor<double, shape<3, 1>> upstream{{0.4, -0.9, 1.3}};
+
+    training_workspace<view_net, double> ws;
+    gradients<view_net, double> grads{};
+    tensor<double, shape<2, 3>> dx;
+    const auto y = view_net::forward(p, x, ws);
+    const auto inferred = view_net::infer(p, x);
+    for (std::size_t i = 0; i < 3; ++i) CHECK(y[i] == inferred[i]);
+    view_net::backward(p, x, ws, upstream, grads, &dx);
+
+    const auto loss = [&] {
+        const auto out = view_net::infer(p, x);
+        return upstream[0] * out[0] + upstream[1] * out[1] + upstream[2] * out[2];
+    };
+    const double h = 1e-6;
+    const auto numeric = [&](double& value) {
+        const double saved = value;
+        value = saved + h;
+        const double up = loss();
+        value = saved - h;
+        const double down = loss();
+        value = saved;
+        return (up - down) / (2 * h);
+    };
+    for (std::size_t i = 0; i < 6; ++i) CHECK(ctnn_test::relative_error(numeric(x[i]), dx[i]) < 1e-6);
+    for (std::size_t i = 0; i < p.size; ++i)
+        CHECK_MESSAGE(ctnn_test::relative_error(numeric(p.values[i]), grads.values[i]) < 1e-6, "parameter ", i);
+}

@@ -14,6 +14,8 @@ struct view_layer {
     using output_shape = Out;
     static constexpr std::size_t param_count = 0;
     static constexpr std::size_t flops = 0;
+    // Training runs neither pass below: the workspace shares the storage (ctnn/view_storage.hpp).
+    static constexpr bool shares_storage = true;
 
     template <class T>
     static void forward(const T*, const T* x, T* y, std::size_t batch) {
