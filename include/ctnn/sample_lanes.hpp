@@ -69,48 +69,61 @@ inline half half_of(vec v, std::index_sequence<J...>) {
     return __builtin_shufflevector(v, v, (Offset + J)...);
 }
 
-// lanes[i * 16 + s] = samples[s * stride + i] for i < N: N values of 16 samples into lanes.
+// Values [i, i + 16) of 16 samples into lanes: lanes[(i + j) * 16 + s] = samples[s * stride + i + j].
 // Stage 8 is made by the loads: row s (s < 8) is the first eight values of samples s and s + 8, row
 // s + 8 their last eight, two 8-float loads each (the stages commute).
-template <std::size_t N>
-inline void to_lanes(const float* samples, std::size_t stride, float* lanes) {
-    for (std::size_t i = 0; i + count <= N; i += count) {
-        vec rows[count];
-        for (std::size_t s = 0; s < count / 2; ++s) {
-            const float* a = samples + s * stride + i;
-            const float* c = a + count / 2 * stride;
-            rows[s] = joined(load_half(a), load_half(c), std::make_index_sequence<count>{});
-            rows[s + count / 2] = joined(load_half(a + count / 2), load_half(c + count / 2), std::make_index_sequence<count>{});
-        }
-        transpose_stage<4>(rows);
-        transpose_stage<2>(rows);
-        transpose_stage<1>(rows);
-        for (std::size_t j = 0; j < count; ++j) store(lanes + (i + j) * count, rows[j]);
+inline void to_lanes_block(const float* samples, std::size_t stride, float* lanes, std::size_t i) {
+    vec rows[count];
+    for (std::size_t s = 0; s < count / 2; ++s) {
+        const float* a = samples + s * stride + i;
+        const float* c = a + count / 2 * stride;
+        rows[s] = joined(load_half(a), load_half(c), std::make_index_sequence<count>{});
+        rows[s + count / 2] = joined(load_half(a + count / 2), load_half(c + count / 2), std::make_index_sequence<count>{});
     }
-    for (std::size_t i = N / count * count; i < N; ++i)
-        for (std::size_t s = 0; s < count; ++s) lanes[i * count + s] = samples[s * stride + i];
+    transpose_stage<4>(rows);
+    transpose_stage<2>(rows);
+    transpose_stage<1>(rows);
+    for (std::size_t j = 0; j < count; ++j) store(lanes + (i + j) * count, rows[j]);
+}
+// The way back for values [i, i + 16); stage 8 by the stores.
+inline void from_lanes_block(const float* lanes, float* samples, std::size_t stride, std::size_t i) {
+    vec rows[count];
+    for (std::size_t j = 0; j < count; ++j) rows[j] = load(lanes + (i + j) * count);
+    transpose_stage<4>(rows);
+    transpose_stage<2>(rows);
+    transpose_stage<1>(rows);
+    for (std::size_t s = 0; s < count / 2; ++s) {
+        float* a = samples + s * stride + i;
+        float* c = a + count / 2 * stride;
+        store_half(a, half_of<0>(rows[s], std::make_index_sequence<count / 2>{}));
+        store_half(a + count / 2, half_of<0>(rows[s + count / 2], std::make_index_sequence<count / 2>{}));
+        store_half(c, half_of<count / 2>(rows[s], std::make_index_sequence<count / 2>{}));
+        store_half(c + count / 2, half_of<count / 2>(rows[s + count / 2], std::make_index_sequence<count / 2>{}));
+    }
 }
 
-// The way back: samples[s * stride + i] = lanes[i * 16 + s] for i < N; stage 8 by the stores.
+// lanes[i * 16 + s] = samples[s * stride + i] for i < N: N values of 16 samples into lanes. A
+// remainder of a longer row is one more block, overlapping the one before (the same values again):
+// value by value, M3's first-layer rows (28 values) spent 192 scalar copies a row on it.
+template <std::size_t N>
+inline void to_lanes(const float* samples, std::size_t stride, float* lanes) {
+    for (std::size_t i = 0; i + count <= N; i += count) to_lanes_block(samples, stride, lanes, i);
+    if constexpr (N % count != 0 && N > count)
+        to_lanes_block(samples, stride, lanes, N - count);
+    else
+        for (std::size_t i = N / count * count; i < N; ++i)
+            for (std::size_t s = 0; s < count; ++s) lanes[i * count + s] = samples[s * stride + i];
+}
+
+// The way back: samples[s * stride + i] = lanes[i * 16 + s] for i < N.
 template <std::size_t N>
 inline void from_lanes(const float* lanes, float* samples, std::size_t stride) {
-    for (std::size_t i = 0; i + count <= N; i += count) {
-        vec rows[count];
-        for (std::size_t j = 0; j < count; ++j) rows[j] = load(lanes + (i + j) * count);
-        transpose_stage<4>(rows);
-        transpose_stage<2>(rows);
-        transpose_stage<1>(rows);
-        for (std::size_t s = 0; s < count / 2; ++s) {
-            float* a = samples + s * stride + i;
-            float* c = a + count / 2 * stride;
-            store_half(a, half_of<0>(rows[s], std::make_index_sequence<count / 2>{}));
-            store_half(a + count / 2, half_of<0>(rows[s + count / 2], std::make_index_sequence<count / 2>{}));
-            store_half(c, half_of<count / 2>(rows[s], std::make_index_sequence<count / 2>{}));
-            store_half(c + count / 2, half_of<count / 2>(rows[s + count / 2], std::make_index_sequence<count / 2>{}));
-        }
-    }
-    for (std::size_t i = N / count * count; i < N; ++i)
-        for (std::size_t s = 0; s < count; ++s) samples[s * stride + i] = lanes[i * count + s];
+    for (std::size_t i = 0; i + count <= N; i += count) from_lanes_block(lanes, samples, stride, i);
+    if constexpr (N % count != 0 && N > count)
+        from_lanes_block(lanes, samples, stride, N - count);
+    else
+        for (std::size_t i = N / count * count; i < N; ++i)
+            for (std::size_t s = 0; s < count; ++s) samples[s * stride + i] = lanes[i * count + s];
 }
 
 // One bit per lane, as AVX-512's mask registers hold it.

@@ -35,6 +35,8 @@ TEST_CASE("sample lanes: to_lanes and from_lanes transpose sixteen samples, whol
     check_round_trip<16, 16>();
     check_round_trip<16, 21>();
     check_round_trip<28, 28>();    // M3's first layer's rows: a block and a tail of 12
+    check_round_trip<28, 31>();
+    check_round_trip<20, 20>();    // a tail of 4: its block overlaps the first by 12
     check_round_trip<112, 115>();  // seven blocks (M3's pooled rows)
     check_round_trip<5, 9>();      // a tail alone
 }
