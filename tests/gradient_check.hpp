@@ -22,6 +22,18 @@ inline std::vector<double> random_values(std::size_t count, ctnn::random_generat
     return values;
 }
 
+// dL/d(value) by central differences (step 1e-6), `value` restored afterwards.
+template <class Loss>
+double central_difference(double& value, Loss&& loss) {
+    const double h = 1e-6, saved = value;
+    value = saved + h;
+    const double up = loss();
+    value = saved - h;
+    const double down = loss();
+    value = saved;
+    return (up - down) / (2 * h);
+}
+
 // Moves values away from the kinks of relu-like functions, where a derivative does not exist.
 inline void avoid_kinks(std::vector<double>& values, double margin) {
     for (double& v : values)

@@ -182,16 +182,7 @@ TEST_CASE("whole-model backward matches central finite differences (input and pa
         const auto y = mixed_net::infer(p, x);
         return upstream[0] * y[0] + upstream[1] * y[1] + upstream[2] * y[2];
     };
-    const double h = 1e-6;
-    const auto numeric = [&](double& value) {
-        const double saved = value;
-        value = saved + h;
-        const double up = loss();
-        value = saved - h;
-        const double down = loss();
-        value = saved;
-        return (up - down) / (2 * h);
-    };
+    const auto numeric = [&](double& value) { return ctnn_test::central_difference(value, loss); };
     for (std::size_t i = 0; i < 6; ++i) CHECK(ctnn_test::relative_error(numeric(x[i]), dx[i]) < 1e-6);
     for (std::size_t i = 0; i < p.size; ++i) {
         const double n = numeric(p.values[i]);
@@ -276,16 +267,7 @@ TEST_CASE("views share their input's storage in training, and gradients still fl
         const auto out = view_net::infer(p, x);
         return upstream[0] * out[0] + upstream[1] * out[1] + upstream[2] * out[2];
     };
-    const double h = 1e-6;
-    const auto numeric = [&](double& value) {
-        const double saved = value;
-        value = saved + h;
-        const double up = loss();
-        value = saved - h;
-        const double down = loss();
-        value = saved;
-        return (up - down) / (2 * h);
-    };
+    const auto numeric = [&](double& value) { return ctnn_test::central_difference(value, loss); };
     for (std::size_t i = 0; i < 6; ++i) CHECK(ctnn_test::relative_error(numeric(x[i]), dx[i]) < 1e-6);
     for (std::size_t i = 0; i < p.size; ++i)
         CHECK_MESSAGE(ctnn_test::relative_error(numeric(p.values[i]), grads.values[i]) < 1e-6, "parameter ", i);
