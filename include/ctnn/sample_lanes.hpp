@@ -45,8 +45,9 @@ inline void transpose_stage(vec (&rows)[count]) {
             rows[i + B] = lower_half<B>(a, c, std::make_index_sequence<count>{});
         }
 }
-inline void transpose(vec (&rows)[count]) {
-    transpose_stage<8>(rows);
+// Stages 4, 2 and 1. The stages commute, so stage 8, which swaps halves of eight, is left to the
+// 8-float loads or stores around these (to_lanes_block, from_lanes_block).
+inline void transpose_within_halves(vec (&rows)[count]) {
     transpose_stage<4>(rows);
     transpose_stage<2>(rows);
     transpose_stage<1>(rows);
@@ -71,7 +72,7 @@ inline half half_of(vec v, std::index_sequence<J...>) {
 
 // Values [i, i + 16) of 16 samples into lanes: lanes[(i + j) * 16 + s] = samples[s * stride + i + j].
 // Stage 8 is made by the loads: row s (s < 8) is the first eight values of samples s and s + 8, row
-// s + 8 their last eight, two 8-float loads each (the stages commute).
+// s + 8 their last eight, two 8-float loads each.
 inline void to_lanes_block(const float* samples, std::size_t stride, float* lanes, std::size_t i) {
     vec rows[count];
     for (std::size_t s = 0; s < count / 2; ++s) {
@@ -80,18 +81,14 @@ inline void to_lanes_block(const float* samples, std::size_t stride, float* lane
         rows[s] = joined(load_half(a), load_half(c), std::make_index_sequence<count>{});
         rows[s + count / 2] = joined(load_half(a + count / 2), load_half(c + count / 2), std::make_index_sequence<count>{});
     }
-    transpose_stage<4>(rows);
-    transpose_stage<2>(rows);
-    transpose_stage<1>(rows);
+    transpose_within_halves(rows);
     for (std::size_t j = 0; j < count; ++j) store(lanes + (i + j) * count, rows[j]);
 }
 // The way back for values [i, i + 16); stage 8 by the stores.
 inline void from_lanes_block(const float* lanes, float* samples, std::size_t stride, std::size_t i) {
     vec rows[count];
     for (std::size_t j = 0; j < count; ++j) rows[j] = load(lanes + (i + j) * count);
-    transpose_stage<4>(rows);
-    transpose_stage<2>(rows);
-    transpose_stage<1>(rows);
+    transpose_within_halves(rows);
     for (std::size_t s = 0; s < count / 2; ++s) {
         float* a = samples + s * stride + i;
         float* c = a + count / 2 * stride;
