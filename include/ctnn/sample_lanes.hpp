@@ -128,6 +128,16 @@ using mask = unsigned short;
 // The lanes where a == b (an ordered comparison: false where either is NaN).
 inline mask equal(vec a, vec b) { return __builtin_ia32_cmpps512_mask(a, b, 0, mask(-1), 4); }  // 0: _CMP_EQ_OQ
 
+// a in the lanes of m, b in the others (one masked blend). The compilers' builtins differ, as for
+// math.hpp's sqrt; <immintrin.h> is not included for its parsing time.
+inline vec select(mask m, vec a, vec b) {
+#if defined(__clang__)
+    return __builtin_ia32_selectps_512(m, a, b);
+#else
+    return __builtin_ia32_blendmps_512_mask(b, a, m);
+#endif
+}
+
 // Whether the n floats at p are all finite: the largest magnitude's bits (as integers, NaN the
 // largest) below infinity's.
 inline bool all_finite(const float* p, std::size_t n) {

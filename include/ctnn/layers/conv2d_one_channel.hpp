@@ -484,12 +484,10 @@ struct convolution {
             }
             // The window's pixel in this row that it chose, if any: 2w (first) or 2w + 1 (second).
             lanes::mask first_pixel[filters_per_pass], second_pixel[filters_per_pass], chose_row[filters_per_pass];
-            decltype(chosen[0] == chosen[0]) second_lanes[filters_per_pass];
 #pragma GCC unroll 4
             for (std::size_t j = 0; j < filters_per_pass; ++j) {
                 first_pixel[j] = lanes::equal(chosen[j], vec{} + float(2 * r));
                 second_pixel[j] = lanes::equal(chosen[j], vec{} + float(2 * r + 1));
-                second_lanes[j] = chosen[j] == float(2 * r + 1);
                 chose_row[j] = first_pixel[j] | second_pixel[j];
                 bias[j] = multiply_add_where(chose_row[j], value[j], one, bias[j]);
             }
@@ -505,7 +503,7 @@ struct convolution {
                         const vec x_first = load(column), x_second = load(column + lanes_per_vector);
 #pragma GCC unroll 4
                         for (std::size_t j = 0; j < filters_per_pass; ++j) {
-                            const vec x = second_lanes[j] ? x_second : x_first;
+                            const vec x = lanes::select(second_pixel[j], x_second, x_first);
                             taps[kh * KW + kw][j] = multiply_add_where(chose_row[j], value[j], x, taps[kh * KW + kw][j]);
                         }
                     } else if (first_inside || second_inside) {
