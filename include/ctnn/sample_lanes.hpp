@@ -138,6 +138,17 @@ inline vec select(mask m, vec a, vec b) {
 #endif
 }
 
+// a > b ? a : b in each lane, as one instruction: vmaxps returns its second operand unless the
+// first is greater (so b where either is NaN, and b for -0 against +0), the expression's bits.
+// GCC 12 compiles the expression itself to a comparison and a blend.
+inline vec greater_or_second(vec a, vec b) {
+#if defined(__clang__)
+    return __builtin_ia32_maxps512(a, b, 4);
+#else
+    return __builtin_ia32_maxps512_mask(a, b, a, mask(-1), 4);
+#endif
+}
+
 // Whether the n floats at p are all finite: the largest magnitude's bits (as integers, NaN the
 // largest) below infinity's.
 inline bool all_finite(const float* p, std::size_t n) {

@@ -1,6 +1,11 @@
 // identity, relu, leaky_relu, sigmoid and tanh share the elementwise binding; each is checked here.
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <ratio>
+#include <vector>
+
+#include <ctnn/apply_activation.hpp>
 
 #include <ctnn/layers/identity.hpp>
 #include <ctnn/layers/leaky_relu.hpp>
@@ -31,6 +36,26 @@ TEST_CASE("activations compute their functions") {
     CHECK(ctnn::sigmoid::apply(0.0) == 0.5);
     CHECK(ctnn::sigmoid::apply(2.0) == doctest::Approx(1.0 / (1.0 + std::exp(-2.0))));
     CHECK(ctnn::tanh::apply(0.5) == doctest::Approx(std::tanh(0.5)));
+}
+
+// The layers' passes apply an activation a register at a time where it has a vector form
+// (apply_activation.hpp): relu's must give its scalar expression's bits, for NaNs (both signs),
+// zeros of both signs, infinities and subnormals too, and the tail past whole registers.
+TEST_CASE("relu over a run of values gives the scalar expression's bits") {
+    constexpr float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+    const float special[] = {1.5f, -1.5f, 0.0f, -0.0f, nan, -nan, inf, -inf, 1e-40f, -1e-40f, 3e38f, -3e38f};
+    std::vector<float> x(37), y(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] = special[i % std::size(special)] * float(1 + i % 3);
+    ctnn::detail::apply_activation<ctnn::relu>(x.data(), y.data(), x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        CAPTURE(i);
+        CAPTURE(x[i]);
+        const float expected = x[i] > 0.0f ? x[i] : 0.0f;
+        CHECK(std::memcmp(&expected, &y[i], sizeof expected) == 0);
+    }
+#if defined(CTNN_SAMPLE_LANES)
+    static_assert(ctnn::detail::vector_activation<ctnn::relu>, "with AVX-512 relu takes whole registers");
+#endif
 }
 
 TEST_CASE("sigmoid stays finite and saturates for huge inputs") {

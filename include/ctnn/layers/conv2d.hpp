@@ -4,6 +4,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include <ctnn/apply_activation.hpp>
 #include <ctnn/emit/c.hpp>
 #include <ctnn/emit/window.hpp>
 #include <ctnn/error.hpp>
@@ -216,7 +217,7 @@ struct conv2d {
         template <class Activation, class T>
         static void activate_row(T* row) {
             if constexpr (!std::is_same_v<Activation, detail::no_activation>)
-                for (std::size_t i = 0; i < out_width * Filters; ++i) row[i] = Activation::apply(row[i]);
+                detail::apply_activation<Activation>(row, row, out_width * Filters);
         }
 
         template <class T>
@@ -525,7 +526,8 @@ struct conv2d {
                     for (; q + lane_pixels <= interior.end; q += lane_pixels)
                         lane_block<InputGradient, lane_pixels, true>(wt, first, src_rows, q, row);
                     for (; q < pass::dst_width; ++q) lane_block<InputGradient, 1, false>(wt, first, src_rows, q, row);
-                    for (float& v : row) v = Activation::apply(v);
+                    if constexpr (!std::is_same_v<Activation, detail::no_activation>)
+                        detail::apply_activation<Activation>(row, row, pass::dst_row * lanes);
                     detail::lanes::from_lanes<pass::dst_row>(row, dst + r * pass::dst_row, dst_size);
                 }
             }

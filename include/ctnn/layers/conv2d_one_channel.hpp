@@ -24,6 +24,7 @@
 #include <cstring>
 #include <utility>
 
+#include <ctnn/apply_activation.hpp>
 #include <ctnn/multiply_add.hpp>
 #include <ctnn/sample_lanes.hpp>
 
@@ -163,7 +164,7 @@ struct convolution {
             for (std::size_t oh = 0; oh < OutHeight; ++oh) {
                 float* y_row = y + oh * OutWidth * filters;
                 forward_row(kernel_lanes, bias_lanes, rows, oh, y_row);
-                for (std::size_t i = 0; i < OutWidth * filters; ++i) y_row[i] = Activation::apply(y_row[i]);
+                apply_activation<Activation>(y_row, y_row, OutWidth * filters);
             }
         }
     }
@@ -186,7 +187,7 @@ struct convolution {
             for (std::size_t oh = 0; oh < OutHeight; oh += 2) {
                 for (std::size_t r = 0; r < 2; ++r) {
                     forward_row(kernel_lanes, bias_lanes, rows, oh + r, band[r]);
-                    for (float& v : band[r]) v = Activation::apply(v);
+                    apply_activation<Activation>(band[r], band[r], OutWidth * filters);
                 }
                 std::size_t w = 0;
                 for (; w + 2 <= windows; w += 2) pool_windows<2>(band, w, pooled, choices);

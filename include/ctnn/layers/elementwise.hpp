@@ -2,6 +2,7 @@
 #pragma once
 #include <cstddef>
 
+#include <ctnn/apply_activation.hpp>
 #include <ctnn/emit/c.hpp>
 #include <ctnn/shape.hpp>
 
@@ -42,7 +43,7 @@ struct elementwise {
 
         template <class T>
         static void forward(const T*, const T* x, T* y, std::size_t batch) {
-            for (std::size_t i = 0; i < batch * In::size; ++i) y[i] = Activation::apply(x[i]);
+            detail::apply_activation<Activation>(x, y, batch * In::size);
         }
 
         // x is not read when the derivative does not need it: the layer before may not have written

@@ -4,6 +4,7 @@
 
 #include <ctnn/emit/c.hpp>
 #include <ctnn/layers/elementwise.hpp>
+#include <ctnn/sample_lanes.hpp>
 
 namespace ctnn {
 
@@ -12,6 +13,12 @@ struct relu : elementwise<relu> {
     static constexpr std::size_t flops_per_value = 1;
     template <class T>
     static T apply(T x) { return x > T(0) ? x : T(0); }
+#if defined(CTNN_SAMPLE_LANES)
+    // Sixteen at once, the same bits (ctnn/apply_activation.hpp).
+    static detail::lanes::vec apply_vector(detail::lanes::vec x) {
+        return detail::lanes::greater_or_second(x, detail::lanes::vec{});
+    }
+#endif
     // The derivative at 0 is taken as 0, as PyTorch does. It reads the output, which is positive
     // exactly where the input is (a NaN input gives 0): so the layer before may write the output
     // directly and no pass keeps the input (model.hpp, fused activations).
