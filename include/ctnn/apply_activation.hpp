@@ -23,16 +23,16 @@ concept vector_activation =
 
 // y[i] = Activation::apply(x[i]) for i < n; y may be x.
 template <class Activation, class T>
-inline void apply_activation(const T* x, T* y, std::size_t n) {
-    std::size_t done = 0;
+[[gnu::always_inline]] inline void apply_activation(const T* x, T* y, std::size_t n) {
 #if defined(CTNN_SAMPLE_LANES)
     if constexpr (std::is_same_v<T, float> && vector_activation<Activation>) {
-        done = n / lanes::count * lanes::count;
-        for (std::size_t i = 0; i < done; i += lanes::count)
+        for (std::size_t i = 0; i < n / lanes::count * lanes::count; i += lanes::count)
             lanes::store(y + i, Activation::apply_vector(lanes::load(x + i)));
+        for (std::size_t i = n / lanes::count * lanes::count; i < n; ++i) y[i] = Activation::apply(x[i]);
+        return;
     }
 #endif
-    for (std::size_t i = done; i < n; ++i) y[i] = Activation::apply(x[i]);
+    for (std::size_t i = 0; i < n; ++i) y[i] = Activation::apply(x[i]);
 }
 
 }  // namespace ctnn::detail
