@@ -92,6 +92,8 @@ struct descend_parameter {
 
     descend_parameter skipping(std::size_t rows, std::size_t columns) const { return {descent, rows, columns}; }
     bool stores() const { return descent.keep != T(0); }
+    // Whether every value of the block descends its parameter: nothing stored, nothing skipped.
+    bool descends_all() const { return !stores() && skipped_rows == 0 && skipped_columns == 0; }
     void operator()(T* g, T value, std::size_t row, std::size_t column) const {
         if (stores())
             *g = value;
